@@ -1,0 +1,115 @@
+"""Every default narvaro uses, in one documented place.
+
+Each value names its source. Change a value here (or pass the matching argument) rather
+than hard-coding numbers in the modules.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# --- Coordinate reference systems -------------------------------------------------------
+#: Exchange CRS: WGS84 longitude/latitude, what CSV files, GeoJSON and web maps use.
+CRS_STORE = "EPSG:4326"
+#: Compute CRS: SWEREF 99 TM, Sweden's national projected CRS (metres), used by SCB and
+#: Lantmäteriet. Every distance and area is computed in it.
+CRS_COMPUTE = "EPSG:3006"
+
+#: Sweden's bounding box in WGS84 (lon_min, lat_min, lon_max, lat_max), with a margin of
+#: about 10 km around the extreme points (Smygehuk 55.34 N, Treriksröset 69.06 N,
+#: Koster 10.96 E, Haparanda Sandskär 24.17 E). Points outside are rejected or flagged.
+SWEDEN_BBOX_WGS84 = (10.5, 55.0, 24.5, 69.2)
+
+#: How far (metres) a point may lie outside its own kommun polygon before it is flagged.
+#: The simplified kommun polygons shift coastlines and borders by up to a few km.
+KOMMUN_TOLERANCE_M = 5_000.0
+
+# --- Data registry -----------------------------------------------------------------------
+#: Environment variable naming a local mirror directory of the registry files.
+MIRROR_ENV = "NARVARO_DATA_MIRROR"
+#: Environment variable naming the cache directory (default: the OS cache dir "narvaro").
+CACHE_ENV = "NARVARO_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Return the directory where fetched files and built graphs are cached."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import pooch
+
+    return Path(pooch.os_cache("narvaro"))
+
+
+# --- Population --------------------------------------------------------------------------
+#: Side of the regular grid (metres, EPSG:3006) on which each kommun's non-tätort
+#: ("residual") population is spread over its land area. 5 km keeps all of Sweden at
+#: about 18,000 residual points, fine enough that no resident is placed more than
+#: 3.5 km from the cell centre that stands for them.
+RESIDUAL_GRID_M = 5_000.0
+
+# --- Travel thresholds --------------------------------------------------------------------
+#: Distance thresholds (km by road). 25 km is PTS's rule for basic cash services (at most
+#: 0.3 % of the population farther than 25 km by road from a cash withdrawal point,
+#: PTS-ER-2019/..., "Bevakning av grundläggande betaltjänster"); 10 and 50 km bracket it.
+DISTANCE_THRESHOLDS_KM: tuple[float, ...] = (10.0, 25.0, 50.0)
+#: Time thresholds (minutes by car). 60 min is AF's own 2015 guideline (another office
+#: within one hour's travel, vt.se 2019); 30 and 45 min are the usual commuting steps.
+TIME_THRESHOLDS_MIN: tuple[float, ...] = (30.0, 45.0, 60.0)
+
+# --- Road network --------------------------------------------------------------------------
+#: Highway classes kept as drivable roads (OSM ``highway=*``). ``service`` is optional.
+DRIVABLE_HIGHWAYS: tuple[str, ...] = (
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
+    "residential", "living_street", "road",
+)
+
+#: Default car speed (km/h) by OSM highway class when ``maxspeed`` is not tagged.
+#: Swedish law (Trafikförordningen 3 kap. 17 §) sets 50 km/h inside built-up areas and
+#: 70 km/h outside unless signed otherwise (OSM ``SE:urban`` / ``SE:rural``); the higher
+#: classes carry the limits usually signed on them (motorways 110, national roads 80-100).
+#: Residential streets use VTI rapport 815's measured mean on 40 km/h streets (39.2 km/h,
+#: rounded to 40); living streets (gångfartsområde) are walking pace by law, taken as 10.
+#: No per-class table from Trafikverket or Tillväxtanalys (Pipos) was available.
+DEFAULT_SPEED_KMH: dict[str, float] = {
+    "motorway": 110.0, "motorway_link": 60.0,
+    "trunk": 90.0, "trunk_link": 60.0,
+    "primary": 80.0, "primary_link": 50.0,
+    "secondary": 70.0, "secondary_link": 50.0,
+    "tertiary": 60.0, "tertiary_link": 40.0,
+    "unclassified": 50.0, "road": 50.0,
+    "residential": 40.0, "living_street": 10.0,
+    "service": 20.0,
+}
+#: Speed (km/h) for ferry edges when ferries are enabled (Trafikverket's road ferries run
+#: at about 15-20 km/h; waiting time is not modelled).
+FERRY_SPEED_KMH = 15.0
+
+#: Points farther than this (metres) from the nearest graph node are flagged
+#: (``snap_ok=False``) instead of being treated as on the network.
+SNAP_MAX_M = 10_000.0
+#: Speed (km/h) for the straight-line leg between a point and its snapped node. Residents
+#: reach the road network on small private or forest roads that OSM may not carry;
+#: 30 km/h is half the rural default speed.
+ACCESS_SPEED_KMH = 30.0
+
+# --- Estimate mode ----------------------------------------------------------------------------
+#: Circuity (road distance / straight-line distance) for Swedish trips by straight-line
+#: distance (km), from HaoCong1221/FlowsGeneration (Chalmers), commit b9cb6176,
+#: results/distance_ratio_simulation.csv: shortest path on the OSM drive network divided by
+#: the Euclidean distance in 10 Swedish urban regions. Linear interpolation between bins,
+#: constant beyond the ends.
+CIRCUITY_BY_DISTANCE_KM: tuple[tuple[float, float], ...] = (
+    (1.0, 1.74), (1.9, 1.50), (3.4, 1.37), (4.7, 1.33), (6.3, 1.31), (8.5, 1.28),
+    (11.4, 1.25), (15.3, 1.23), (20.9, 1.22), (28.2, 1.22), (38.9, 1.22), (51.2, 1.22),
+    (74.1, 1.21), (97.4, 1.16), (162.1, 1.18), (222.0, 1.17),
+)
+#: Mean car speed (km/h) assumed in estimate mode. Between VTI rapport 815's measured mean
+#: on urban streets (49.3 km/h) and the 70 km/h rural default limit; an assumption, which
+#: is why every estimate row says ``method="estimate"``.
+ESTIMATE_SPEED_KMH = 60.0
+
+METHOD_ROAD = "road"
+METHOD_ESTIMATE = "estimate"
