@@ -121,7 +121,7 @@ def validate_kommunkoder(codes: Iterable, ids: Iterable | None = None) -> None:
     known = kommun_codes()
     problems = [
         {"row": i, "id": ident, "problem": f"unknown kommunkod {code!r} (expected one of the 290 4-digit codes)"}
-        for i, (code, ident) in enumerate(zip(codes, ids))
+        for i, (code, ident) in enumerate(zip(codes, ids, strict=True))
         if not isinstance(code, str) or code not in known
     ]
     if problems:
