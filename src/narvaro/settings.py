@@ -113,3 +113,13 @@ ESTIMATE_SPEED_KMH = 60.0
 
 METHOD_ROAD = "road"
 METHOD_ESTIMATE = "estimate"
+
+# --- Road network: additions for the network/distance modules (issue 4) ---------------------
+#: Largest distance (metres) from a ferry way's end to a road node for the ferry to be joined
+#: to the road graph (``RoadGraph.from_pbf(..., ferries=True)``). Ferry ways in OSM normally
+#: end on the quay road's node; 300 m allows for a terminal drawn a little off the road.
+FERRY_TERMINAL_SNAP_M = 300.0
+#: Memory budget (MB) for one batch of the origin-destination matrix: each office in a batch
+#: holds one float64 distance per graph node (8 MB per million nodes), so 512 MB is a batch
+#: of 64 offices on a national graph of one million nodes.
+OD_BATCH_MEMORY_MB = 512.0

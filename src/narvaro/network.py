@@ -1,0 +1,923 @@
+"""Routable road graph (:class:`RoadGraph`) and snapping.
+
+A :class:`RoadGraph` is a directed graph held as compressed sparse rows (``scipy.sparse``)
+with two weights on the same edge structure, **length** (metres) and **travel time**
+(seconds), node ids (OSM node ids where the graph came from OSM), node coordinates in
+EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
+a small metadata dict (source, date, counts of ferries skipped ...).
+
+Build one from
+
+* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (read with pyrosm);
+* an osmnx ``MultiDiGraph``: :meth:`RoadGraph.from_osmnx`;
+* an osmnx download (needs internet), cached on disk: :meth:`RoadGraph.from_polygon`,
+  :meth:`RoadGraph.from_place`;
+* a saved graph: :meth:`RoadGraph.load` (written by :meth:`RoadGraph.save`);
+* plain arrays: :meth:`RoadGraph.from_edges` (what the other builders call).
+
+Rules (the same in every builder)
+---------------------------------
+Parallel edges
+    Two ways between the same pair of nodes keep the **minimum**, separately per weight: the
+    length graph keeps the shortest edge, the time graph the fastest edge (they may be
+    different OSM ways). Both weights live on one edge structure, so a path in one graph is a
+    path in the other.
+Zero lengths
+    OSM has a few segments of zero length (duplicated nodes). A stored zero would vanish from
+    the sparse matrix, so every weight is at least :data:`MIN_WEIGHT` (1 mm, 1 ms).
+One-way streets (:func:`oneway_direction`)
+    osmnx 2.x semantics: ``oneway`` in {yes, true, 1} is one-way along the way's node order,
+    {-1, reverse, T} one-way against it (osmnx also lists ``F`` as one-way forward), any other
+    value (no, reversible, alternating, ...) is two-way, ``junction=roundabout`` is one-way.
+    In addition, as the OSM wiki specifies (Key:oneway, "implied"), ``highway=motorway`` and
+    ``junction=circular`` are one-way unless tagged ``oneway=no``: Swedish motorways are drawn
+    as two carriageways, and routing against the traffic on one would shorten trips. osmnx
+    does not apply this implication (it follows the explicit tag only).
+Speeds (:func:`parse_maxspeed`)
+    The ``maxspeed`` tag where it parses, else :data:`narvaro.settings.DEFAULT_SPEED_KMH` for
+    the road class (the table and its source are documented there). Travel time is length
+    divided by that speed: free flow at the limit, no junction delay, so times are a lower
+    bound of real driving times.
+Ferries
+    Ways tagged ``route=ferry`` are counted and reported in ``metadata["ferries_found"]``;
+    they are left out unless ``ferries=True``, when each ferry becomes a two-way edge between
+    the road nodes nearest to its two ends (within :data:`narvaro.settings.FERRY_TERMINAL_SNAP_M`)
+    at :data:`narvaro.settings.FERRY_SPEED_KMH` (no waiting time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import re
+import warnings
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from narvaro import settings
+from narvaro.errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
+
+__all__ = [
+    "RoadGraph",
+    "parse_maxspeed",
+    "oneway_direction",
+    "edge_speed_kmh",
+    "points_xy",
+    "MIN_WEIGHT",
+]
+
+#: Smallest stored edge weight (1 mm for length, 1 ms for time): zeros would vanish from
+#: the sparse matrices.
+MIN_WEIGHT = 1e-3
+
+_FORMAT_VERSION = 1
+
+# --- tag parsing ------------------------------------------------------------------------------
+
+#: Swedish implicit speed limits as tagged in OSM (``maxspeed=SE:urban`` ...), from
+#: Trafikförordningen 3 kap. 17 § (50 in built-up areas, 70 outside) and the OSM wiki page
+#: "Default speed limits" (motorway 110). ``SE:living_street`` and ``walk`` are walking pace,
+#: taken as the living_street default of settings.DEFAULT_SPEED_KMH.
+SWEDISH_ZONE_SPEEDS_KMH: dict[str, float] = {
+    "se:urban": 50.0,
+    "se:rural": 70.0,
+    "se:motorway": 110.0,
+    "se:trunk": 90.0,
+    "se:living_street": settings.DEFAULT_SPEED_KMH["living_street"],
+    "walk": settings.DEFAULT_SPEED_KMH["living_street"],
+}
+_MPH = 1.609344
+_KNOT = 1.852
+_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
+
+
+def _parse_one_speed(text: str) -> float:
+    key = text.strip().lower()
+    if key in SWEDISH_ZONE_SPEEDS_KMH:
+        return SWEDISH_ZONE_SPEEDS_KMH[key]
+    m = _NUMBER.match(key)
+    if not m:
+        return math.nan  # "none", "signals", "variable", "RU:urban" ...
+    value = float(m.group(1).replace(",", "."))
+    unit = m.group(2)
+    if unit == "mph":
+        value *= _MPH
+    elif unit == "knots":
+        value *= _KNOT
+    if not 1.0 <= value <= 200.0:
+        return math.nan
+    return value
+
+
+def parse_maxspeed(value: Any) -> float:
+    """Parse an OSM ``maxspeed`` value to km/h.
+
+    Parameters
+    ----------
+    value : str, number, list or None
+        The tag value, e.g. ``"50"``, ``"SE:urban"`` (50), ``"SE:rural"`` (70),
+        ``"SE:motorway"`` (110), ``"50 mph"`` (80.5), ``"50;70"`` (several signed limits:
+        the minimum, 50), or a list of such values as osmnx stores merged edges (minimum).
+
+    Returns
+    -------
+    float
+        Speed in km/h, or NaN when the value does not give a usable limit (``"none"``,
+        ``"signals"``, ``"variable"``, empty, zero or above 200): the caller then uses the
+        default speed for the road class.
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        parsed = [parse_maxspeed(v) for v in value]
+        parsed = [p for p in parsed if not math.isnan(p)]
+        return min(parsed) if parsed else math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        v = float(value)
+        return v if 1.0 <= v <= 200.0 else math.nan
+    text = str(value)
+    parts = [p for p in re.split(r"[;|]", text) if p.strip()]
+    speeds = [s for s in (_parse_one_speed(p) for p in parts) if not math.isnan(s)]
+    return min(speeds) if speeds else math.nan
+
+
+_ONEWAY_FORWARD = {"yes", "true", "1", "F"}
+_ONEWAY_REVERSED = {"-1", "reverse", "T"}
+_IMPLIED_ONEWAY_HIGHWAYS = {"motorway"}
+_IMPLIED_ONEWAY_JUNCTIONS = {"roundabout", "circular"}
+
+
+def oneway_direction(oneway: Any, highway: Any = None, junction: Any = None) -> int:
+    """Direction of travel allowed on an OSM way.
+
+    Parameters
+    ----------
+    oneway, highway, junction : str or None
+        The way's ``oneway``, ``highway`` and ``junction`` tags.
+
+    Returns
+    -------
+    int
+        ``1`` one-way along the node order, ``-1`` one-way against it, ``0`` both ways.
+        Rules: see the module docstring (osmnx 2.x plus the OSM wiki's implied one-way on
+        motorways and roundabouts).
+    """
+    ow = None if oneway is None or (isinstance(oneway, float) and math.isnan(oneway)) else str(oneway).strip()
+    if ow in _ONEWAY_REVERSED:
+        return -1
+    if ow is not None and (ow in _ONEWAY_FORWARD or ow.lower() in {"yes", "true"}):
+        return 1
+    if ow is not None and ow != "":
+        return 0  # explicit "no", "reversible", "alternating", ...
+    if isinstance(junction, str) and junction in _IMPLIED_ONEWAY_JUNCTIONS:
+        return 1
+    if isinstance(highway, str) and highway in _IMPLIED_ONEWAY_HIGHWAYS:
+        return 1
+    return 0
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def edge_speed_kmh(maxspeed: Any, highway: Any) -> float:
+    """Speed (km/h) for an edge: its parsed ``maxspeed`` or the class default.
+
+    Parameters
+    ----------
+    maxspeed : str, number, list or None
+        The ``maxspeed`` tag (see :func:`parse_maxspeed`).
+    highway : str or list
+        The ``highway`` class (the first one if osmnx merged several).
+
+    Returns
+    -------
+    float
+        km/h; classes missing from :data:`narvaro.settings.DEFAULT_SPEED_KMH` use its
+        ``unclassified`` value.
+    """
+    v = parse_maxspeed(maxspeed)
+    if not math.isnan(v):
+        return v
+    hw = _first(highway)
+    return settings.DEFAULT_SPEED_KMH.get(str(hw), settings.DEFAULT_SPEED_KMH["unclassified"])
+
+
+def _speeds(maxspeed: pd.Series | None, highway: pd.Series) -> np.ndarray:
+    """Vectorised :func:`edge_speed_kmh` (parses each distinct tag value once)."""
+    n = len(highway)
+    if maxspeed is None:
+        parsed = np.full(n, np.nan)
+    else:
+        ms = maxspeed.astype(object).where(maxspeed.notna(), None)
+        keys = ms.map(lambda v: tuple(v) if isinstance(v, list) else v)
+        uniq = {k: parse_maxspeed(list(k) if isinstance(k, tuple) else k) for k in pd.unique(keys)}
+        parsed = keys.map(uniq).to_numpy(dtype=float)
+    hw = highway.map(lambda h: str(_first(h)))
+    default = hw.map(settings.DEFAULT_SPEED_KMH).fillna(settings.DEFAULT_SPEED_KMH["unclassified"])
+    return np.where(np.isnan(parsed), default.to_numpy(dtype=float), parsed)
+
+
+# --- coordinates ------------------------------------------------------------------------------
+
+def _to_compute_crs(x: np.ndarray, y: np.ndarray, crs: Any) -> tuple[np.ndarray, np.ndarray]:
+    import pyproj
+
+    src = pyproj.CRS.from_user_input(crs)
+    dst = pyproj.CRS.from_user_input(settings.CRS_COMPUTE)
+    if src.equals(dst):
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    xo, yo = tr.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(xo, dtype=float), np.asarray(yo, dtype=float)
+
+
+def _geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    import pyproj
+
+    _, _, d = pyproj.Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
+    return np.asarray(d, dtype=float)
+
+
+# --- the graph ----------------------------------------------------------------------------------
+
+class RoadGraph:
+    """A directed road graph in EPSG:3006 with length (m) and travel-time (s) weights.
+
+    Use the ``from_*`` class methods or :meth:`load` to build one; the constructor takes
+    arrays that are already consistent.
+
+    Parameters
+    ----------
+    node_ids : array of int64, shape (n,)
+        Node ids (OSM node ids, or 0..n-1 for synthetic graphs).
+    x, y : array of float, shape (n,)
+        Node coordinates in EPSG:3006 (metres).
+    indptr, indices : arrays
+        CSR structure of the directed edges (row = from-node index, column = to-node index),
+        without duplicates.
+    length_m, time_s : array of float, shape (n_edges,)
+        Edge weights on that structure.
+    metadata : dict, optional
+        Free-form facts (source, date, counts); JSON-serialisable.
+
+    Attributes
+    ----------
+    length : scipy.sparse.csr_matrix
+        Edge lengths in metres.
+    time : scipy.sparse.csr_matrix
+        Edge travel times in seconds.
+    metadata : dict
+    crs : str
+        Always :data:`narvaro.settings.CRS_COMPUTE`.
+    """
+
+    crs = settings.CRS_COMPUTE
+
+    def __init__(
+        self,
+        node_ids: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        length_m: np.ndarray,
+        time_s: np.ndarray,
+        metadata: dict[str, Any] | None = None,
+    ):
+        n = len(node_ids)
+        if n == 0 or len(indices) == 0:
+            raise EmptyNetworkError(
+                f"The road network is empty ({n} nodes, {len(indices)} edges); "
+                "check the input file, the area and the road classes kept."
+            )
+        self.node_ids = np.asarray(node_ids, dtype=np.int64)
+        self.x = np.asarray(x, dtype=float)
+        self.y = np.asarray(y, dtype=float)
+        if not (len(self.x) == len(self.y) == n and len(indptr) == n + 1):
+            raise ValueError("node_ids, x, y and indptr do not describe the same nodes")
+        shape = (n, n)
+        indptr = np.asarray(indptr)
+        indices = np.asarray(indices)
+        self.length = sparse.csr_matrix((np.asarray(length_m, dtype=float), indices, indptr), shape=shape)
+        self.time = sparse.csr_matrix((np.asarray(time_s, dtype=float), indices, indptr), shape=shape)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.metadata.setdefault("crs", settings.CRS_COMPUTE)
+        self._tree: cKDTree | None = None
+        self._reversed: dict[str, sparse.csr_matrix] = {}
+        self._id_index: pd.Index | None = None
+
+    # --- basic properties ---------------------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges (after merging parallel edges)."""
+        return int(self.length.nnz)
+
+    def __repr__(self) -> str:
+        src = self.metadata.get("source", "?")
+        return f"RoadGraph({self.n_nodes:,} nodes, {self.n_edges:,} edges, source={src!r})"
+
+    def describe(self) -> str:
+        """One line for provenance, e.g. ``"OSM sweden-latest.osm.pbf (2026-11-01), 1,234 nodes"``."""
+        src = self.metadata.get("source", "road graph")
+        date = self.metadata.get("date")
+        ferries = "ferries included" if self.metadata.get("ferries_used") else "no ferries"
+        return f"{src}" + (f" ({date})" if date else "") + f", {self.n_nodes:,} nodes, {ferries}"
+
+    def weights(self, metric: str) -> sparse.csr_matrix:
+        """The edge weight matrix for ``metric`` ("length"/"distance" in m, or "time" in s)."""
+        if metric in ("length", "distance"):
+            return self.length
+        if metric == "time":
+            return self.time
+        raise ValueError(f"metric must be 'time' or 'distance', not {metric!r}")
+
+    def reversed(self, metric: str) -> sparse.csr_matrix:
+        """The transposed weight matrix (edge v->u for each u->v), cached.
+
+        Dijkstra rooted at the offices on this matrix gives the trip *to* the offices.
+        """
+        key = "length" if metric in ("length", "distance") else "time"
+        if key not in self._reversed:
+            self._reversed[key] = self.weights(key).T.tocsr()
+        return self._reversed[key]
+
+    @property
+    def kdtree(self) -> cKDTree:
+        """KD-tree over node coordinates (EPSG:3006), built on first use."""
+        if self._tree is None:
+            self._tree = cKDTree(np.column_stack([self.x, self.y]))
+        return self._tree
+
+    def node_index(self, ids: Iterable[int]) -> np.ndarray:
+        """Positions of node ids (OSM ids) in the graph's arrays; ``KeyError`` lists unknown ids."""
+        if self._id_index is None:
+            self._id_index = pd.Index(self.node_ids)
+        ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
+        pos = self._id_index.get_indexer(ids)
+        if (pos < 0).any():
+            raise NetworkError(f"Node ids not in the graph: {ids[pos < 0][:20].tolist()}")
+        return pos
+
+    # --- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_edges(
+        cls,
+        node_ids: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        length_m: np.ndarray,
+        time_s: np.ndarray,
+        metadata: dict[str, Any] | None = None,
+    ) -> RoadGraph:
+        """Build from directed edge arrays (node *positions* ``u -> v``).
+
+        Parallel edges keep the minimum length and, separately, the minimum time; self-loops
+        are dropped; weights below :data:`MIN_WEIGHT` are raised to it.
+
+        Parameters
+        ----------
+        node_ids, x, y : arrays, shape (n,)
+            Node ids and EPSG:3006 coordinates.
+        u, v : int arrays, shape (m,)
+            Edge endpoints as positions 0..n-1.
+        length_m, time_s : float arrays, shape (m,)
+            Edge weights (metres, seconds).
+        metadata : dict, optional
+
+        Returns
+        -------
+        RoadGraph
+        """
+        n = len(node_ids)
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        length_m = np.asarray(length_m, dtype=float)
+        time_s = np.asarray(time_s, dtype=float)
+        if not (len(u) == len(v) == len(length_m) == len(time_s)):
+            raise ValueError("u, v, length_m and time_s must have the same length")
+        if len(u) and (u.min() < 0 or v.min() < 0 or u.max() >= n or v.max() >= n):
+            raise ValueError("edge endpoints must be node positions 0..n-1")
+        bad = ~(np.isfinite(length_m) & np.isfinite(time_s)) | (length_m < 0) | (time_s < 0)
+        if bad.any():
+            raise ValueError(f"{int(bad.sum())} edges have negative or non-finite weights")
+        keep = u != v
+        u, v, length_m, time_s = u[keep], v[keep], length_m[keep], time_s[keep]
+        length_m = np.maximum(length_m, MIN_WEIGHT)
+        time_s = np.maximum(time_s, MIN_WEIGHT)
+        key = u * n + v
+        order = np.argsort(key, kind="stable")
+        key, u, v = key[order], u[order], v[order]
+        length_m, time_s = length_m[order], time_s[order]
+        if len(key):
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            length_m = np.minimum.reduceat(length_m, starts)
+            time_s = np.minimum.reduceat(time_s, starts)
+            u, v = u[starts], v[starts]
+        n_parallel = int(keep.sum() - len(u))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.bincount(u, minlength=n))
+        idx_dtype = np.int32 if max(n, len(u)) < 2**31 - 1 else np.int64
+        meta = dict(metadata or {})
+        meta.setdefault("parallel_edges_merged", n_parallel)
+        meta.setdefault("self_loops_dropped", int((~keep).sum()))
+        return cls(node_ids, x, y, indptr.astype(idx_dtype), v.astype(idx_dtype), length_m, time_s, meta)
+
+    @classmethod
+    def from_pbf(
+        cls,
+        path: str | Path,
+        include_service: bool = False,
+        ferries: bool = False,
+        *,
+        bounding_box: Any = None,
+        date: str | None = None,
+    ) -> RoadGraph:
+        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm).
+
+        Parameters
+        ----------
+        path : str or Path
+            An ``.osm.pbf`` file, e.g. ``sweden-latest.osm.pbf``.
+        include_service : bool, default False
+            Also keep ``highway=service`` (except parking aisles, driveways, private and
+            emergency access, as osmnx's ``drive_service``).
+        ferries : bool, default False
+            Add ``route=ferry`` ways as edges (see the module docstring). Ferries are always
+            counted in ``metadata["ferries_found"]``.
+        bounding_box : optional
+            Passed to ``pyrosm.OSM`` to read part of the file.
+        date : str, optional
+            Date of the OSM extract for the provenance line (e.g. ``"2026-11-01"``); default
+            the file's modification date.
+
+        Returns
+        -------
+        RoadGraph
+            Nodes with their OSM ids; lengths are WGS84 geodesic lengths of the segments
+            between consecutive way nodes (pyrosm's own ``length`` is spherical haversine,
+            about 0.3 % shorter at Swedish latitudes).
+
+        Raises
+        ------
+        EmptyNetworkError
+            If the file holds no drivable road.
+        """
+        import pyrosm
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(path)
+        osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = osm.get_network(network_type="driving+service" if include_service else "driving", nodes=True)
+        meta: dict[str, Any] = {
+            "source": f"OSM {path.name}",
+            "date": date or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat(),
+            "builder": "from_pbf (pyrosm)",
+            "include_service": include_service,
+            "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
+        }
+        if res is None or res[1] is None or len(res[1]) == 0:
+            raise EmptyNetworkError(f"No drivable roads in {path}.")
+        nodes, edges = res
+        keep_hw = set(settings.DRIVABLE_HIGHWAYS) | ({"service"} if include_service else set())
+        edges = edges[edges["highway"].isin(keep_hw)]
+        if len(edges) == 0:
+            raise EmptyNetworkError(f"No drivable roads ({sorted(keep_hw)}) in {path}.")
+        junction = _tag_column(edges, "junction")
+        oneway = edges["oneway"].tolist() if "oneway" in edges else [None] * len(edges)
+        direction = np.fromiter(
+            (oneway_direction(o, h, j) for o, h, j in zip(oneway, edges["highway"], junction, strict=True)),
+            dtype=np.int8,
+            count=len(edges),
+        )
+        speed = _speeds(edges.get("maxspeed"), edges["highway"])
+
+        used = pd.Index(pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()])))
+        nodes = nodes.drop_duplicates("id").set_index("id")
+        missing = used.difference(nodes.index)
+        if len(missing):
+            raise NetworkError(f"{len(missing)} way nodes have no coordinates in {path}")
+        lon = nodes.loc[used, "lon"].to_numpy(dtype=float)
+        lat = nodes.loc[used, "lat"].to_numpy(dtype=float)
+        ui = used.get_indexer(edges["u"].to_numpy())
+        vi = used.get_indexer(edges["v"].to_numpy())
+        length = _geodesic_m(lon[ui], lat[ui], lon[vi], lat[vi])
+        tsec = length / (speed / 3.6)
+        f, r, b = direction >= 0, direction == -1, direction == 0
+        eu = np.concatenate([ui[f], vi[r], vi[b]])
+        ev = np.concatenate([vi[f], ui[r], ui[b]])
+        el = np.concatenate([length[f], length[r], length[b]])
+        et = np.concatenate([tsec[f], tsec[r], tsec[b]])
+        meta["oneway_ways_segments"] = int((direction != 0).sum())
+        meta["edges_osm_segments"] = int(len(edges))
+
+        px, py = _to_compute_crs(lon, lat, settings.CRS_STORE)
+        node_ids = used.to_numpy(dtype=np.int64)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fr = osm.get_data_by_custom_criteria(
+                custom_filter={"route": ["ferry"]}, filter_type="keep", keep_nodes=False, keep_relations=False
+            )
+        n_ferries = 0 if fr is None else int(len(fr))
+        meta["ferries_found"] = n_ferries
+        meta["ferries_used"] = 0
+        if ferries and n_ferries:
+            fu, fv, fl = _ferry_edges(fr, px, py)
+            meta["ferries_used"] = int(len(fu))
+            ft = fl / (settings.FERRY_SPEED_KMH / 3.6)
+            eu = np.concatenate([eu, fu, fv])
+            ev = np.concatenate([ev, fv, fu])
+            el = np.concatenate([el, fl, fl])
+            et = np.concatenate([et, ft, ft])
+        meta["ferries_skipped"] = n_ferries - meta["ferries_used"]
+        return cls.from_edges(node_ids, px, py, eu, ev, el, et, meta)
+
+    @classmethod
+    def from_osmnx(cls, graph: Any, ferries: bool = False, source: str | None = None) -> RoadGraph:
+        """Build from an osmnx ``MultiDiGraph`` (projected or not).
+
+        Parameters
+        ----------
+        graph : networkx.MultiDiGraph
+            osmnx graph: node attributes ``x``, ``y`` in ``G.graph["crs"]``; edge attribute
+            ``length`` in metres (osmnx's own). ``travel_time`` (s) is used where present,
+            else ``speed_kph``, else the speed rules of this module.
+        ferries : bool, default False
+            Keep edges tagged ``route=ferry`` (at :data:`narvaro.settings.FERRY_SPEED_KMH`
+            unless they carry a ``travel_time``); they are counted either way.
+        source : str, optional
+            Description for the metadata (default: osmnx graph).
+
+        Returns
+        -------
+        RoadGraph
+        """
+        crs = graph.graph.get("crs", settings.CRS_STORE)
+        node_list = list(graph.nodes)
+        if not node_list or graph.number_of_edges() == 0:
+            raise EmptyNetworkError(f"The osmnx graph is empty ({len(node_list)} nodes, {graph.number_of_edges()} edges).")
+        pos = {n: i for i, n in enumerate(node_list)}
+        xs = np.array([graph.nodes[n]["x"] for n in node_list], dtype=float)
+        ys = np.array([graph.nodes[n]["y"] for n in node_list], dtype=float)
+        px, py = _to_compute_crs(xs, ys, crs)
+        try:
+            node_ids = np.array(node_list, dtype=np.int64)
+        except (TypeError, ValueError):
+            node_ids = np.arange(len(node_list), dtype=np.int64)
+        eu, ev, el, et = [], [], [], []
+        n_ferry = n_ferry_used = 0
+        for a, b, d in graph.edges(data=True):
+            is_ferry = d.get("route") == "ferry" or (isinstance(d.get("route"), list) and "ferry" in d["route"])
+            if is_ferry:
+                n_ferry += 1
+                if not ferries:
+                    continue
+                n_ferry_used += 1
+            length = float(d["length"]) if "length" in d else float(
+                math.hypot(px[pos[a]] - px[pos[b]], py[pos[a]] - py[pos[b]])
+            )
+            if "travel_time" in d and d["travel_time"] is not None:
+                t = float(d["travel_time"])
+            else:
+                if is_ferry:
+                    sp = settings.FERRY_SPEED_KMH
+                elif d.get("speed_kph") is not None:
+                    sp = float(d["speed_kph"])
+                else:
+                    sp = edge_speed_kmh(d.get("maxspeed"), d.get("highway"))
+                t = length / (sp / 3.6)
+            eu.append(pos[a])
+            ev.append(pos[b])
+            el.append(length)
+            et.append(t)
+        meta = {
+            "source": source or graph.graph.get("narvaro_source") or "osmnx graph",
+            "date": graph.graph.get("created_date"),
+            "builder": "from_osmnx",
+            "input_crs": str(crs),
+            "ferries_found": n_ferry,
+            "ferries_used": n_ferry_used,
+            "ferries_skipped": n_ferry - n_ferry_used,
+        }
+        if not eu:
+            raise EmptyNetworkError("The osmnx graph has no usable edges.")
+        return cls.from_edges(node_ids, px, py, np.array(eu), np.array(ev), np.array(el), np.array(et), meta)
+
+    @classmethod
+    def _from_osmnx_query(cls, kind: str, query: Any, include_service: bool, ferries: bool, cache: bool) -> RoadGraph:
+        import osmnx as ox
+
+        network_type = "drive_service" if include_service else "drive"
+        qtext = query.wkt if hasattr(query, "wkt") else json.dumps(query, sort_keys=True, default=str)
+        key = hashlib.sha256(
+            json.dumps({"kind": kind, "query": qtext, "network_type": network_type, "ferries": ferries,
+                        "format": _FORMAT_VERSION}).encode()
+        ).hexdigest()[:24]
+        path = settings.cache_dir() / "graphs" / f"osmnx_{key}.npz"
+        if cache and path.exists():
+            g = cls.load(path)
+            g.metadata["cache_hit"] = True
+            return g
+        if kind == "polygon":
+            graph = ox.graph_from_polygon(query, network_type=network_type, retain_all=True)
+        else:
+            graph = ox.graph_from_place(query, network_type=network_type, retain_all=True)
+        label = f"OSM via osmnx {kind} query" + (f" {query!r}" if kind == "place" else "")
+        g = cls.from_osmnx(graph, ferries=ferries, source=label)
+        g.metadata["date"] = g.metadata.get("date") or datetime.now(UTC).date().isoformat()
+        g.metadata["cache_key"] = key
+        g.metadata["cache_hit"] = False
+        if cache:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            g.save(path)
+        return g
+
+    @classmethod
+    def from_polygon(
+        cls, polygon: Any, include_service: bool = False, ferries: bool = False, *, cache: bool = True
+    ) -> RoadGraph:
+        """Download the drive network inside a polygon with osmnx (needs internet), cached.
+
+        Parameters
+        ----------
+        polygon : shapely Polygon or MultiPolygon
+            In EPSG:4326 (osmnx's convention).
+        include_service : bool, default False
+            osmnx ``network_type="drive_service"`` instead of ``"drive"``.
+        ferries : bool, default False
+            See :meth:`from_osmnx`.
+        cache : bool, default True
+            Reuse / write ``settings.cache_dir()/graphs/osmnx_<hash>.npz``; the key hashes the
+            polygon's WKT, the network type and the ferry option.
+
+        Returns
+        -------
+        RoadGraph
+            ``metadata["cache_hit"]`` says whether the cache answered.
+        """
+        return cls._from_osmnx_query("polygon", polygon, include_service, ferries, cache)
+
+    @classmethod
+    def from_place(
+        cls, name: str | dict | list, include_service: bool = False, ferries: bool = False, *, cache: bool = True
+    ) -> RoadGraph:
+        """Download the drive network of a named place with osmnx (needs internet), cached.
+
+        Parameters
+        ----------
+        name : str, dict or list
+            A Nominatim query, e.g. ``"Storuman, Sweden"``.
+        include_service, ferries, cache
+            As :meth:`from_polygon`.
+
+        Returns
+        -------
+        RoadGraph
+        """
+        return cls._from_osmnx_query("place", name, include_service, ferries, cache)
+
+    # --- persistence --------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the graph to a compressed ``.npz`` file (arrays + JSON metadata).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = json.dumps({**self.metadata, "format_version": _FORMAT_VERSION}, default=str)
+        with open(path, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                node_ids=self.node_ids,
+                x=self.x,
+                y=self.y,
+                indptr=self.length.indptr,
+                indices=self.length.indices,
+                length_m=self.length.data,
+                time_s=self.time.data,
+                metadata=np.frombuffer(meta.encode("utf-8"), dtype=np.uint8),
+            )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RoadGraph:
+        """Read a graph written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        RoadGraph
+        """
+        with np.load(Path(path), allow_pickle=False) as z:
+            meta = json.loads(bytes(z["metadata"]).decode("utf-8"))
+            if meta.get("format_version", 0) > _FORMAT_VERSION:
+                raise NetworkError(f"{path} was written by a newer narvaro (format {meta['format_version']}).")
+            g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta)
+        return g
+
+    # --- export -------------------------------------------------------------------------------
+    def to_networkx(self) -> Any:
+        """The same graph as a ``networkx.DiGraph``.
+
+        Returns
+        -------
+        networkx.DiGraph
+            Nodes keyed by ``node_ids`` with ``x``, ``y`` (EPSG:3006); edges with ``length``
+            (m) and ``travel_time`` (s); ``G.graph["crs"] = "EPSG:3006"``.
+        """
+        import networkx as nx
+
+        graph = nx.DiGraph(crs=self.crs, **{k: v for k, v in self.metadata.items() if k != "crs"})
+        ids = self.node_ids.tolist()
+        graph.add_nodes_from((i, {"x": float(a), "y": float(b)}) for i, a, b in zip(ids, self.x, self.y, strict=True))
+        coo = self.length.tocoo()
+        tdata = self.time.tocoo().data
+        nid = self.node_ids
+        graph.add_edges_from(
+            (int(nid[r]), int(nid[c]), {"length": float(ln), "travel_time": float(t)})
+            for r, c, ln, t in zip(coo.row, coo.col, coo.data, tdata, strict=True)
+        )
+        return graph
+
+    def subgraph(self, mask: np.ndarray, note: str | None = None) -> RoadGraph:
+        """The graph induced by the nodes where ``mask`` is True."""
+        mask = np.asarray(mask, dtype=bool)
+        new_pos = np.full(self.n_nodes, -1, dtype=np.int64)
+        new_pos[mask] = np.arange(int(mask.sum()))
+        coo = self.length.tocoo()
+        t = self.time.tocoo().data
+        keep = mask[coo.row] & mask[coo.col]
+        meta = dict(self.metadata)
+        if note:
+            meta["subgraph"] = note
+        meta.pop("parallel_edges_merged", None)
+        meta.pop("self_loops_dropped", None)
+        return RoadGraph.from_edges(
+            self.node_ids[mask], self.x[mask], self.y[mask], new_pos[coo.row[keep]], new_pos[coo.col[keep]],
+            coo.data[keep], t[keep], meta,
+        )
+
+    def largest_component(self, strong: bool = True) -> RoadGraph:
+        """The largest strongly (or weakly) connected component as a new graph.
+
+        Snapping demand points to the largest component avoids snapping them to a short
+        fragment of road (a clipped way, a private island) from which no office is reachable.
+        The number of nodes removed goes into ``metadata["nodes_outside_largest_component"]``.
+        """
+        _, labels = connected_components(self.length, directed=True, connection="strong" if strong else "weak")
+        big = np.bincount(labels).argmax()
+        mask = labels == big
+        g = self.subgraph(mask, note=f"largest {'strongly' if strong else 'weakly'} connected component")
+        g.metadata["nodes_outside_largest_component"] = int((~mask).sum())
+        return g
+
+    def drop_small_components(self, min_nodes: int = 50) -> RoadGraph:
+        """A new graph without the weakly connected pieces smaller than ``min_nodes`` nodes.
+
+        Unlike :meth:`largest_component` this keeps islands with their own road network
+        (Gotland, Öland before the bridge, the archipelago islands with a village) while
+        removing the stray fragments (a clipped way, a private road with no link) that would
+        otherwise catch snapped points and leave them unreachable. The number of nodes removed
+        goes into ``metadata["nodes_in_small_components"]``.
+        """
+        _, labels = connected_components(self.length, directed=True, connection="weak")
+        sizes = np.bincount(labels)
+        mask = sizes[labels] >= min_nodes
+        if not mask.any():
+            raise EmptyNetworkError(f"No connected piece of the road graph has {min_nodes} nodes or more.")
+        g = self.subgraph(mask, note=f"weak components of at least {min_nodes} nodes")
+        g.metadata["nodes_in_small_components"] = int((~mask).sum())
+        return g
+
+    # --- snapping -----------------------------------------------------------------------------
+    def snap(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Snap points to their nearest graph node.
+
+        Parameters
+        ----------
+        points : GeoDataFrame, GeoSeries or array of shape (n, 2)
+            A GeoDataFrame/GeoSeries must have a CRS (it is reprojected to EPSG:3006); non-point
+            geometries use their representative point. A plain array is taken to be x, y in
+            EPSG:3006.
+
+        Returns
+        -------
+        node_index : ndarray of int64, shape (n,)
+            Positions of the nearest nodes (index into ``node_ids``, ``x``, ``y``).
+        snap_m : ndarray of float, shape (n,)
+            Straight-line distance (m) from each point to its node.
+
+        Raises
+        ------
+        CRSError
+            A GeoDataFrame/GeoSeries without a CRS.
+        GeometryError
+            Missing or empty geometries (all rows listed).
+        """
+        xy = points_xy(points)
+        if len(xy) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        d, i = self.kdtree.query(xy, k=1)
+        return np.asarray(i, dtype=np.int64), np.asarray(d, dtype=float)
+
+
+def points_xy(points: Any) -> np.ndarray:
+    """Coordinates (n, 2) in EPSG:3006 of a GeoDataFrame, GeoSeries or (n, 2) array.
+
+    See :meth:`RoadGraph.snap` for the rules and errors.
+    """
+    import geopandas as gpd
+
+    if isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        geom = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        if geom.crs is None:
+            raise CRSError(
+                "The points have no CRS; set one (e.g. gdf.set_crs('EPSG:4326')) before snapping.",
+                [{"row": "all", "id": "", "problem": "GeoDataFrame.crs is None"}],
+            )
+        bad = geom.isna() | geom.is_empty
+        if bad.any():
+            raise GeometryError(
+                "Points without geometry.",
+                [{"row": r, "id": "", "problem": "missing or empty geometry"} for r in geom.index[bad]],
+            )
+        geom = geom.to_crs(settings.CRS_COMPUTE)
+        if not (geom.geom_type == "Point").all():
+            geom = geom.representative_point()
+        return np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])
+    arr = np.asarray(points, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError("points must be a GeoDataFrame, a GeoSeries or an (n, 2) array of EPSG:3006 x, y")
+    return arr
+
+
+def _tag_column(edges: pd.DataFrame, key: str) -> list[Any]:
+    """A tag as a list aligned to ``edges``: the column if pyrosm made one, else from ``tags`` JSON."""
+    if key in edges.columns:
+        return edges[key].where(edges[key].notna(), None).tolist()
+    out: list[Any] = [None] * len(edges)
+    if "tags" not in edges.columns:
+        return out
+    needle = f'"{key}"'
+    for i, t in enumerate(edges["tags"].tolist()):
+        if isinstance(t, str) and needle in t:
+            with contextlib.suppress(ValueError):
+                out[i] = json.loads(t).get(key)
+        elif isinstance(t, dict):
+            out[i] = t.get(key)
+    return out
+
+
+def _ferry_edges(ferry_ways: Any, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ferry ways -> (u, v, length_m) between the road nodes nearest their two ends."""
+    import geopandas as gpd
+
+    tree = cKDTree(np.column_stack([px, py]))
+    geom = gpd.GeoSeries(ferry_ways.geometry.values, crs=ferry_ways.crs or settings.CRS_STORE).to_crs(settings.CRS_COMPUTE)
+    us, vs, ls = [], [], []
+    for g in geom:
+        if g is None or g.is_empty:
+            continue
+        lines = list(g.geoms) if g.geom_type == "MultiLineString" else [g]
+        a = np.asarray(lines[0].coords[0])
+        b = np.asarray(lines[-1].coords[-1])
+        (da, ia), (db, ib) = tree.query(a), tree.query(b)
+        if da > settings.FERRY_TERMINAL_SNAP_M or db > settings.FERRY_TERMINAL_SNAP_M or ia == ib:
+            continue
+        us.append(ia)
+        vs.append(ib)
+        ls.append(max(float(g.length), math.hypot(*(a - b))))
+    return np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64), np.array(ls, dtype=float)
