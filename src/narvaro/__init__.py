@@ -18,13 +18,17 @@ from .data import (
     load_population,
     load_tatorter,
 )
+from .distance import circuity, nearest_office, od_matrix
 from .errors import NarvaroError
+from .network import RoadGraph, parse_maxspeed
 from .provenance import describe, get_provenance
 
 __version__ = "0.1.0"
 
 __all__ = [
     "NarvaroError",
+    "RoadGraph",
+    "circuity",
     "describe",
     "errors",
     "fetch",
@@ -36,5 +40,8 @@ __all__ = [
     "load_lan",
     "load_population",
     "load_tatorter",
+    "nearest_office",
+    "od_matrix",
+    "parse_maxspeed",
     "settings",
 ]
