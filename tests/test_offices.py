@@ -1,0 +1,537 @@
+"""Tests for narvaro.offices on the real office lists in data/offices."""
+
+from __future__ import annotations
+
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from narvaro import data, offices
+from narvaro.errors import NarvaroError, OfficeListError, UnknownNetworkError
+
+DATA = offices.offices_dir()
+EXPECTED_ROWS = {
+    "af_2019": 129,
+    "af_2020": 37,
+    "af_closed_2020": 76,
+    "af_2020_changes": 11,
+    "ssc_2019": 10,
+    "ssc_2020": 9,
+}
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _kod(namn: str) -> str:
+    k = data.load_kommuner()
+    return k.loc[k["kommunnamn"] == namn, "kommunkod"].item()
+
+
+def _status_of(network: str, namn: str) -> pd.Series:
+    s = offices.office_status(network)
+    return s.loc[s["kommunnamn"] == namn].iloc[0]
+
+
+# --------------------------------------------------------------------------------------
+# The CSV files
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name,n", sorted(EXPECTED_ROWS.items()))
+def test_csv_row_counts_and_columns(name, n):
+    df = _csv(name)
+    assert list(df.columns) == offices.COLUMNS
+    assert len(df) == n
+    assert df["office_id"].is_unique
+    assert set(df["org"]) == {offices.NETWORKS[name].org}
+    assert set(df["geocode"]) <= set(offices.GEOCODE_METHODS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
+def test_every_row_has_a_source_url(name):
+    df = _csv(name)
+    for sources in df["source"]:
+        parts = [p.strip() for p in sources.split(" ; ")]
+        assert parts and all(p.startswith("http") for p in parts), sources
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
+def test_every_point_lies_in_its_kommun(name):
+    gdf = offices.load_offices(name)
+    kommuner = data.load_kommuner().set_index("kommunkod")
+    polys = gpd.GeoSeries(kommuner.geometry.loc[gdf["kommunkod"]].to_numpy(), crs=gdf.crs)
+    dist = np.asarray(gdf.geometry.reset_index(drop=True).distance(polys, align=False))
+    assert (dist <= 5_000).all(), gdf.loc[dist > 5_000, "office_id"].tolist()
+    # nearly all offices sit strictly inside their kommun (SCB points near a coast may not)
+    assert (dist > 0).sum() <= max(1, len(dist) // 10)
+
+
+def test_known_facts_hold():
+    af2020 = set(_csv("af_2020")["kommunkod"])
+    assert {"2062", "2081", "2084"} <= af2020  # Dalarna keeps Mora, Borlänge, Avesta
+    assert {"0780", "0765", "0781"} <= af2020  # Kronoberg keeps Växjö, Älmhult, Ljungby
+    closed = _csv("af_closed_2020")
+    before_new_year = closed[closed["valid_to"] == "2019-12"]
+    assert {"Askersund", "Fagersta", "Krokom", "Mariestad", "Strängnäs"} <= set(before_new_year["town"])
+    assert set(closed.loc[closed["valid_to"] == "2020-10", "town"]) == {"Lessebo", "Alvesta", "Ängelholm"}
+    changes = _csv("af_2020_changes")
+    assert set(changes["town"]) == {
+        "Hagfors",
+        "Hallsberg",
+        "Hammarstrand",
+        "Härnösand",
+        "Karlskoga",
+        "Årjäng",
+        "Arvidsjaur",
+        "Jokkmokk",
+        "Pajala",
+        "Storuman",
+        "Vilhelmina",
+    }
+    assert set(_csv("ssc_2020").loc[lambda d: d["valid_from"] == "2020-06", "town"]) == {
+        "Storuman",
+        "Torsby",
+        "Vansbro",
+        "Åsele",
+    }
+
+
+def test_networks_are_consistent():
+    ids = {n: set(_csv(n)["office_id"]) for n in EXPECTED_ROWS}
+    assert ids["af_2020"] <= ids["af_2019"]
+    assert ids["af_closed_2020"] <= ids["af_2019"]
+    assert ids["af_2020_changes"] <= ids["af_2019"]
+    assert not ids["af_2020"] & ids["af_closed_2020"]
+    assert not ids["af_closed_2020"] & ids["af_2020_changes"]
+    # the five offices staffed again in 2020 were already kept as travel-in offices
+    travel = set(_csv("af_2020").query("status == 'travel_in'")["office_id"])
+    assert travel == ids["af_2020"] & ids["af_2020_changes"]
+    assert len(travel) == 5
+
+
+def test_build_is_reproducible(tmp_path):
+    for name in EXPECTED_ROWS:
+        shutil.copy(DATA / f"{name}.csv", tmp_path / f"{name}.csv")
+    counts = offices.build_office_lists(tmp_path)
+    assert counts == EXPECTED_ROWS
+    for name in EXPECTED_ROWS:
+        assert (tmp_path / f"{name}.csv").read_bytes() == (DATA / f"{name}.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------------------
+# load_offices
+# --------------------------------------------------------------------------------------
+def test_load_offices_frame_and_provenance():
+    gdf = offices.load_offices("af_2020")
+    assert gdf.crs.to_epsg() == 3006
+    assert list(gdf.columns) == offices.COLUMNS + ["network", "basis", "geometry"]
+    assert set(gdf["basis"]) == {"confirmed"}
+    prov = gdf.attrs["narvaro"]["offices"]
+    assert prov == [
+        {"name": "af_2020", "known": 37, "published": 106, "label": "AF 2020: 37 of 106 offices known"}
+    ]
+    assert offices.completeness_label("af_2020+ssc_2020") == (
+        "AF 2020: 37 of 106 offices known; SSC 2020: 9 of 117 offices known"
+    )
+
+
+def test_load_offices_combinations():
+    both = offices.load_offices("af_2020+ssc_2020")
+    assert len(both) == 37 + 9
+    assert set(both["network"]) == {"af_2020", "ssc_2020"}
+    end2020 = offices.load_offices("af_2020+af_2020_changes")
+    assert len(end2020) == 37 + 6  # five of the eleven changes replace travel-in rows
+    assert offices.completeness_label("af_2020+af_2020_changes") == (
+        "AF 2020 + AF June 2020 changes: 43 of 112 offices known"
+    )
+    assert end2020.attrs["narvaro"]["offices"][0]["published"] == 112
+    storuman = end2020.loc[end2020["office_id"] == "af-2421-storuman"]
+    assert storuman["status"].tolist() == ["staffed"]
+
+
+def test_unknown_network_lists_valid_names():
+    with pytest.raises(UnknownNetworkError) as exc:
+        offices.load_offices("af_2021")
+    assert "af_2019" in str(exc.value) and "ssc_2020" in str(exc.value)
+    with pytest.raises(KeyError):
+        offices.load_offices("af_2020+nope")
+
+
+def test_load_offices_with_candidates():
+    gdf = offices.load_offices("af_2020", include_candidates=True)
+    cands = offices.candidate_offices("af_2020")
+    assert len(gdf) == 37 + len(cands)
+    confirmed_kommuner = set(offices.load_offices("af_2020")["kommunkod"])
+    assert confirmed_kommuner.isdisjoint(cands["kommunkod"])
+    assert gdf["kommunkod"].nunique() == len(confirmed_kommuner) + len(cands)
+    assert "candidate" in gdf.attrs["narvaro"]["offices"][-1]["label"]
+    end = offices.load_offices("af_2020+af_2020_changes", include_candidates=True)
+    assert (
+        end["kommunkod"].nunique()
+        == len(end.loc[end["basis"] == "confirmed", "kommunkod"].unique())
+        + (end["basis"] == "candidate").sum()
+    )
+
+
+# --------------------------------------------------------------------------------------
+# geocode_towns
+# --------------------------------------------------------------------------------------
+def test_geocode_towns_methods():
+    df = pd.DataFrame(
+        {
+            "town": ["Kisa", "skanör-med-falsterbo", "Upplands Väsby", "", "Ingenstans"],
+            "kommunkod": ["0513", "1233", "0163", "2361", "0513"],
+        }
+    )
+    out = offices.geocode_towns(df, unmatched="none")
+    assert out["geocode"].tolist()[:3] == ["tatort_exact", "tatort_normalised", "tatort_normalised"]
+    assert np.isnan(out.loc[3, "lat"]) and np.isnan(out.loc[4, "lat"])
+    out = offices.geocode_towns(df, unmatched="centralort")
+    assert out["geocode"].tolist()[3:] == ["centralort", "centralort"]
+    tat = data.load_tatorter().to_crs("EPSG:4326").set_index("tatort")
+    assert out.loc[0, "lat"] == pytest.approx(tat.loc["Kisa"].geometry.y, abs=1e-5)
+    sveg = data.load_centralorter().to_crs("EPSG:4326").set_index("kommunkod").loc["2361"]
+    assert sveg["centralort"] == "Sveg" and out.loc[3, "lon"] == pytest.approx(sveg.geometry.x, abs=1e-5)
+
+
+def test_geocode_keeps_given_coordinates():
+    df = pd.DataFrame({"town": ["Kisa"], "kommunkod": ["0513"], "lat": ["57.99"], "lon": ["15.63"]})
+    out = offices.geocode_towns(df)
+    assert out.loc[0, "geocode"] == "given" and out.loc[0, "lat"] == 57.99
+
+
+# --------------------------------------------------------------------------------------
+# read_offices
+# --------------------------------------------------------------------------------------
+GOOD = """Kontor;Org;Ort;Kod
+AF Västerås;af;Västerås;1980
+AF Kisa;AF;Kisa;513
+Servicekontor Mora;Statens servicecenter;Mora;2062
+"""
+
+
+def test_read_offices_maps_columns_and_geocodes(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    gdf = offices.read_offices(
+        path, columns={"Kontor": "name", "Org": "org", "Ort": "town", "Kod": "kommunkod"}, name="af_2020"
+    )
+    assert gdf.crs.to_epsg() == 3006
+    assert gdf["kommunkod"].tolist() == ["1980", "0513", "2062"]
+    assert gdf["org"].tolist() == ["af", "af", "ssc"]
+    assert gdf["office_id"].tolist() == ["af_2020-0", "af_2020-1", "af_2020-2"]
+    assert set(gdf["geocode"]) == {"tatort_exact"}
+    assert gdf.attrs["narvaro"]["offices"][0]["known"] == 3
+
+
+BAD = """office_id,org,name,town,kommunkod,lat,lon
+a,af,ok,Västerås,1980,,
+b,xx,bad org,Västerås,1980,,
+c,af,no town,,1980,,
+d,af,unknown town,Atlantis,1980,,
+e,af,bad kod,Västerås,9999,,
+f,af,abroad,,1980,48.85,2.35
+g,af,wrong kommun,,1980,67.85,20.22
+a,af,duplicate,Västerås,1980,,
+h,ssc,text coords,,1980,north,east
+"""
+
+
+def test_read_offices_lists_every_bad_row(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    with pytest.raises(OfficeListError) as exc:
+        offices.read_offices(path)
+    problems = exc.value.problems
+    assert problems["row"].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    text = dict(zip(problems["row"], problems["problem"], strict=True))
+    assert "duplicate office_id" in text[0] and "duplicate office_id" in text[7]
+    assert "unknown org" in text[1]
+    assert "missing coordinates and no town" in text[2]
+    assert "not found" in text[3]
+    assert "unknown kommunkod" in text[4]
+    assert "outside Sweden" in text[5]
+    assert "outside kommun 1980" in text[6]
+    assert "not finite numbers" in text[8]
+
+
+def test_read_offices_flag_mode(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    gdf = offices.read_offices(path, errors="flag")
+    assert len(gdf) == 9
+    assert (gdf["problem"] == "").sum() == 0  # row "a" is a duplicate too
+    assert gdf.geometry.isna().sum() >= 3
+
+
+def test_read_offices_excel_and_missing_columns(tmp_path):
+    xlsx = tmp_path / "list.xlsx"
+    pd.DataFrame({"name": ["AF Mora"], "town": ["Mora"], "kommunkod": ["2062"]}).to_excel(xlsx, index=False)
+    gdf = offices.read_offices(xlsx, org="af")
+    assert gdf["kommunkod"].tolist() == ["2062"] and gdf["geocode"].tolist() == ["tatort_exact"]
+    with pytest.raises(OfficeListError) as exc:
+        offices.read_offices(xlsx)
+    assert "org" in str(exc.value)
+
+
+def test_read_offices_roundtrips_project_list(tmp_path):
+    path = tmp_path / "af_2020.csv"
+    shutil.copy(DATA / "af_2020.csv", path)
+    gdf = offices.read_offices(path)
+    ref = offices.load_offices("af_2020")
+    assert gdf["office_id"].tolist() == ref["office_id"].tolist()
+    assert gdf.geometry.distance(ref.geometry).max() < 1.0
+
+
+_TOKENS = list('abc,;"\n\r 0123456789.-åöÄ\x00\t') + [
+    "office_id",
+    "org",
+    "af",
+    "ssc",
+    "kommunkod",
+    "town",
+    "lat",
+    "lon",
+    "1980",
+    "Västerås",
+    "59.6",
+    "16.5",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.lists(st.sampled_from(_TOKENS), max_size=120).map("".join)
+    | st.lists(st.sampled_from(_TOKENS), max_size=120).map(
+        lambda t: "office_id,org,name,town,kommunkod,lat,lon\n" + "".join(t)
+    )
+    | st.binary(max_size=200).map(lambda b: b.decode("latin-1"))
+)
+def test_read_offices_fuzz_only_narvaro_errors(tmp_path, text):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(text.encode("utf-8", errors="surrogatepass"))
+    for mode in ("raise", "flag"):
+        try:
+            out = offices.read_offices(path, errors=mode, org="af")
+        except NarvaroError:
+            continue
+        assert isinstance(out, gpd.GeoDataFrame)
+
+
+# --------------------------------------------------------------------------------------
+# Completeness
+# --------------------------------------------------------------------------------------
+def test_office_completeness_table():
+    table = offices.office_completeness()
+    assert list(table.columns) == [
+        "network",
+        "counted",
+        "rows_known",
+        "published_count",
+        "ratio",
+        "published_source",
+        "note",
+    ]
+    by = table.set_index(["network", "counted"])
+    assert by.loc[("af_2020", "offices"), "published_count"] == 106
+    assert by.loc[("af_2020", "offices"), "rows_known"] == 37
+    assert by.loc[("af_2019", "offices"), "published_count"] == 242
+    assert by.loc[("af_closed_2020", "offices"), "published_count"] == 132
+    assert by.loc[("ssc_2019", "offices"), "published_count"] == 113
+    assert by.loc[("ssc_2020", "offices"), "published_count"] == 117
+    assert by.loc[("ssc_2020", "kommuner"), "published_count"] == 110
+    assert by.loc[("af_2020+af_2020_changes", "offices"), "published_count"] == 112
+    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 43
+    assert by.loc[("af_2019", "kommuner"), "published_count"] == 218
+    assert by.loc[("af_2019", "kommuner"), "rows_known"] == 122
+    assert (table["ratio"] == (table["rows_known"] / table["published_count"]).round(3)).all()
+    assert table["published_source"].str.startswith("https://").all()
+    assert (table["ratio"] <= 1).all()
+
+
+# --------------------------------------------------------------------------------------
+# office_status and its rules
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("network", ["af_2019", "af_2020", "ssc_2019", "ssc_2020"])
+def test_office_status_covers_290_kommuner(network):
+    s = offices.office_status(network)
+    assert len(s) == 290 and s["kommunkod"].is_unique
+    assert set(s["status"]) <= {"confirmed", "none", "unknown"}
+    listed = s[s["rule"] == "listed_office"]
+    assert (listed["n_offices"] > 0).all() and (listed["status"] == "confirmed").all()
+    assert (s.loc[s["status"] != "unknown", "source"].str.len() > 0).all()
+    assert s["n_offices"].sum() == len(offices.load_offices(network))
+
+
+def test_office_status_unknown_network():
+    with pytest.raises(UnknownNetworkError):
+        offices.office_status("af_closed_2020")
+
+
+def test_rule_county_complete_2019():
+    row = _status_of("af_2019", "Ydre")
+    assert (row["status"], row["rule"]) == ("none", "county_complete_2019")
+    assert "affarsliv" in row["source"]
+    assert _status_of("af_2019", "Kinda")["status"] == "confirmed"
+
+
+def test_rule_not_kept_not_closing_2019():
+    for namn in ("Gagnef", "Hammarö", "Eda", "Degerfors"):
+        row = _status_of("af_2019", namn)
+        assert (row["status"], row["rule"]) == ("none", "not_kept_not_closing_2019"), namn
+    # Rättvik sorts after Härnösand, beyond the visible part of The Local's list
+    assert _status_of("af_2019", "Rättvik")["status"] == "unknown"
+
+
+def test_rule_closed_before_2019():
+    for namn in ("Hjo", "Torsås", "Heby", "Bengtsfors"):
+        row = _status_of("af_2019", namn)
+        assert (row["status"], row["rule"]) == ("none", "closed_before_2019"), namn
+    # Dals-Ed's office was said gone in 2017 but is on the 2019 closure list: the later fact wins
+    assert _status_of("af_2019", "Dals-Ed")["status"] == "confirmed"
+    # Vimmerby's closure is undated: no deduction
+    assert _status_of("af_2019", "Vimmerby")["status"] == "unknown"
+
+
+def test_lansstyrelsen_list_does_not_rule_out_af():
+    for namn in ("Aneby", "Orsa"):
+        assert _status_of("af_2019", namn)["status"] == "confirmed"
+
+
+def test_rule_county_kept_set():
+    for namn in ("Falun", "Leksand", "Karlskoga", "Hagfors", "Alvesta", "Finspång", "Kil", "Sorsele", "Malå"):
+        row = _status_of("af_2020", namn)
+        assert (row["status"], row["rule"]) == ("none", "county_kept_set"), namn
+    assert _status_of("af_2020", "Mora")["status"] == "confirmed"
+
+
+def test_rule_af_2020_subset_of_2019():
+    row = _status_of("af_2020", "Hjo")
+    assert (row["status"], row["rule"]) == ("none", "af_2020_subset_of_2019")
+    s19 = offices.office_status("af_2019")
+    s20 = offices.office_status("af_2020")
+    none19 = set(s19.loc[s19["status"] == "none", "kommunkod"])
+    assert none19 <= set(s20.loc[s20["status"] == "none", "kommunkod"])
+    assert set(s20.loc[s20["status"] == "confirmed", "kommunkod"]).isdisjoint(none19)
+
+
+def test_rule_conflicting_sources():
+    row = _status_of("af_2020", "Vänersborg")
+    assert (row["status"], row["rule"]) == ("unknown", "conflicting_sources")
+
+
+def test_rule_not_on_closure_list():
+    row = _status_of("af_2020", "Gotland")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_on_closure_list", 0)
+    # Göteborg is on the list (three centres close) but closing some offices does not rule out kept ones
+    assert _status_of("af_2020", "Göteborg")["status"] == "unknown"
+    assert offices.in_thelocal_range("Gotland") and offices.in_thelocal_range("Ale")
+    assert offices.in_thelocal_range("Härnösand") and offices.in_thelocal_range("Göteborg")
+    assert not offices.in_thelocal_range("Hässleholm") and not offices.in_thelocal_range("Åre")
+    assert (
+        offices.swedish_sort_key("Åre")
+        < offices.swedish_sort_key("Älvdalen")
+        < offices.swedish_sort_key("Öckerö")
+    )
+    assert offices.swedish_sort_key("Zzz") < offices.swedish_sort_key("Åre")
+
+
+def test_rule_no_state_workplace_2019():
+    row = _status_of("ssc_2019", "Gnosjö")
+    assert (row["status"], row["rule"]) == ("none", "no_state_workplace_2019")
+    assert (offices.office_status("ssc_2019")["rule"] == "no_state_workplace_2019").sum() == 15
+
+
+def test_rule_ssc_2020_from_2019():
+    row = _status_of("ssc_2020", "Kramfors")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2020_from_2019", 0)
+    assert _status_of("ssc_2020", "Gnosjö")[["status", "rule"]].tolist() == ["none", "ssc_2020_from_2019"]
+    assert _status_of("ssc_2020", "Malung-Sälen")["rule"] == "listed_office"
+
+
+def test_complete_analyst_list_has_no_unknowns():
+    mine = offices.load_offices("af_2020")
+    s = offices.office_status("af_2020", offices=mine, complete=True)
+    assert set(s["status"]) == {"confirmed", "none"}
+    assert (s["status"] == "confirmed").sum() == mine["kommunkod"].nunique()
+    assert offices.candidate_offices("af_2020", offices=mine, complete=True).empty
+
+
+# --------------------------------------------------------------------------------------
+# candidate_offices
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("network", ["af_2019", "af_2020", "ssc_2019", "ssc_2020"])
+def test_candidates_exactly_where_open(network):
+    s = offices.office_status(network)
+    open_ = s[(s["status"] == "unknown") | ((s["status"] == "confirmed") & (s["n_offices"] == 0))]
+    c = offices.candidate_offices(network)
+    assert sorted(c["kommunkod"]) == sorted(open_["kommunkod"])
+    assert set(c["basis"]) == {"candidate"} and set(c["status"]) == {"candidate"}
+    assert c.crs.to_epsg() == 3006 and list(c.columns) == offices.COLUMNS + ["network", "basis", "geometry"]
+    assert c["source"].str.startswith("candidate at").all()
+
+
+def test_candidate_locations():
+    c = offices.candidate_offices("af_2020").set_index("kommunkod")
+    # Västerås had a 2019 office (not on any closing list): the candidate stands there
+    assert c.loc["1980", "town"] == "Västerås" and "af-1980-vasteras" in c.loc["1980", "source"]
+    # Ale's only known office closes: the candidate stands at the centralort
+    assert c.loc["1440", "geocode"] == "centralort" and c.loc["1440", "town"] == "Nödinge-Nol"
+    # Gotland: presence deduced, candidate at the 2019 office in Visby
+    assert c.loc["0980", "town"] == "Visby"
+    s = offices.candidate_offices("ssc_2020").set_index("kommunkod")
+    assert s.loc["2282", "town"] == "Kramfors"
+
+
+def test_rule_ds2020_29_rural_new_offices():
+    for network in ("ssc_2019", "ssc_2020"):
+        s = offices.office_status(network)
+        hit = s[s["rule"] == "ds2020_29_rural_new_offices"]
+        assert len(hit) == 15 and set(hit["status"]) == {"none"}
+        assert set(hit["kommunnamn"]) == set(offices.DS_RURAL_NEW_OFFICES)
+
+
+def test_rule_ssc_2019_from_2020():
+    for namn in ("Kiruna", "Trelleborg", "Gotland", "Skövde"):
+        row = _status_of("ssc_2019", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2019_from_2020", 0), namn
+    # the June 2020 openings were new: no deduction for 2019
+    assert _status_of("ssc_2019", "Torsby")["status"] == "unknown"
+    c = offices.candidate_offices("ssc_2019").set_index("kommunkod")
+    assert c.loc[_kod("Kiruna"), "town"] == "Kiruna"
+
+
+def test_end_2020_status_includes_changes():
+    s = offices.office_status("af_2020+af_2020_changes")
+    assert len(s) == 290
+    for namn in ("Härnösand", "Hagfors", "Karlskoga", "Ragunda"):
+        assert _status_of("af_2020+af_2020_changes", namn)["rule"] == "listed_office", namn
+    assert _status_of("af_2020", "Hagfors")["status"] == "none"
+    c = offices.candidate_offices("af_2020+af_2020_changes")
+    assert "2280" not in set(c["kommunkod"])  # Härnösand's office is listed, no candidate
+
+
+def test_status_ignores_candidates_and_flagged_rows(tmp_path):
+    with_cands = offices.load_offices("af_2020", include_candidates=True)
+    s = offices.office_status("af_2020", offices=with_cands)
+    assert (s["rule"] == "listed_office").sum() == offices.load_offices("af_2020")["kommunkod"].nunique()
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    flagged = offices.read_offices(path, errors="flag")
+    s = offices.office_status("af_2020", offices=flagged, complete=True)
+    assert (s["status"] == "confirmed").sum() == 0
+
+
+def test_rule_not_in_county_closing_set():
+    for namn in ("Luleå", "Älvsbyn"):
+        row = _status_of("af_2020", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
+    # Piteå's known office closes; whether it had another is not known
+    assert _status_of("af_2020", "Piteå")["status"] == "unknown"
+    c = offices.candidate_offices("af_2020").set_index("kommunkod")
+    assert c.loc[_kod("Luleå"), "town"] == "Luleå"
