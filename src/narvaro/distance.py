@@ -46,7 +46,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from narvaro import settings
-from narvaro.errors import CRSError, GeometryError, OfficeListError, UnreachableError
+from narvaro.data import outside_sweden, to_compute_crs
+from narvaro.errors import GeometryError, OfficeListError, UnreachableError
 from narvaro.network import RoadGraph, points_xy
 from narvaro.provenance import set_provenance
 
@@ -83,32 +84,29 @@ def circuity(straight_km: np.ndarray | float) -> np.ndarray:
 # --- input validation -------------------------------------------------------------------------
 
 def _require_gdf(frame: Any, what: str) -> Any:
+    """``frame`` in EPSG:3006 (:func:`narvaro.data.to_compute_crs`); ``TypeError`` if not a GeoDataFrame."""
     import geopandas as gpd
 
     if not isinstance(frame, gpd.GeoDataFrame):
         raise TypeError(f"{what} must be a GeoDataFrame, not {type(frame).__name__}")
-    if frame.crs is None:
-        raise CRSError(
-            f"The {what} have no CRS; set one (e.g. .set_crs('EPSG:3006')).",
-            [{"row": "all", "id": "", "problem": "crs is None"}],
-        )
-    return frame
+    return to_compute_crs(frame, f"The {what} GeoDataFrame")
 
 
 def _outside_sweden(frame: Any) -> np.ndarray:
+    """:func:`narvaro.data.outside_sweden` on points; other geometries use their representative point."""
+    import geopandas as gpd
+
     pts = frame.geometry.to_crs(settings.CRS_STORE)
     if not (pts.geom_type == "Point").all():
         pts = pts.representative_point()
-    lon0, lat0, lon1, lat1 = settings.SWEDEN_BBOX_WGS84
-    x, y = pts.x.to_numpy(), pts.y.to_numpy()
-    return ~((x >= lon0) & (x <= lon1) & (y >= lat0) & (y <= lat1))
+    return outside_sweden(gpd.GeoDataFrame(geometry=pts)).to_numpy()
 
 
 def _validate_offices(offices: Any, check_extent: bool) -> pd.DataFrame:
     """Checked office attributes (positional) with x, y in EPSG:3006."""
     if offices is None or len(offices) == 0:
         raise OfficeListError("The office list is empty: there is no office to travel to.")
-    _require_gdf(offices, "offices")
+    offices_3006 = _require_gdf(offices, "offices")
     missing_cols = [c for c in ("office_id", "org", "name") if c not in offices.columns]
     if missing_cols:
         raise OfficeListError(
@@ -137,7 +135,7 @@ def _validate_offices(offices: Any, check_extent: bool) -> pd.DataFrame:
                 [{"row": r, "id": i, "problem": "outside Sweden"} for r, i in
                  zip(offices.index[out], ids[out], strict=True)],
             )
-    xy = points_xy(offices)
+    xy = points_xy(offices_3006)
     kommun = offices["kommunkod"] if "kommunkod" in offices.columns else pd.Series(None, index=offices.index)
     return pd.DataFrame({
         "office_id": ids.to_numpy(dtype=object),
@@ -150,14 +148,8 @@ def _validate_offices(offices: Any, check_extent: bool) -> pd.DataFrame:
 
 
 def _validate_demand(demand: Any, check_extent: bool) -> np.ndarray:
-    _require_gdf(demand, "demand points")
-    geom = demand.geometry
-    bad = (geom.isna() | geom.is_empty).to_numpy()
-    if bad.any():
-        raise GeometryError(
-            "Demand points without geometry.",
-            [{"row": r, "id": "", "problem": "missing or empty geometry"} for r in demand.index[bad]],
-        )
+    demand_3006 = _require_gdf(demand, "demand points")
+    xy = points_xy(demand_3006, what="Demand points")  # GeometryError lists missing/empty geometries
     if check_extent and len(demand):
         out = _outside_sweden(demand)
         if out.any():
@@ -166,7 +158,7 @@ def _validate_demand(demand: Any, check_extent: bool) -> np.ndarray:
                 "points abroad on purpose).",
                 [{"row": r, "id": "", "problem": "outside Sweden"} for r in demand.index[out]],
             )
-    return points_xy(demand)
+    return xy
 
 
 # --- road mode --------------------------------------------------------------------------------

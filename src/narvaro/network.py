@@ -8,7 +8,8 @@ a small metadata dict (source, date, counts of ferries skipped ...).
 
 Build one from
 
-* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (read with pyrosm);
+* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (read with pyrosm by
+  :func:`narvaro.osm.read_pbf`);
 * an osmnx ``MultiDiGraph``: :meth:`RoadGraph.from_osmnx`;
 * an osmnx download (needs internet), cached on disk: :meth:`RoadGraph.from_polygon`,
   :meth:`RoadGraph.from_place`;
@@ -25,34 +26,18 @@ Parallel edges
 Zero lengths
     OSM has a few segments of zero length (duplicated nodes). A stored zero would vanish from
     the sparse matrix, so every weight is at least :data:`MIN_WEIGHT` (1 mm, 1 ms).
-One-way streets (:func:`oneway_direction`)
-    osmnx 2.x semantics: ``oneway`` in {yes, true, 1} is one-way along the way's node order,
-    {-1, reverse, T} one-way against it (osmnx also lists ``F`` as one-way forward), any other
-    value (no, reversible, alternating, ...) is two-way, ``junction=roundabout`` is one-way.
-    In addition, as the OSM wiki specifies (Key:oneway, "implied"), ``highway=motorway`` and
-    ``junction=circular`` are one-way unless tagged ``oneway=no``: Swedish motorways are drawn
-    as two carriageways, and routing against the traffic on one would shorten trips. osmnx
-    does not apply this implication (it follows the explicit tag only).
-Speeds (:func:`parse_maxspeed`)
-    The ``maxspeed`` tag where it parses, else :data:`narvaro.settings.DEFAULT_SPEED_KMH` for
-    the road class (the table and its source are documented there). Travel time is length
-    divided by that speed: free flow at the limit, no junction delay, so times are a lower
-    bound of real driving times.
-Ferries
-    Ways tagged ``route=ferry`` are counted and reported in ``metadata["ferries_found"]``;
-    they are left out unless ``ferries=True``, when each ferry becomes a two-way edge between
-    the road nodes nearest to its two ends (within :data:`narvaro.settings.FERRY_TERMINAL_SNAP_M`)
-    at :data:`narvaro.settings.FERRY_SPEED_KMH` (no waiting time).
+One-way streets, speeds, ferries
+    How OSM tags become directions, speeds and ferry edges is :mod:`narvaro.osm`'s job; its
+    docstring states the rules (:func:`~narvaro.osm.oneway_direction`,
+    :func:`~narvaro.osm.parse_maxspeed`, :func:`~narvaro.osm.is_ferry`). They are imported
+    here, so ``narvaro.network.parse_maxspeed`` and friends still work.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import re
-import warnings
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +51,15 @@ from scipy.spatial import cKDTree
 
 from narvaro import settings
 from narvaro.errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
+from narvaro.osm import _ferry_edges as _ferry_edges  # re-exported: narvaro.network._ferry_edges
+from narvaro.osm import (
+    edge_speed_kmh,
+    is_ferry,
+    oneway_direction,
+    parse_maxspeed,
+    read_pbf,
+    xy_to_compute_crs,
+)
 
 __all__ = [
     "RoadGraph",
@@ -81,174 +75,6 @@ __all__ = [
 MIN_WEIGHT = 1e-3
 
 _FORMAT_VERSION = 1
-
-# --- tag parsing ------------------------------------------------------------------------------
-
-#: Swedish implicit speed limits as tagged in OSM (``maxspeed=SE:urban`` ...), from
-#: Trafikförordningen 3 kap. 17 § (50 in built-up areas, 70 outside) and the OSM wiki page
-#: "Default speed limits" (motorway 110). ``SE:living_street`` and ``walk`` are walking pace,
-#: taken as the living_street default of settings.DEFAULT_SPEED_KMH.
-SWEDISH_ZONE_SPEEDS_KMH: dict[str, float] = {
-    "se:urban": 50.0,
-    "se:rural": 70.0,
-    "se:motorway": 110.0,
-    "se:trunk": 90.0,
-    "se:living_street": settings.DEFAULT_SPEED_KMH["living_street"],
-    "walk": settings.DEFAULT_SPEED_KMH["living_street"],
-}
-_MPH = 1.609344
-_KNOT = 1.852
-_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
-
-
-def _parse_one_speed(text: str) -> float:
-    key = text.strip().lower()
-    if key in SWEDISH_ZONE_SPEEDS_KMH:
-        return SWEDISH_ZONE_SPEEDS_KMH[key]
-    m = _NUMBER.match(key)
-    if not m:
-        return math.nan  # "none", "signals", "variable", "RU:urban" ...
-    value = float(m.group(1).replace(",", "."))
-    unit = m.group(2)
-    if unit == "mph":
-        value *= _MPH
-    elif unit == "knots":
-        value *= _KNOT
-    if not 1.0 <= value <= 200.0:
-        return math.nan
-    return value
-
-
-def parse_maxspeed(value: Any) -> float:
-    """Parse an OSM ``maxspeed`` value to km/h.
-
-    Parameters
-    ----------
-    value : str, number, list or None
-        The tag value, e.g. ``"50"``, ``"SE:urban"`` (50), ``"SE:rural"`` (70),
-        ``"SE:motorway"`` (110), ``"50 mph"`` (80.5), ``"50;70"`` (several signed limits:
-        the minimum, 50), or a list of such values as osmnx stores merged edges (minimum).
-
-    Returns
-    -------
-    float
-        Speed in km/h, or NaN when the value does not give a usable limit (``"none"``,
-        ``"signals"``, ``"variable"``, empty, zero or above 200): the caller then uses the
-        default speed for the road class.
-    """
-    if value is None:
-        return math.nan
-    if isinstance(value, (list, tuple, set, np.ndarray)):
-        parsed = [parse_maxspeed(v) for v in value]
-        parsed = [p for p in parsed if not math.isnan(p)]
-        return min(parsed) if parsed else math.nan
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        v = float(value)
-        return v if 1.0 <= v <= 200.0 else math.nan
-    text = str(value)
-    parts = [p for p in re.split(r"[;|]", text) if p.strip()]
-    speeds = [s for s in (_parse_one_speed(p) for p in parts) if not math.isnan(s)]
-    return min(speeds) if speeds else math.nan
-
-
-_ONEWAY_FORWARD = {"yes", "true", "1", "F"}
-_ONEWAY_REVERSED = {"-1", "reverse", "T"}
-_IMPLIED_ONEWAY_HIGHWAYS = {"motorway"}
-_IMPLIED_ONEWAY_JUNCTIONS = {"roundabout", "circular"}
-
-
-def oneway_direction(oneway: Any, highway: Any = None, junction: Any = None) -> int:
-    """Direction of travel allowed on an OSM way.
-
-    Parameters
-    ----------
-    oneway, highway, junction : str or None
-        The way's ``oneway``, ``highway`` and ``junction`` tags.
-
-    Returns
-    -------
-    int
-        ``1`` one-way along the node order, ``-1`` one-way against it, ``0`` both ways.
-        Rules: see the module docstring (osmnx 2.x plus the OSM wiki's implied one-way on
-        motorways and roundabouts).
-    """
-    ow = None if oneway is None or (isinstance(oneway, float) and math.isnan(oneway)) else str(oneway).strip()
-    if ow in _ONEWAY_REVERSED:
-        return -1
-    if ow is not None and (ow in _ONEWAY_FORWARD or ow.lower() in {"yes", "true"}):
-        return 1
-    if ow is not None and ow != "":
-        return 0  # explicit "no", "reversible", "alternating", ...
-    if isinstance(junction, str) and junction in _IMPLIED_ONEWAY_JUNCTIONS:
-        return 1
-    if isinstance(highway, str) and highway in _IMPLIED_ONEWAY_HIGHWAYS:
-        return 1
-    return 0
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
-
-
-def edge_speed_kmh(maxspeed: Any, highway: Any) -> float:
-    """Speed (km/h) for an edge: its parsed ``maxspeed`` or the class default.
-
-    Parameters
-    ----------
-    maxspeed : str, number, list or None
-        The ``maxspeed`` tag (see :func:`parse_maxspeed`).
-    highway : str or list
-        The ``highway`` class (the first one if osmnx merged several).
-
-    Returns
-    -------
-    float
-        km/h; classes missing from :data:`narvaro.settings.DEFAULT_SPEED_KMH` use its
-        ``unclassified`` value.
-    """
-    v = parse_maxspeed(maxspeed)
-    if not math.isnan(v):
-        return v
-    hw = _first(highway)
-    return settings.DEFAULT_SPEED_KMH.get(str(hw), settings.DEFAULT_SPEED_KMH["unclassified"])
-
-
-def _speeds(maxspeed: pd.Series | None, highway: pd.Series) -> np.ndarray:
-    """Vectorised :func:`edge_speed_kmh` (parses each distinct tag value once)."""
-    n = len(highway)
-    if maxspeed is None:
-        parsed = np.full(n, np.nan)
-    else:
-        ms = maxspeed.astype(object).where(maxspeed.notna(), None)
-        keys = ms.map(lambda v: tuple(v) if isinstance(v, list) else v)
-        uniq = {k: parse_maxspeed(list(k) if isinstance(k, tuple) else k) for k in pd.unique(keys)}
-        parsed = keys.map(uniq).to_numpy(dtype=float)
-    hw = highway.map(lambda h: str(_first(h)))
-    default = hw.map(settings.DEFAULT_SPEED_KMH).fillna(settings.DEFAULT_SPEED_KMH["unclassified"])
-    return np.where(np.isnan(parsed), default.to_numpy(dtype=float), parsed)
-
-
-# --- coordinates ------------------------------------------------------------------------------
-
-def _to_compute_crs(x: np.ndarray, y: np.ndarray, crs: Any) -> tuple[np.ndarray, np.ndarray]:
-    import pyproj
-
-    src = pyproj.CRS.from_user_input(crs)
-    dst = pyproj.CRS.from_user_input(settings.CRS_COMPUTE)
-    if src.equals(dst):
-        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-    xo, yo = tr.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    return np.asarray(xo, dtype=float), np.asarray(yo, dtype=float)
-
-
-def _geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
-    import pyproj
-
-    _, _, d = pyproj.Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
-    return np.asarray(d, dtype=float)
 
 
 # --- the graph ----------------------------------------------------------------------------------
@@ -452,7 +278,7 @@ class RoadGraph:
         bounding_box: Any = None,
         date: str | None = None,
     ) -> RoadGraph:
-        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm).
+        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm, :func:`narvaro.osm.read_pbf`).
 
         Parameters
         ----------
@@ -462,7 +288,7 @@ class RoadGraph:
             Also keep ``highway=service`` (except parking aisles, driveways, private and
             emergency access, as osmnx's ``drive_service``).
         ferries : bool, default False
-            Add ``route=ferry`` ways as edges (see the module docstring). Ferries are always
+            Add ``route=ferry`` ways as edges (see :mod:`narvaro.osm`). Ferries are always
             counted in ``metadata["ferries_found"]``.
         bounding_box : optional
             Passed to ``pyrosm.OSM`` to read part of the file.
@@ -479,81 +305,11 @@ class RoadGraph:
 
         Raises
         ------
-        EmptyNetworkError
-            If the file holds no drivable road.
+        FileNotFoundError, EmptyNetworkError, NetworkError
+            No such file, no drivable road in it, way nodes without coordinates
+            (:func:`narvaro.osm.read_pbf`).
         """
-        import pyrosm
-
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(path)
-        osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = osm.get_network(network_type="driving+service" if include_service else "driving", nodes=True)
-        meta: dict[str, Any] = {
-            "source": f"OSM {path.name}",
-            "date": date or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat(),
-            "builder": "from_pbf (pyrosm)",
-            "include_service": include_service,
-            "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
-        }
-        if res is None or res[1] is None or len(res[1]) == 0:
-            raise EmptyNetworkError(f"No drivable roads in {path}.")
-        nodes, edges = res
-        keep_hw = set(settings.DRIVABLE_HIGHWAYS) | ({"service"} if include_service else set())
-        edges = edges[edges["highway"].isin(keep_hw)]
-        if len(edges) == 0:
-            raise EmptyNetworkError(f"No drivable roads ({sorted(keep_hw)}) in {path}.")
-        junction = _tag_column(edges, "junction")
-        oneway = edges["oneway"].tolist() if "oneway" in edges else [None] * len(edges)
-        direction = np.fromiter(
-            (oneway_direction(o, h, j) for o, h, j in zip(oneway, edges["highway"], junction, strict=True)),
-            dtype=np.int8,
-            count=len(edges),
-        )
-        speed = _speeds(edges.get("maxspeed"), edges["highway"])
-
-        used = pd.Index(pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()])))
-        nodes = nodes.drop_duplicates("id").set_index("id")
-        missing = used.difference(nodes.index)
-        if len(missing):
-            raise NetworkError(f"{len(missing)} way nodes have no coordinates in {path}")
-        lon = nodes.loc[used, "lon"].to_numpy(dtype=float)
-        lat = nodes.loc[used, "lat"].to_numpy(dtype=float)
-        ui = used.get_indexer(edges["u"].to_numpy())
-        vi = used.get_indexer(edges["v"].to_numpy())
-        length = _geodesic_m(lon[ui], lat[ui], lon[vi], lat[vi])
-        tsec = length / (speed / 3.6)
-        f, r, b = direction >= 0, direction == -1, direction == 0
-        eu = np.concatenate([ui[f], vi[r], vi[b]])
-        ev = np.concatenate([vi[f], ui[r], ui[b]])
-        el = np.concatenate([length[f], length[r], length[b]])
-        et = np.concatenate([tsec[f], tsec[r], tsec[b]])
-        meta["oneway_ways_segments"] = int((direction != 0).sum())
-        meta["edges_osm_segments"] = int(len(edges))
-
-        px, py = _to_compute_crs(lon, lat, settings.CRS_STORE)
-        node_ids = used.to_numpy(dtype=np.int64)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fr = osm.get_data_by_custom_criteria(
-                custom_filter={"route": ["ferry"]}, filter_type="keep", keep_nodes=False, keep_relations=False
-            )
-        n_ferries = 0 if fr is None else int(len(fr))
-        meta["ferries_found"] = n_ferries
-        meta["ferries_used"] = 0
-        if ferries and n_ferries:
-            fu, fv, fl = _ferry_edges(fr, px, py)
-            meta["ferries_used"] = int(len(fu))
-            ft = fl / (settings.FERRY_SPEED_KMH / 3.6)
-            eu = np.concatenate([eu, fu, fv])
-            ev = np.concatenate([ev, fv, fu])
-            el = np.concatenate([el, fl, fl])
-            et = np.concatenate([et, ft, ft])
-        meta["ferries_skipped"] = n_ferries - meta["ferries_used"]
-        return cls.from_edges(node_ids, px, py, eu, ev, el, et, meta)
+        return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date))
 
     @classmethod
     def from_osmnx(cls, graph: Any, ferries: bool = False, source: str | None = None) -> RoadGraph:
@@ -564,7 +320,7 @@ class RoadGraph:
         graph : networkx.MultiDiGraph
             osmnx graph: node attributes ``x``, ``y`` in ``G.graph["crs"]``; edge attribute
             ``length`` in metres (osmnx's own). ``travel_time`` (s) is used where present,
-            else ``speed_kph``, else the speed rules of this module.
+            else ``speed_kph``, else the speed rules of :mod:`narvaro.osm`.
         ferries : bool, default False
             Keep edges tagged ``route=ferry`` (at :data:`narvaro.settings.FERRY_SPEED_KMH`
             unless they carry a ``travel_time``); they are counted either way.
@@ -582,7 +338,7 @@ class RoadGraph:
         pos = {n: i for i, n in enumerate(node_list)}
         xs = np.array([graph.nodes[n]["x"] for n in node_list], dtype=float)
         ys = np.array([graph.nodes[n]["y"] for n in node_list], dtype=float)
-        px, py = _to_compute_crs(xs, ys, crs)
+        px, py = xy_to_compute_crs(xs, ys, crs)
         try:
             node_ids = np.array(node_list, dtype=np.int64)
         except (TypeError, ValueError):
@@ -590,8 +346,8 @@ class RoadGraph:
         eu, ev, el, et = [], [], [], []
         n_ferry = n_ferry_used = 0
         for a, b, d in graph.edges(data=True):
-            is_ferry = d.get("route") == "ferry" or (isinstance(d.get("route"), list) and "ferry" in d["route"])
-            if is_ferry:
+            ferry = is_ferry(d.get("route"))
+            if ferry:
                 n_ferry += 1
                 if not ferries:
                     continue
@@ -602,7 +358,7 @@ class RoadGraph:
             if "travel_time" in d and d["travel_time"] is not None:
                 t = float(d["travel_time"])
             else:
-                if is_ferry:
+                if ferry:
                     sp = settings.FERRY_SPEED_KMH
                 elif d.get("speed_kph") is not None:
                     sp = float(d["speed_kph"])
@@ -854,10 +610,11 @@ class RoadGraph:
         return np.asarray(i, dtype=np.int64), np.asarray(d, dtype=float)
 
 
-def points_xy(points: Any) -> np.ndarray:
+def points_xy(points: Any, *, what: str = "Points") -> np.ndarray:
     """Coordinates (n, 2) in EPSG:3006 of a GeoDataFrame, GeoSeries or (n, 2) array.
 
-    See :meth:`RoadGraph.snap` for the rules and errors.
+    See :meth:`RoadGraph.snap` for the rules and errors; ``what`` names the points in the
+    :class:`~narvaro.errors.GeometryError` message (``"Demand points"``).
     """
     import geopandas as gpd
 
@@ -871,7 +628,7 @@ def points_xy(points: Any) -> np.ndarray:
         bad = geom.isna() | geom.is_empty
         if bad.any():
             raise GeometryError(
-                "Points without geometry.",
+                f"{what} without geometry.",
                 [{"row": r, "id": "", "problem": "missing or empty geometry"} for r in geom.index[bad]],
             )
         geom = geom.to_crs(settings.CRS_COMPUTE)
@@ -882,42 +639,3 @@ def points_xy(points: Any) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError("points must be a GeoDataFrame, a GeoSeries or an (n, 2) array of EPSG:3006 x, y")
     return arr
-
-
-def _tag_column(edges: pd.DataFrame, key: str) -> list[Any]:
-    """A tag as a list aligned to ``edges``: the column if pyrosm made one, else from ``tags`` JSON."""
-    if key in edges.columns:
-        return edges[key].where(edges[key].notna(), None).tolist()
-    out: list[Any] = [None] * len(edges)
-    if "tags" not in edges.columns:
-        return out
-    needle = f'"{key}"'
-    for i, t in enumerate(edges["tags"].tolist()):
-        if isinstance(t, str) and needle in t:
-            with contextlib.suppress(ValueError):
-                out[i] = json.loads(t).get(key)
-        elif isinstance(t, dict):
-            out[i] = t.get(key)
-    return out
-
-
-def _ferry_edges(ferry_ways: Any, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ferry ways -> (u, v, length_m) between the road nodes nearest their two ends."""
-    import geopandas as gpd
-
-    tree = cKDTree(np.column_stack([px, py]))
-    geom = gpd.GeoSeries(ferry_ways.geometry.values, crs=ferry_ways.crs or settings.CRS_STORE).to_crs(settings.CRS_COMPUTE)
-    us, vs, ls = [], [], []
-    for g in geom:
-        if g is None or g.is_empty:
-            continue
-        lines = list(g.geoms) if g.geom_type == "MultiLineString" else [g]
-        a = np.asarray(lines[0].coords[0])
-        b = np.asarray(lines[-1].coords[-1])
-        (da, ia), (db, ib) = tree.query(a), tree.query(b)
-        if da > settings.FERRY_TERMINAL_SNAP_M or db > settings.FERRY_TERMINAL_SNAP_M or ia == ib:
-            continue
-        us.append(ia)
-        vs.append(ib)
-        ls.append(max(float(g.length), math.hypot(*(a - b))))
-    return np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64), np.array(ls, dtype=float)
