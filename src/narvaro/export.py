@@ -1,0 +1,191 @@
+"""Column labels (English/Swedish) and exports to CSV, Excel and GeoPackage."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import settings
+from .errors import CoverageInputError
+from .provenance import describe, get_provenance
+
+__all__ = ["GROUP_LABEL", "column_label", "export", "labelled"]
+
+#: Readable group names per language.
+GROUP_LABEL = {"en": {"af": "AF", "ssc": "SSC", "any": "AF or SSC"},
+               "sv": {"af": "AF", "ssc": "SSC", "any": "AF eller SSC"}}
+_GROUP_LABEL = GROUP_LABEL
+
+
+# --------------------------------------------------------------------------------------
+# Column labels
+# --------------------------------------------------------------------------------------
+_BASE_LABELS = {
+    "kommunkod": ("Kommun code", "Kommunkod"), "kommunnamn": ("Kommun", "Kommun"),
+    "lanskod": ("County code", "Länskod"), "lansnamn": ("County", "Län"),
+    "population": ("Population", "Folkmängd"), "method": ("Method", "Metod"),
+    "office_lists": ("Office lists", "Kontorslistor"), "reason": ("Reason", "Skäl"),
+    "certainty": ("Certainty", "Säkerhet"), "rank": ("Rank", "Rang"), "network": ("Network", "Nät"),
+    "org": ("Organisation", "Organisation"), "status": ("Office status", "Kontorsstatus"),
+    "kommun_population": ("Population of the kommun", "Kommunens folkmängd"),
+    "candidates": ("Candidate offices", "Tänkbara kontor"), "scenario": ("Scenario", "Scenario"),
+    "group": ("Group", "Grupp"), "status_known": ("Office status known", "Kontorsstatus känd"),
+}
+_STAT = {"mean": ("mean", "medel"), "median": ("median", "median"), "p90": ("90th percentile", "90:e percentil"),
+         "max": ("maximum", "största")}
+_SUFFIX = {"_min": (" (lowest)", " lägsta"), "_max": (" (highest)", " högsta"), "_before": (" before", " före"),
+           "_after": (" after", " efter"), "_delta": (" change", " förändring"),
+           "_delta_min": (" change (lowest)", " förändring lägsta"),
+           "_delta_max": (" change (highest)", " förändring högsta")}
+_OFFICE = {
+    "has_office": ("office in the kommun", "kontor i kommunen"),
+    "n_offices": ("number of offices in the kommun", "antal kontor i kommunen"),
+    "nearest_office": ("nearest office", "närmaste kontor"),
+    "nearest_office_kommun": ("nearest office's kommun", "närmaste kontorets kommun"),
+    "nearest_office_id": ("nearest office id", "närmaste kontorets id"),
+    "status": ("office status", "kontorsstatus"),
+    "pop_unreachable": ("residents who cannot reach an office", "invånare utan väg till kontor"),
+    "lost_last_office": ("lost its last office", "förlorade sitt sista kontor"),
+    "has_office_before": ("office in the kommun before", "kontor i kommunen före"),
+    "has_office_after": ("office in the kommun after", "kontor i kommunen efter"),
+}
+
+
+def column_label(column: str, lang: str = "en") -> str:
+    """Human label of a coverage/compare/summary column.
+
+    Examples
+    --------
+    >>> column_label("af_dist_mean_km", "sv")
+    'AF medelavstånd (km)'
+    >>> column_label("any_share_over_25km_max", "en")
+    'AF or SSC share of residents beyond 25 km (highest)'
+    """
+    if lang not in ("en", "sv"):
+        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+    i = 0 if lang == "en" else 1
+    if column in _BASE_LABELS:
+        return _BASE_LABELS[column][i]
+    m = re.match(r"^pop_depends_over_(\d+(?:\.\d+)?)(km|min)$", column)
+    if m:
+        t, u = m.groups()
+        return (f"Residents whose side of {t} {u} depends on it", f"Invånare vars sida om {t} {u} beror på den")[i]
+    m = re.match(r"^(af|ssc|any)_(.+)$", column)
+    if not m:
+        return column
+    group, rest = m.groups()
+    for suffix in (*_SUFFIX, ""):
+        if suffix and not rest.endswith(suffix):
+            continue
+        text = _body_label(rest[: len(rest) - len(suffix)] if suffix else rest, group, lang)
+        if text is not None:
+            return text + (_SUFFIX[suffix][i] if suffix else "")
+    return column
+
+
+def _body_label(body: str, group: str, lang: str) -> str | None:
+    i = 0 if lang == "en" else 1
+    glab = _GROUP_LABEL[lang][group]
+    sm = re.match(r"^(dist|time)_(mean|median|p90|max)_(km|min)$", body)
+    if sm:
+        what, stat, unit = sm.groups()
+        if lang == "en":
+            return f"{glab} {_STAT[stat][0]} {'distance' if what == 'dist' else 'travel time'} ({unit})"
+        noun = "avstånd" if what == "dist" else "restid"
+        if stat in ("mean", "median"):
+            return f"{glab} {_STAT[stat][1]}{noun} ({unit})"
+        if stat == "max":
+            return f"{glab} {'största avstånd' if what == 'dist' else 'längsta restid'} ({unit})"
+        return f"{glab} {noun} {_STAT[stat][1]} ({unit})"
+    tm = re.match(r"^(pop|share)_over_(\d+(?:\.\d+)?)(km|min)$", body)
+    if tm:
+        kind, t, unit = tm.groups()
+        if lang == "en":
+            return f"{glab} {'residents' if kind == 'pop' else 'share of residents'} beyond {t} {unit}"
+        return f"{glab} {'invånare' if kind == 'pop' else 'andel invånare'} längre än {t} {unit}"
+    if body in _OFFICE:
+        return f"{glab} {_OFFICE[body][i]}"
+    return None
+
+
+def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    if lang == "en":
+        return frame
+    mapping = {c: column_label(c, lang) for c in frame.columns if c != "geometry"}
+    # keep labels unique (fall back to the code where two columns would get the same label)
+    seen: dict[str, int] = {}
+    for lab in mapping.values():
+        seen[lab] = seen.get(lab, 0) + 1
+    mapping = {c: (lab if seen[lab] == 1 else c) for c, lab in mapping.items()}
+    return frame.rename(columns=mapping)
+
+
+# --------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------
+def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str | None = None) -> Path:
+    """Write a table to CSV, Excel or GeoPackage, chosen by the file suffix.
+
+    Parameters
+    ----------
+    table : DataFrame or GeoDataFrame
+        A coverage table (with its ``_min``/``_max`` columns), a comparison, a presence list,
+        the national summary ...
+    path : str or Path
+        ``.csv`` (UTF-8, no geometry), ``.xlsx`` (sheets "data", "metadata" with the provenance,
+        and "columns" with the column dictionary in English and Swedish), or ``.gpkg`` (geometry
+        in EPSG:3006, SWEREF 99 TM, the compute CRS; rows without geometry such as a national
+        row are left out; the provenance line goes to a sidecar ``<name>.gpkg.txt``).
+    lang : {"en", "sv"}
+        Column labels: "en" keeps the column codes (``af_dist_mean_km``); "sv" uses Swedish
+        labels ("AF medelavstånd (km)", "Folkmängd", "Kommun").
+    layer : str, optional
+        GeoPackage layer name (default: the file stem).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".gpkg"):
+        raise ValueError(f"unsupported export format {suffix!r}; use .csv, .xlsx or .gpkg")
+    if lang not in ("en", "sv"):
+        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prov_line = describe(table)
+    plain = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+    if suffix == ".csv":
+        labelled(plain, lang).to_csv(path, index=False, encoding="utf-8")
+    elif suffix == ".xlsx":
+        meta = [("provenance", prov_line)]
+        meta += [(k, str(v)) for k, v in get_provenance(table).items() if k != "offices"]
+        meta += [("offices", o.get("label", "")) for o in get_provenance(table).get("offices", [])]
+        meta += [("geometry", "not included; use the GeoPackage export for GIS")]
+        columns = pd.DataFrame({"column": list(plain.columns),
+                                "label_en": [column_label(c, "en") for c in plain.columns],
+                                "label_sv": [column_label(c, "sv") for c in plain.columns]})
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            labelled(plain, lang).to_excel(xw, sheet_name="data", index=False)
+            pd.DataFrame(meta, columns=["key", "value"]).to_excel(xw, sheet_name="metadata", index=False)
+            columns.to_excel(xw, sheet_name="columns", index=False)
+    else:
+        if not isinstance(table, gpd.GeoDataFrame) or table.geometry.isna().all():
+            raise CoverageInputError("a GeoPackage needs a table with geometries (a coverage table)")
+        gdf = table if table.crs is not None and table.crs.equals(settings.CRS_COMPUTE) else table.to_crs(
+            settings.CRS_COMPUTE)
+        gdf = gdf[gdf.geometry.notna()].copy()
+        gdf.attrs = {}
+        for c in gdf.columns:
+            if c != "geometry" and gdf[c].dtype == object:
+                gdf[c] = gdf[c].astype("string")
+        out = labelled(gdf, lang)
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=gdf.crs)
+        if path.exists():
+            path.unlink()
+        out.to_file(path, layer=layer or path.stem, driver="GPKG")
+        path.with_suffix(".gpkg.txt").write_text(prov_line + "\n", encoding="utf-8")
+    return path

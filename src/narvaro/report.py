@@ -1,0 +1,416 @@
+"""The national summary, its text rendering, and exports (CSV, Excel, GeoPackage; lang="sv").
+
+One call for the CLI (``narvaro report``)::
+
+    from narvaro.report import run_report
+    result = run_report(out_dir="narvaro-report")   # the four default scenarios, estimate mode
+    print(result.text)
+
+Every printed table carries the provenance line (:func:`narvaro.provenance.describe`): method
+(road network or estimate, never presented as a measurement) and how complete the office lists
+are. Ranges print as "lo-hi"; a single number when the two ends agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .bounds import BOUNDS_ATTR, published_kommun_count
+from .coverage import groups_in, national, threshold_label, thresholds_of
+from .errors import CoverageInputError
+from .export import GROUP_LABEL as _GROUP_LABEL
+from .export import column_label, export
+from .presence import RULES, compare, kommuner_without_presence
+from .provenance import describe, get_provenance
+
+__all__ = [
+    "DEFAULT_SCENARIOS",
+    "ReportResult",
+    "column_label",
+    "export",
+    "format_presence",
+    "format_summary",
+    "format_unknowns",
+    "national_summary",
+    "run_report",
+    "scenario_label",
+]
+
+#: Scenarios of ``narvaro report``: AF before the closures, AF after, AF after + SSC, SSC alone.
+DEFAULT_SCENARIOS: tuple[str, ...] = ("af_2019", "af_2020", "af_2020+ssc_2020", "ssc_2020")
+#: Rules counted in the summary (see :data:`narvaro.presence.RULES`).
+SUMMARY_RULES: tuple[str, ...] = ("no_office_inside", "no_office_and_far", "af_definition")
+
+
+
+# --------------------------------------------------------------------------------------
+# National summary
+# --------------------------------------------------------------------------------------
+def _scenario(cov: pd.DataFrame) -> str:
+    return str(get_provenance(cov).get("scenario") or cov["office_lists"].iloc[0])
+
+
+def _status_known(cov: pd.DataFrame, group: str) -> str | None:
+    col = f"{group}_status"
+    if col not in cov.columns:
+        return None
+    return f"{int((cov[col] != 'unknown').sum())} of {len(cov)}"
+
+
+def national_summary(
+    covs: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame],
+    rules: Sequence[str] = SUMMARY_RULES,
+    constrained: Mapping[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """One table: per scenario and group, residents and share beyond each threshold and the
+    number of kommuner without presence per rule.
+
+    Parameters
+    ----------
+    covs : dict name -> coverage table, or a sequence of coverage tables (named by their scenario)
+    rules : sequence of str
+        Presence rules to count (:data:`narvaro.presence.RULES`); ``af_definition`` only where the
+        table holds AF and SSC (group "any" row).
+    constrained : dict name -> DataFrame, optional
+        :func:`narvaro.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_cmin``,
+        ``_cmax`` and ``share_over_{T}_cmin``/``_cmax`` (range given the published count).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario``, ``group``, ``method``, ``status_known`` ("90 of 290" with ranges),
+        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (+ ``_min``/``_max``
+        with ranges); per rule ``without_{rule}`` (with ranges: ``_min`` = certain, ``_max`` =
+        possibly). ``attrs["provenance"]``: scenario -> provenance line.
+    """
+    if not isinstance(covs, Mapping):
+        covs = {_scenario(c): c for c in covs}
+    rows, prov = [], {}
+    for name, cov in covs.items():
+        nat = national(cov)
+        km, mins = thresholds_of(cov)
+        labels = [threshold_label(t, "km") for t in km] + [threshold_label(t, "min") for t in mins]
+        prov[name] = describe(cov)
+        cr = constrained.get(name) if constrained else None
+        for g in groups_in(cov):
+            row: dict[str, Any] = {"scenario": name, "group": g, "method": cov["method"].iloc[0],
+                                   "status_known": _status_known(cov, g), "population": nat["population"]}
+            for lab in labels:
+                for kind in ("pop", "share"):
+                    col = f"{g}_{kind}_over_{lab}"
+                    row[f"{kind}_over_{lab}"] = nat.get(col)
+                    if f"{col}_min" in nat:
+                        row[f"{kind}_over_{lab}_min"] = nat[f"{col}_min"]
+                        row[f"{kind}_over_{lab}_max"] = nat[f"{col}_max"]
+                if cr is not None and len(cr):
+                    hit = cr[(cr["group"] == g) & (cr["threshold"] == lab)]
+                    if len(hit):
+                        h = hit.iloc[0]
+                        row[f"pop_over_{lab}_cmin"], row[f"pop_over_{lab}_cmax"] = h["pop_min"], h["pop_max"]
+                        row[f"share_over_{lab}_cmin"], row[f"share_over_{lab}_cmax"] = h["share_min"], h["share_max"]
+                        row["constrained_range"] = h["range"]
+                        row["constrained_note"] = h["note"]
+            info = cov.attrs.get(BOUNDS_ATTR)
+            if info is not None and g in ("af", "ssc"):
+                nets = info.group_networks(g)
+                got = published_kommun_count(nets[0]) if len(nets) == 1 else None
+                if got is not None:
+                    row["without_no_office_inside_published"] = len(cov) - int(got[0])
+            for rule in rules:
+                if rule == "af_definition":
+                    if g != "any":
+                        continue
+                    gr_rule = "af"
+                else:
+                    gr_rule = g
+                try:
+                    lst = kommuner_without_presence(cov, rule=rule, group=gr_rule)
+                except CoverageInputError:
+                    continue
+                row[f"without_{rule}"] = len(lst)
+                if "certainty" in lst.columns:
+                    row[f"without_{rule}_min"] = int((lst["certainty"] == "certain").sum())
+                    row[f"without_{rule}_max"] = len(lst)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["provenance"] = prov
+    return out
+
+
+def scenario_label(name: str) -> str:
+    """Readable scenario name: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"`` (known networks)."""
+    from .offices import NETWORKS
+
+    return " + ".join(NETWORKS[p].label if p in NETWORKS else p for p in str(name).split("+"))
+
+
+def _fmt_range(lo: float, hi: float, fmt: str, unit: str = "") -> str:
+    if lo is None or hi is None or (isinstance(lo, float) and np.isnan(lo)):
+        return "n/a"
+    a, b = format(lo, fmt), format(hi, fmt)
+    return f"{a}{unit}" if a == b else f"{a}-{b}{unit}"
+
+
+def _val(row: pd.Series, col: str) -> tuple[Any, Any]:
+    if f"{col}_min" in row.index and pd.notna(row.get(f"{col}_min")):
+        return row[f"{col}_min"], row[f"{col}_max"]
+    return row.get(col), row.get(col)
+
+
+def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "en") -> str:
+    """Render :func:`national_summary` as text.
+
+    One headline line per scenario and group, e.g. ``"AF 2020 (AF): 7.8-80.3 % of residents beyond
+    25 km (estimate); range given the published count: 12.9-74.0 %; office status known for 90
+    of 290 kommuner"``, then the table of all thresholds, then the provenance line of each scenario.
+    """
+    lines = []
+    method_word = {"estimate": "estimate: straight line x circuity, not a road measurement", "road": "by road"}
+    for _, r in summary.iterrows():
+        lo, hi = _val(r, f"share_over_{headline}")
+        if lo is None:
+            continue
+        m = re.match(r"(\d+(?:\.\d+)?)(km|min)", headline)
+        what = f"{m.group(1)} {m.group(2)}" if m else headline
+        text = (f"{scenario_label(r['scenario'])} ({_GROUP_LABEL['en'][r['group']]}): {_fmt_range(lo * 100, hi * 100, '.1f', ' %')} "
+                f"of residents beyond {what} ({method_word.get(r['method'], r['method'])})")
+        if pd.notna(r.get(f"share_over_{headline}_cmin", np.nan)) and str(r.get("constrained_range", "")).startswith(
+                "range given"):
+            text += (f"; {_fmt_range(r[f'share_over_{headline}_cmin'] * 100, r[f'share_over_{headline}_cmax'] * 100, '.1f', ' %')}"
+                     " given the published number of kommuner with an office")
+        if r.get("status_known"):
+            text += f"; office status known for {r['status_known']} kommuner"
+        lines.append(text)
+    # the table
+    labels = [c[len("share_over_"):] for c in summary.columns
+              if c.startswith("share_over_") and not c.endswith(("_min", "_max", "_cmin", "_cmax"))]
+    table = pd.DataFrame({"scenario": summary["scenario"],
+                          "group": summary["group"].map(_GROUP_LABEL[lang])})
+    for lab in labels:
+        vals = []
+        for _, r in summary.iterrows():
+            lo, hi = _val(r, f"share_over_{lab}")
+            cell = _fmt_range(lo * 100, hi * 100, ".1f") if lo is not None else "n/a"
+            if pd.notna(r.get(f"share_over_{lab}_cmin", np.nan)):
+                cell += f" [{_fmt_range(r[f'share_over_{lab}_cmin'] * 100, r[f'share_over_{lab}_cmax'] * 100, '.1f')}]"
+            vals.append(cell)
+        table[f"% >{lab}"] = vals
+    for rule in RULES:
+        col = f"without_{rule}"
+        if col in summary.columns:
+            pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
+            table[f"without: {rule}"] = [
+                "" if pd.isna(r.get(col)) else (_fmt_range(r[f"{col}_min"], r[f"{col}_max"], ".0f")
+                                                if pd.notna(r.get(f"{col}_min", np.nan)) else f"{r[col]:.0f}")
+                for _, r in summary.iterrows()]
+            if pub is not None:
+                table[f"without: {rule}"] += [f" [{p:.0f}]" if pd.notna(p) else "" for p in pub]
+    lines.append("")
+    lines.append("Share of residents beyond each threshold, % (lo-hi: simple range over the office lists "
+                 "consistent with what is known; [lo-hi]: range given the published number of kommuner "
+                 "with an office); kommuner without presence per rule (lo-hi: certain-possible; [n]: implied by the "
+                 "published number of kommuner with an office)")
+    lines.append(table.to_string(index=False))
+    for name, line in summary.attrs.get("provenance", {}).items():
+        lines.append(f"{name}: {line}")
+    return "\n".join(lines)
+
+
+def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | None = None) -> str:
+    """Render a :func:`narvaro.presence.kommuner_without_presence` list with its provenance line."""
+    prov = get_provenance(lst)
+    head = title or f"Kommuner without presence ({prov.get('rule')}, {prov.get('group')}, {prov.get('scenario')})"
+    lines = [f"{head}: {len(lst)} kommuner, {lst['population'].sum():,.0f} residents"]
+    if "certainty" in lst.columns:
+        n_c = int((lst["certainty"] == "certain").sum())
+        lines[0] += f" ({n_c} certain, {len(lst) - n_c} depend on offices of unknown status)"
+    shown = lst if limit is None else lst.head(limit)
+    cols = [c for c in ("kommunkod", "kommunnamn", "population", "certainty", "reason") if c in shown.columns]
+    if len(shown):
+        lines.append(shown[cols].to_string(index=False))
+    if limit is not None and len(lst) > limit:
+        lines.append(f"... and {len(lst) - limit} more (see the exported file)")
+    lines.append(describe(lst))
+    return "\n".join(lines)
+
+
+def format_unknowns(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
+    """Render the top of :func:`narvaro.bounds.unknowns`."""
+    col = f"pop_depends_over_{by}"
+    lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by residents "
+             f"whose side of {by} depends on the kommun's office:"]
+    if len(unk):
+        show = unk.head(top)[["rank", "network", "kommunkod", "kommunnamn", "status", col]].copy()
+        show[col] = show[col].round(0).astype("int64")
+        lines.append(show.to_string(index=False))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# The whole report
+# --------------------------------------------------------------------------------------
+@dataclass
+class ReportResult:
+    """What :func:`run_report` computed and wrote."""
+
+    coverages: dict[str, gpd.GeoDataFrame]
+    summary: pd.DataFrame
+    presence: dict[str, pd.DataFrame]
+    comparisons: dict[str, gpd.GeoDataFrame]
+    unknowns: pd.DataFrame
+    constrained: dict[str, pd.DataFrame]
+    text: str
+    files: list[Path] = field(default_factory=list)
+
+
+def run_report(
+    scenarios: Sequence[str] = DEFAULT_SCENARIOS,
+    graph: Any = None,
+    thresholds: Any = None,
+    out_dir: str | Path | None = None,
+    bounds: bool = True,
+    constrained: bool = True,
+    lang: str = "en",
+    formats: Sequence[str] = ("csv", "xlsx", "gpkg"),
+    demand: gpd.GeoDataFrame | None = None,
+    kommuner: gpd.GeoDataFrame | None = None,
+    offices: Mapping[str, gpd.GeoDataFrame] | None = None,
+    top: int = 20,
+) -> ReportResult:
+    """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
+
+    Parameters
+    ----------
+    scenarios : sequence of str
+        Office network names for :func:`narvaro.offices.load_offices` (default
+        :data:`DEFAULT_SCENARIOS`: af_2019, af_2020, af_2020+ssc_2020, ssc_2020).
+    graph : RoadGraph, optional
+        Road network; None = estimate mode (labelled as such everywhere).
+    thresholds : optional
+        As for :func:`narvaro.coverage.coverage`.
+    out_dir : str or Path, optional
+        Where to write files: ``coverage_{scenario}.{csv,xlsx,gpkg}``, ``summary.csv``,
+        ``without_presence_{scenario}_{rule}.csv``, ``compare_{a}__{b}.csv``, ``unknowns.csv``,
+        ``constrained_ranges.csv`` and ``report.txt``. Nothing is written when None.
+    bounds, constrained : bool
+        Ranges (simple) and the range given the published counts.
+    lang : {"en", "sv"}
+        Column labels of the exported files.
+    formats : sequence of {"csv", "xlsx", "gpkg"}
+        Formats of the per-kommun tables.
+    demand, kommuner : optional
+        As for :func:`narvaro.coverage.coverage`.
+    offices : dict scenario -> office list, optional
+        Use these lists instead of loading the scenarios by name.
+    top : int
+        How many unknown kommuner the text lists.
+
+    Returns
+    -------
+    ReportResult
+    """
+    from . import bounds as _bounds
+    from .coverage import coverage
+    from .data import load_demand_points, load_kommuner
+
+    demand = load_demand_points() if demand is None else demand
+    kommuner = load_kommuner() if kommuner is None else kommuner
+    covs: dict[str, gpd.GeoDataFrame] = {}
+    for sc in scenarios:
+        if offices is not None and sc in offices:
+            off = offices[sc]
+        else:
+            from .offices import load_offices
+
+            off = load_offices(sc, include_candidates=bounds)
+        covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
+                            bounds=bounds, name=sc)
+    cons: dict[str, pd.DataFrame] = {}
+    if bounds and constrained:
+        for sc, cov in covs.items():
+            cons[sc] = _bounds.constrained_range(cov)
+    summary = national_summary(covs, constrained=cons or None)
+    presence: dict[str, pd.DataFrame] = {}
+    for sc, cov in covs.items():
+        gs = groups_in(cov)
+        for g in gs:
+            presence[f"{sc}:{g}:no_office_inside"] = kommuner_without_presence(cov, "no_office_inside", g)
+            presence[f"{sc}:{g}:no_office_and_far"] = kommuner_without_presence(cov, "no_office_and_far", g)
+        if {"af", "ssc"} <= set(gs):
+            presence[f"{sc}:af+ssc:af_definition"] = kommuner_without_presence(cov, "af_definition")
+    comparisons: dict[str, gpd.GeoDataFrame] = {}
+    for a, b, grp in (("af_2019", "af_2020", None), ("af_2020", "af_2020+ssc_2020", {"af": "any"})):
+        if a in covs and b in covs:
+            comparisons[f"{a} -> {b}"] = compare(covs[a], covs[b], groups=grp)
+    unk = pd.concat([_bounds.unknowns(c) for c in covs.values()], ignore_index=True) if bounds else pd.DataFrame()
+    if len(unk):
+        unk = unk.drop_duplicates(["network", "kommunkod"]).sort_values(
+            [c for c in ("pop_depends_over_25km", "kommun_population") if c in unk.columns], ascending=False,
+            ignore_index=True)
+        unk["rank"] = np.arange(1, len(unk) + 1)
+
+    parts = ["National summary", format_summary(summary)]
+    for key in ("af_2020:af:no_office_inside", "af_2020+ssc_2020:af+ssc:af_definition",
+                "af_2020+ssc_2020:any:no_office_inside"):
+        if key in presence:
+            sc, g, rule = key.split(":")
+            parts += ["", format_presence(presence[key], title=f"Kommuner without presence, {sc}, "
+                                                              f"group {g}, rule {rule} ({RULES[rule]})")]
+    for name, cmp in comparisons.items():
+        nat = cmp[cmp["kommunkod"] == "SE"].iloc[0]
+        bits = []
+        pairs = get_provenance(cmp).get("compared_groups", {})
+        for g in ("af", "any"):
+            col = f"{g}_pop_over_25km_delta"
+            if col not in cmp.columns:
+                continue
+            gb = pairs.get(g, g)
+            glab = _GROUP_LABEL["en"][g] if gb == g else f"{_GROUP_LABEL['en'][gb]} -> {_GROUP_LABEL['en'][g]}"
+            if f"{col}_min" in cmp.columns:
+                change = (f"{nat[f'{col}_min']:+,.0f} to {nat[f'{col}_max']:+,.0f} residents beyond 25 km; "
+                          f"{int(nat[f'{g}_lost_last_office_min'])}-{int(nat[f'{g}_lost_last_office_max'])} "
+                          "kommuner lost their last office (certain-possible)")
+            else:
+                change = (f"{nat[col]:+,.0f} residents beyond 25 km; "
+                          f"{int(nat[f'{g}_lost_last_office'])} kommuner lost their last office")
+            bits.append(f"{glab}: {change}")
+        if bits:
+            parts += ["", f"Change {name}: " + "; ".join(bits)]
+    if len(unk):
+        parts += ["", format_unknowns(unk, top=top)]
+    text = "\n".join(parts)
+
+    files: list[Path] = []
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for sc, cov in covs.items():
+            for fmt in formats:
+                files.append(export(cov, out / f"coverage_{_safe(sc)}.{fmt}", lang=lang))
+        files.append(export(summary, out / "summary.csv", lang=lang))
+        for key, lst in presence.items():
+            files.append(export(lst, out / f"without_presence_{_safe(key)}.csv", lang=lang))
+        for name, cmp in comparisons.items():
+            files.append(export(cmp, out / f"compare_{_safe(name)}.csv", lang=lang))
+        if len(unk):
+            files.append(export(unk, out / "unknowns.csv", lang=lang))
+        if cons:
+            allc = pd.concat([c.assign(scenario=s) for s, c in cons.items()], ignore_index=True)
+            files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
+        (out / "report.txt").write_text(text + "\n", encoding="utf-8")
+        files.append(out / "report.txt")
+        text += "\n\nFiles written to " + str(out)
+    return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
+                        unknowns=unk, constrained=cons, text=text, files=files)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name.replace(" -> ", "__").replace(":", "_"))

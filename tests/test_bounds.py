@@ -1,0 +1,263 @@
+"""Ranges under incomplete office lists: simple range, count-constrained range, unknowns, certainty."""
+
+from __future__ import annotations
+
+import _synthetic as syn
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from narvaro.bounds import constrained_range, published_kommun_count, unknowns
+from narvaro.coverage import coverage, group_metric_columns, national
+from narvaro.errors import CoverageInputError
+from narvaro.presence import compare, kommuner_without_presence
+
+KM, MINS = (10.0, 25.0, 50.0), (30.0, 45.0, 60.0)
+
+
+def _hidden_c1(extra_candidate: bool = False) -> gpd.GeoDataFrame:
+    """AF office C1 of unknown status (candidate at its true place); optionally a false candidate in Bby."""
+    off = syn.offices()
+    off.loc[1, "basis"] = "candidate"
+    if extra_candidate:
+        extra = gpd.GeoDataFrame({"office_id": ["B?"], "org": ["af"], "name": ["Candidate Bby"],
+                                  "kommunkod": ["0002"], "network": ["af_t"], "basis": ["candidate"]},
+                                 geometry=[Point(syn.X0 + 75e3, syn.Y0 + 25e3)], crs="EPSG:3006")
+        off = pd.concat([off, extra], ignore_index=True)
+    return off
+
+
+def test_simple_range_hand_computed():
+    cov = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), bounds=True)
+    assert cov["af_status"].tolist() == ["confirmed", "none", "unknown"]
+    assert cov["any_status"].tolist() == ["confirmed", "confirmed", "unknown"]
+    # Cby with A1 only: 95 and 100 km straight; with C1: 42.7 and 36.6 km
+    assert cov.loc[2, "af_dist_mean_km_min"] == pytest.approx(41.48)
+    assert cov.loc[2, "af_dist_mean_km_max"] == pytest.approx(cov.loc[2, "af_dist_mean_km"])
+    assert cov.loc[2, "af_dist_mean_km_max"] > 100
+    assert (cov.loc[2, "af_pop_over_50km_min"], cov.loc[2, "af_pop_over_50km_max"]) == (0, 500)
+    assert (cov.loc[2, "af_has_office_min"], cov.loc[2, "af_has_office_max"]) == (False, True)
+    assert (cov.loc[2, "af_n_offices_min"], cov.loc[2, "af_n_offices_max"]) == (0, 1)
+    # SSC has nothing unknown: one number
+    assert (cov["ssc_dist_mean_km_min"] == cov["ssc_dist_mean_km_max"]).all()
+    nat = national(cov)
+    assert (nat["af_pop_over_50km_min"], nat["af_pop_over_50km_max"]) == (pytest.approx(450), pytest.approx(950))
+    assert "office status known for 2 of 3 kommuner" in cov.attrs["narvaro"]["offices"][-2]["label"]
+
+
+def test_presence_certainty():
+    cov = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), bounds=True)
+    lst = kommuner_without_presence(cov, "no_office_inside")
+    assert lst["kommunkod"].tolist() == ["0002", "0003"]
+    assert lst["certainty"].tolist() == ["certain", "depends_on_unknown"]
+    af_def = kommuner_without_presence(cov, "af_definition")
+    assert af_def["kommunkod"].tolist() == ["0003"] and af_def["certainty"].tolist() == ["depends_on_unknown"]
+
+
+def test_constrained_range_hand_computed():
+    cov = coverage(_hidden_c1(extra_candidate=True), syn.demand(), syn.kommuner(), bounds=True)
+    cr = constrained_range(cov, published={"af_t": 2, "ssc_t": 1}).set_index(["group", "threshold"])
+    row = cr.loc[("af", "50km")]
+    # beyond 50 km with A1 only: b1, b2, c1, c2 = 950. One of Bby/Cby has the office:
+    # the Bby candidate (x=75) brings all four within 50 km, C1 only c1 and c2.
+    assert (row["simple_pop_min"], row["simple_pop_max"]) == (pytest.approx(0), pytest.approx(950))
+    assert (row["pop_min"], row["pop_max"]) == (pytest.approx(0), pytest.approx(450))
+    assert row["m"] == "af_t=1"
+    assert row["range"].startswith("range given the published count of af_t=2")
+    clamp = constrained_range(cov, published={"af_t": 10, "ssc_t": 1})
+    assert "clamped from 9 to 2" in clamp.loc[0, "note"]
+
+
+def test_unknowns_ranked_by_marginal_gap():
+    cov = coverage(_hidden_c1(extra_candidate=True), syn.demand(), syn.kommuner(), bounds=True)
+    unk = unknowns(cov, by="50km")
+    assert unk["kommunkod"].tolist() == ["0002", "0003"]
+    assert unk["pop_depends_over_50km"].tolist() == [pytest.approx(950), pytest.approx(500)]
+    assert unk["rank"].tolist() == [1, 2]
+    assert unknowns(cov, by="25km")["pop_depends_over_25km"].tolist() == [pytest.approx(450), pytest.approx(0)]
+    with pytest.raises(CoverageInputError):
+        unknowns(coverage(syn.offices(), syn.demand(), syn.kommuner()))
+
+
+def test_compare_with_ranges():
+    before = coverage(syn.offices(), syn.demand(), syn.kommuner(), bounds=True)
+    after = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), bounds=True)
+    cmp = compare(before, after)
+    assert cmp.loc[2, "af_lost_last_office_min"] == False  # noqa: E712 - not certain
+    assert cmp.loc[2, "af_lost_last_office_max"] == True  # noqa: E712 - possible
+    assert cmp.loc[2, "af_pop_over_50km_delta_min"] == pytest.approx(0)
+    assert cmp.loc[2, "af_pop_over_50km_delta_max"] == pytest.approx(500)
+
+
+def test_published_counts_have_sources():
+    for net, k in (("af_2019", 218), ("af_2020", 106), ("ssc_2020", 110)):
+        got = published_kommun_count(net)
+        assert got is not None and got[0] == k and got[1]
+
+
+# --- property tests ----------------------------------------------------------------------------
+GRID = 3
+CELL = 30e3
+X0, Y0 = 500_000.0, 6_600_000.0
+SPOTS = [(0.2, 0.3), (0.7, 0.6), (0.4, 0.8), (0.5, 0.5)]  # fractions of a cell
+
+
+def _grid_country():
+    codes = [f"{i + 1:04d}" for i in range(GRID * GRID)]
+    cells = [(i % GRID, i // GRID) for i in range(GRID * GRID)]
+    kom = gpd.GeoDataFrame(
+        {"kommunkod": codes, "kommunnamn": [f"K{c}" for c in codes], "population": 0},
+        geometry=[box(X0 + cx * CELL, Y0 + cy * CELL, X0 + (cx + 1) * CELL, Y0 + (cy + 1) * CELL) for cx, cy in cells],
+        crs="EPSG:3006")
+    rng = np.random.default_rng(7)
+    rows = []
+    for code, (cx, cy) in zip(codes, cells, strict=True):
+        for _ in range(5):
+            fx, fy = rng.uniform(0.05, 0.95, 2)
+            rows.append((code, Point(X0 + (cx + fx) * CELL, Y0 + (cy + fy) * CELL), float(rng.integers(10, 1000))))
+    dem = gpd.GeoDataFrame({"kommunkod": [r[0] for r in rows], "population": [r[2] for r in rows]},
+                           geometry=[r[1] for r in rows], crs="EPSG:3006")
+    kom["population"] = kom["kommunkod"].map(dem.groupby("kommunkod")["population"].sum()).astype(int)
+    return kom, dem, cells
+
+
+def _spot(cell, k):
+    fx, fy = SPOTS[k]
+    return Point(X0 + (cell[0] + fx) * CELL, Y0 + (cell[1] + fy) * CELL)
+
+
+@st.composite
+def _scenario(draw):
+    n = GRID * GRID
+    has = {org: draw(st.lists(st.booleans(), min_size=n, max_size=n)) for org in ("af", "ssc")}
+    spot = {org: draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)) for org in ("af", "ssc")}
+    hide = {org: draw(st.lists(st.booleans(), min_size=n, max_size=n)) for org in ("af", "ssc")}
+    for org in ("af", "ssc"):  # kommun 1 keeps a known office of each org
+        has[org][0], hide[org][0] = True, False
+    return has, spot, hide
+
+
+def _lists(has, spot, hide, cells):
+    codes = [f"{i + 1:04d}" for i in range(GRID * GRID)]
+    truth, known = [], []
+    for org in ("af", "ssc"):
+        for i, code in enumerate(codes):
+            row = {"office_id": f"{org}{code}", "org": org, "name": f"{org} {code}", "kommunkod": code,
+                   "network": f"{org}_h"}
+            if has[org][i]:
+                truth.append({**row, "basis": "confirmed", "geometry": _spot(cells[i], spot[org][i])})
+            if hide[org][i]:  # unknown status: a candidate at the true place, else at the centre
+                geom = _spot(cells[i], spot[org][i]) if has[org][i] else _spot(cells[i], 3)
+                known.append({**row, "basis": "candidate", "geometry": geom})
+            elif has[org][i]:
+                known.append({**row, "basis": "confirmed", "geometry": _spot(cells[i], spot[org][i])})
+    return (gpd.GeoDataFrame(truth, geometry="geometry", crs="EPSG:3006"),
+            gpd.GeoDataFrame(known, geometry="geometry", crs="EPSG:3006"))
+
+
+def _metric_columns(cov):
+    return [c for g in ("af", "ssc", "any") for c in group_metric_columns(g, KM, MINS)]
+
+
+@settings(max_examples=12, deadline=None)
+@given(_scenario())
+def test_truth_lies_within_the_ranges(scn):
+    has, spot, hide = scn
+    kom, dem, cells = _grid_country()
+    truth_list, known_list = _lists(has, spot, hide, cells)
+    truth = coverage(truth_list, dem, kom)
+    cov = coverage(known_list, dem, kom, bounds=True)
+    tol = 1e-9
+    for col in _metric_columns(cov):
+        t = truth[col].astype(float).to_numpy()
+        lo, hi = cov[col + "_min"].astype(float).to_numpy(), cov[col + "_max"].astype(float).to_numpy()
+        ok = np.isnan(t) | ((lo - tol <= t) & (t <= hi + tol))
+        assert ok.all(), col
+    nt, nc = national(truth), national(cov)
+    for col in _metric_columns(cov):
+        assert nc[col + "_min"] - tol <= nt[col] <= nc[col + "_max"] + tol, col
+    # the range given the true count lies within the simple range and holds the truth
+    published = {f"{org}_h": int(sum(has[org])) for org in ("af", "ssc")}
+    cr = constrained_range(cov, published=published)
+    for r in cr.itertuples():
+        assert r.simple_pop_min - 1e-6 <= r.pop_min <= r.pop_max <= r.simple_pop_max + 1e-6
+        true_pop = nt[f"{r.group}_pop_over_{r.threshold}"]
+        assert r.pop_min - 1e-6 <= true_pop <= r.pop_max + 1e-6, (r.group, r.threshold)
+        assert r.simple_pop_max == pytest.approx(nc[f"{r.group}_pop_over_{r.threshold}_max"])
+        assert r.simple_pop_min == pytest.approx(nc[f"{r.group}_pop_over_{r.threshold}_min"])
+
+
+@settings(max_examples=5, deadline=None)
+@given(_scenario())
+def test_nothing_hidden_gives_single_numbers(scn):
+    has, spot, _ = scn
+    kom, dem, cells = _grid_country()
+    nothing = {org: [False] * (GRID * GRID) for org in ("af", "ssc")}
+    truth_list, known_list = _lists(has, spot, nothing, cells)
+    truth = coverage(truth_list, dem, kom)
+    cov = coverage(known_list, dem, kom, bounds=True)
+    for col in _metric_columns(cov):
+        pd.testing.assert_series_equal(cov[col + "_min"], truth[col], check_names=False, check_dtype=False)
+        pd.testing.assert_series_equal(cov[col + "_max"], truth[col], check_names=False, check_dtype=False)
+        pd.testing.assert_series_equal(cov[col], truth[col], check_names=False, check_dtype=False)
+    assert unknowns(cov).empty
+    assert not (cov[["af_status", "ssc_status", "any_status"]] == "unknown").any().any()
+
+
+def test_complete_analyst_list_has_no_unknowns(tmp_path):
+    from narvaro.data import load_demand_points, load_kommuner
+    from narvaro.offices import load_offices, read_offices
+
+    af = load_offices("af_2020")
+    path = tmp_path / "my_complete_af_list.csv"
+    pd.DataFrame({"office_id": af["office_id"], "org": af["org"], "name": af["name"], "town": af["town"],
+                  "kommunkod": af["kommunkod"], "lat": af["lat"], "lon": af["lon"]}).to_csv(path, index=False)
+    mine = read_offices(path)
+    cov = coverage(mine, load_demand_points(), load_kommuner(), bounds=True)
+    assert unknowns(cov).empty
+    assert set(cov["af_status"]) <= {"confirmed", "none"}
+    for col in ("af_dist_mean_km", "af_share_over_25km", "af_has_office"):
+        assert (cov[col + "_min"] == cov[col + "_max"]).all()
+    assert "certainty" not in kommuner_without_presence(cov).columns or \
+        (kommuner_without_presence(cov)["certainty"] == "certain").all()
+
+
+def test_compare_tightened_when_the_offices_are_shared():
+    part = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), bounds=True)
+    same = compare(part, part)
+    for col in ("af_pop_over_50km", "ssc_dist_mean_km", "any_time_p90_min"):
+        assert (same[col + "_delta_min"] == 0).all() and (same[col + "_delta_max"] == 0).all()
+    assert not same["af_lost_last_office_max"].iloc[:3].any()
+    only_af = coverage(_hidden_c1().iloc[[0, 1]], syn.demand(), syn.kommuner(), bounds=True, name="af only")
+    added = compare(only_af, part, groups={"af": "any"})
+    assert added.attrs["narvaro"]["compared_groups"] == {"any": "af"}
+    # AF only before, AF or SSC after: offices are only added, so nothing gets worse
+    assert (added["any_dist_mean_km_delta_max"].iloc[:3] <= 0).all()
+    assert (added["any_pop_over_50km_delta_max"] <= 0).all()
+    assert added.loc[1, "any_pop_over_50km_before"] == pytest.approx(450)
+    assert added.loc[1, "any_pop_over_50km_after"] == pytest.approx(0)
+    independent = compare(only_af, part, groups={"af": "ssc"})
+    assert (independent["ssc_pop_over_50km_delta_max"] > 0).any()
+
+
+def test_ranges_in_road_mode():
+    from narvaro.network import RoadGraph
+
+    # one road through all six points and the three offices (length 1.5 x straight line, 60 km/h)
+    xs = [10.0, 10.5, 33.0, 60.0, 60.5, 90.0, 105.0, 110.0, 140.0]
+    u, v = list(range(len(xs) - 1)), list(range(1, len(xs)))
+    lengths = [(xs[b] - xs[a]) * 1500.0 for a, b in zip(u, v, strict=True)]
+    times = [m / (60 / 3.6) for m in lengths]
+    graph = RoadGraph.from_edges(np.arange(len(xs)), [syn.X0 + x * 1e3 for x in xs], [syn.Y0 + 25e3] * len(xs),
+                                 u + v, v + u, lengths * 2, times * 2)
+    cov = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), graph=graph, bounds=True)
+    assert set(cov["method"]) == {"road"}
+    # Cby: c1 at 105, c2 at 110 -> A1 (x=10): 142.5 and 150 km; C1 (x=140): 52.5 and 45 km
+    assert cov.loc[2, "af_dist_mean_km_max"] == pytest.approx((400 * 142.5 + 100 * 150) / 500)
+    assert cov.loc[2, "af_dist_mean_km_min"] == pytest.approx((400 * 52.5 + 100 * 45) / 500)
+    unk = unknowns(cov, by="50km")
+    assert unk.loc[0, "pop_depends_over_50km"] == pytest.approx(100)  # only c2 comes within 50 km
