@@ -3,11 +3,17 @@
 Travel distance and time by road from Arbetsförmedlingen offices and Statens servicecenter
 servicekontor to where people live in all 290 kommuner, before and after AF's 2019-2020
 closures, with ranges wherever the public office lists are incomplete.
+
+The chain, one module per step: ``data`` -> ``offices`` -> ``network`` -> ``distance`` ->
+``coverage`` (with ``presence``, ``bounds``, ``constrained``) -> ``maps`` / ``report`` / ``cli``.
 """
 
 from __future__ import annotations
 
 from . import errors, settings
+from .bounds import unknowns
+from .constrained import constrained_range
+from .coverage import coverage, national
 from .data import (
     fetch,
     kommun_codes,
@@ -20,28 +26,61 @@ from .data import (
 )
 from .distance import circuity, nearest_office, od_matrix
 from .errors import NarvaroError
+from .export import export
 from .network import RoadGraph, parse_maxspeed
+from .offices import (
+    NETWORKS,
+    build_office_lists,
+    candidate_offices,
+    completeness_label,
+    geocode_towns,
+    load_offices,
+    office_completeness,
+    office_status,
+    read_offices,
+)
+from .presence import compare, kommuner_without_presence
 from .provenance import describe, get_provenance
+from .report import format_summary, national_summary, run_report
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NETWORKS",
     "NarvaroError",
     "RoadGraph",
+    "build_office_lists",
+    "candidate_offices",
     "circuity",
+    "compare",
+    "completeness_label",
+    "constrained_range",
+    "coverage",
     "describe",
     "errors",
+    "export",
     "fetch",
+    "format_summary",
+    "geocode_towns",
     "get_provenance",
     "kommun_codes",
+    "kommuner_without_presence",
     "load_centralorter",
     "load_demand_points",
     "load_kommuner",
     "load_lan",
+    "load_offices",
     "load_population",
     "load_tatorter",
+    "national",
+    "national_summary",
     "nearest_office",
     "od_matrix",
+    "office_completeness",
+    "office_status",
     "parse_maxspeed",
+    "read_offices",
+    "run_report",
     "settings",
+    "unknowns",
 ]
