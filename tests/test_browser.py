@@ -1,0 +1,219 @@
+"""Open the saved self-contained maps in real headless Chromium, offline.
+
+Skipped (with the reason) only when chromium or chromedriver is not installed; CI
+(scripts/install.sh, .ci/run) installs both.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from _mapdata import EVIL_KOMMUN, EVIL_OFFICE, EVIL_OFFICE_2, add_evil_offices, synthetic_coverage
+
+from narvaro import maps
+from narvaro.offices import load_offices
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+if CHROMIUM is None or CHROMEDRIVER is None:
+    pytest.skip(
+        "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+
+#: Recorded before any page script runs: alerts and uncaught errors.
+_PROBE = """
+window.__alerts = []; window.__errors = [];
+window.alert = function (m) { window.__alerts.push(String(m)); };
+window.addEventListener('error', function (e) { window.__errors.push(String(e.message)); });
+"""
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--disable-dev-shm-usage",
+        "--window-size=1000,1300",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(60)
+    drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _PROBE})
+    yield drv
+    drv.quit()
+
+
+def _open(driver, path: Path, timeout: float = 30.0) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(path.resolve().as_uri())
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script(
+            "return typeof window.L === 'object' && document.querySelector('.leaflet-map-pane') !== null "
+            "&& document.querySelectorAll('path.narvaro-kommun').length > 0"
+        )
+    )
+    time.sleep(0.5)  # let the markers settle
+
+
+def _assert_clean(driver) -> None:
+    assert driver.execute_script("return window.__errors") == []
+    assert driver.execute_script("return window.__alerts") == []
+    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
+    requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert [r for r in requested if not r.startswith(("data:", "file:"))] == []
+
+
+def _assert_not_blank(driver, path: Path) -> None:
+    from PIL import Image
+
+    driver.save_screenshot(str(path))
+    img = Image.open(path).convert("RGB")
+    colours = img.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50
+    white = sum(n for n, c in colours if c == (255, 255, 255))
+    assert white < 0.5 * img.width * img.height
+    # the choropleth's darkest class is on screen (northern inland kommuner are far from offices)
+    assert any(
+        c == (0x25, 0x34, 0x94) or sum(abs(a - b) for a, b in zip(c, (0x25, 0x34, 0x94), strict=True)) < 40
+        for _, c in colours
+    )
+
+
+@pytest.fixture(scope="module")
+def offices():
+    return add_evil_offices(load_offices("af_2020+ssc_2020"))
+
+
+@pytest.fixture(scope="module")
+def cov(offices):
+    return synthetic_coverage(offices, scenario="af_2020+ssc_2020")
+
+
+def test_coverage_map_renders_offline(driver, cov, offices, tmp_path):
+    closed = load_offices("af_closed_2020")
+    m = maps.coverage_map(cov, offices, closed=closed, title="narvaro browser test")
+    path = m.save(tmp_path / "coverage.html")
+    _open(driver, path)
+    assert driver.execute_script("return document.querySelectorAll('path.narvaro-kommun').length") == 290
+    n_af = driver.execute_script("return document.querySelectorAll('path.narvaro-office-af').length")
+    n_ssc = driver.execute_script("return document.querySelectorAll('.narvaro-office-ssc').length")
+    n_closed = driver.execute_script("return document.querySelectorAll('.narvaro-office-closed').length")
+    assert (n_af, n_ssc, n_closed) == (m.office_counts["af"], m.office_counts["ssc"], len(closed))
+    assert driver.execute_script("return document.querySelectorAll('path.narvaro-unknown').length") == int(
+        (cov["any_status"] == "unknown").sum()
+    )
+    assert driver.execute_script("return document.querySelector('.leaflet-control-scale') !== null")
+    assert (
+        driver.execute_script(
+            "return document.querySelectorAll('.leaflet-control-layers-overlays input').length"
+        )
+        == 6
+    )
+    legend = driver.execute_script("return document.querySelector('.narvaro-legend').innerText")
+    assert "AF 2020:" in legend and "offices known" in legend and "minutes" in legend
+    _assert_not_blank(driver, tmp_path / "coverage.png")
+    _assert_clean(driver)
+
+
+def test_hostile_names_show_as_text(driver, cov, offices, tmp_path):
+    m = maps.coverage_map(cov, offices)
+    path = m.save(tmp_path / "escape.html")
+    _open(driver, path)
+    name = m.get_name()
+    texts = driver.execute_script(f"""
+        var out = [], map = window[{name!r}];
+        map.eachLayer(function (layer) {{
+            var tip = layer.getTooltip && layer.getTooltip();
+            if (layer.getPopup && layer.getPopup() && tip && /alert/.test(tip.getContent())) {{
+                layer.openPopup();
+                var el = layer.getPopup().getElement().querySelector('.leaflet-popup-content');
+                out.push([el.innerText, el.querySelectorAll('script, img').length]);
+                map.closePopup();
+            }}
+        }});
+        return out;""")
+    shown = sorted(t[0] for t in texts)
+    assert len(shown) == 2 and all(t[1] == 0 for t in texts)
+    assert EVIL_OFFICE in shown[1] or EVIL_OFFICE in shown[0]
+    assert any(EVIL_OFFICE_2 in s for s in shown), shown
+    tip = driver.execute_script(f"""
+        var out = null, map = window[{name!r}];
+        map.eachLayer(function (group) {{
+            if (!(group.getLayers && group.getTooltip && group.getTooltip())) return;
+            group.eachLayer(function (layer) {{
+                if (layer.feature && layer.feature.id === '1440') {{
+                    layer.fire('mouseover', {{latlng: layer.getBounds().getCenter()}}, true);
+                    var el = group.getTooltip().getElement();
+                    out = [el.innerText, el.querySelectorAll('script, img').length];
+                }}
+            }});
+        }});
+        return out;""")
+    assert tip is not None and EVIL_KOMMUN in tip[0] and tip[1] == 0
+    _assert_clean(driver)
+
+
+def test_compare_map_switches_layers(driver, cov, offices, tmp_path):
+    before = synthetic_coverage(load_offices("af_2019+ssc_2019"), scenario="af_2019+ssc_2019")
+    m = maps.compare_map(before, cov, offices, labels=("2019", "2020"))
+    path = m.save(tmp_path / "compare.html")
+    _open(driver, path)
+    count = "return document.querySelectorAll('path.narvaro-kommun').length"
+    assert driver.execute_script(count) == 290
+    assert (
+        driver.execute_script("return document.querySelectorAll('path.narvaro-kommun-after').length") == 290
+    )
+    radios = driver.find_elements("css selector", ".leaflet-control-layers-base input")
+    assert len(radios) == 3
+    radios[1].click()  # 2019
+    time.sleep(0.3)
+    assert (
+        driver.execute_script("return document.querySelectorAll('path.narvaro-kommun-before').length") == 290
+    )
+    assert driver.execute_script(count) == 290
+    _assert_not_blank(driver, tmp_path / "compare.png")
+    _assert_clean(driver)
+
+
+@pytest.mark.slow
+def test_report_default_map_renders_offline(driver, tmp_path, monkeypatch, capsys):
+    """What a newcomer gets: `narvaro report` writes maps/ that render offline in Chromium."""
+    from narvaro import cli
+
+    monkeypatch.chdir(tmp_path)
+    code = cli.run(["report", "--scenario", "af_2019", "--scenario", "af_2020", "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    path = tmp_path / "maps" / "narvaro_af_2019_vs_af_2020.html"
+    assert f"Map written: {Path('maps') / path.name}" in out
+    assert (tmp_path / "output" / "coverage_af_2020.csv").is_file()
+    _open(driver, path)
+    assert driver.execute_script("return document.querySelectorAll('path.narvaro-kommun').length") == 290
+    assert driver.execute_script("return document.querySelectorAll('path.narvaro-office-af').length") > 0
+    assert driver.execute_script("return document.querySelectorAll('.narvaro-office-closed').length") > 0
+    legend = driver.execute_script("return document.querySelector('.narvaro-legend').innerText")
+    assert "estimate" in legend.lower() and "AF 2020:" in legend and "AF 2019:" in legend
+    _assert_not_blank(driver, tmp_path / "report_map.png")
+    _assert_clean(driver)

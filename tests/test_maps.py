@@ -1,0 +1,368 @@
+"""Tests for narvaro.maps: layers, classes, escaping, offline HTML, sizes."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from _mapdata import (
+    EVIL_KOMMUN,
+    EVIL_OFFICE,
+    EVIL_OFFICE_2,
+    add_evil_offices,
+    synthetic_coverage,
+    unknown_count,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from narvaro import maps
+from narvaro.errors import CoverageInputError, NarvaroError
+from narvaro.offices import completeness_label, load_offices
+
+REMOTE = re.compile(r"<script[^>]+src\s*=\s*[\"']?(https?:)?//|<link[^>]+href\s*=\s*[\"']?(https?:)?//", re.I)
+
+
+@pytest.fixture(scope="module")
+def offices():
+    return add_evil_offices(load_offices("af_2020+ssc_2020"))
+
+
+@pytest.fixture(scope="module")
+def closed():
+    return load_offices("af_closed_2020")
+
+
+@pytest.fixture(scope="module")
+def cov(offices):
+    return synthetic_coverage(offices, scenario="af_2020+ssc_2020")
+
+
+@pytest.fixture(scope="module")
+def cov_before():
+    return synthetic_coverage(load_offices("af_2019+ssc_2019"), scenario="af_2019+ssc_2019")
+
+
+@pytest.fixture(scope="module")
+def the_map(cov, offices, closed):
+    return maps.coverage_map(cov, offices, closed=closed, title="Närvaro 2020 <b>test</b>")
+
+
+def _geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
+    return {child.layer_name: child for child in m._children.values() if isinstance(child, folium.GeoJson)}
+
+
+def _points(m: folium.Map) -> dict[str, list]:
+    out = {}
+    for child in m._children.values():
+        if isinstance(child, folium.FeatureGroup):
+            pts = [c for c in child._children.values() if isinstance(c, maps._Points)]
+            out[child.layer_name] = pts[0].points
+    return out
+
+
+# --- structure ---------------------------------------------------------------------------------
+def test_coverage_map_layers(the_map, cov, offices, closed):
+    assert isinstance(the_map, folium.Map)
+    layers = _geojson_layers(the_map)
+    main = layers["Mean time, AF or SSC (min)"]
+    assert len(main.data["features"]) == 290
+    assert {f["id"] for f in main.data["features"]} == set(cov["kommunkod"])
+    hatch = next(v for k, v in layers.items() if k.startswith("Office status unknown"))
+    expected = int(((cov["any_n_offices"] == 0) & (np.arange(290) % 3 == 0)).sum())  # see _mapdata
+    assert len(hatch.data["features"]) == unknown_count(cov) == expected > 0
+    outline = next(v for k, v in layers.items() if k.startswith("Kommuner without presence"))
+    assert {f["id"] for f in outline.data["features"]} == set(
+        cov.loc[cov["any_status"] == "none", "kommunkod"]
+    )
+    pts = _points(the_map)
+    n_af = int((offices["org"] == "af").sum())
+    n_ssc = int((offices["org"] == "ssc").sum())
+    assert len(pts[f"AF offices ({n_af})"]) == n_af
+    assert len(pts[f"SSC servicekontor ({n_ssc})"]) == n_ssc
+    assert len(pts[f"AF offices closed (or decided closed) 2019-2020 ({len(closed)})"]) == len(closed)
+    assert the_map.office_counts == {"af": n_af, "ssc": n_ssc, "closed": len(closed)}
+    # every point is in Sweden
+    for rows in pts.values():
+        lat = np.array([r[0] for r in rows])
+        lon = np.array([r[1] for r in rows])
+        assert lat.min() > 55 and lat.max() < 69.2 and lon.min() > 10.5 and lon.max() < 24.5
+
+
+def test_choropleth_colours_follow_classes(the_map, cov):
+    main = _geojson_layers(the_map)["Mean time, AF or SSC (min)"]
+    fill = {f["id"]: f["properties"]["fill"] for f in main.data["features"]}
+    colours = maps._palette(6)
+    for code, minutes in cov.set_index("kommunkod")["any_time_mean_min"].items():
+        expected = int(np.searchsorted([10, 20, 30, 45, 60], minutes, side="right"))
+        assert fill[code] == colours[expected]
+
+
+def test_tooltip_contents(the_map, cov):
+    main = _geojson_layers(the_map)["Mean time, AF or SSC (min)"]
+    tips = {f["id"]: f["properties"]["tip"] for f in main.data["features"]}
+    row = cov.set_index("kommunkod").loc["0180"]
+    tip = tips["0180"]
+    assert "<b>Stockholm</b> (0180)" in tip
+    assert f"Population: {int(row['population']):,}" in tip
+    assert f"Nearest office (AF or SSC): {html.escape(row['any_nearest_office'])}" in tip
+    assert "Method: estimate" in tip
+    # unknown kommuner give the range
+    unknown = cov.loc[cov["any_status"] == "unknown"].iloc[0]
+    utip = tips[unknown["kommunkod"]]
+    assert "range" in utip and "Office status: unknown" in utip
+
+
+def test_legend_states_units_and_completeness(the_map, cov):
+    legend = next(
+        c
+        for c in the_map._children.values()
+        if isinstance(c, maps._Control) and c.css_class == "narvaro-legend"
+    ).content
+    assert "minutes, population-weighted" in legend
+    assert "under 10 min" in legend and "60 min or more" in legend
+    assert completeness_label("af_2020") in legend and completeness_label("ssc_2020") in legend
+    assert f"Office status unknown: {unknown_count(cov)} kommuner" in legend
+    assert "Estimate mode" in legend
+
+
+# --- escaping ---------------------------------------------------------------------------------
+def test_every_text_is_escaped(the_map, tmp_path):
+    page = the_map.save(tmp_path / "m.html").read_text(encoding="utf-8")
+    for raw in (EVIL_OFFICE, EVIL_OFFICE_2, EVIL_KOMMUN, "<b>test</b>"):
+        assert raw not in page
+    pts = _points(the_map)
+    popups = [r[2] for rows in pts.values() for r in rows]
+    evil = [p for p in popups if "alert(1)" in p]
+    assert len(evil) == 1 and "&lt;script&gt;alert(1)&lt;/script&gt;" in evil[0]
+    assert '<a href="javascript' not in evil[0]  # a non-http source is text, not a link
+    assert any("&lt;img src=x onerror=alert(2)&gt;" in p for p in popups)
+    # the escaped strings travel inside JSON with <, > and & as \\u escapes
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in page
+
+
+def test_office_popup_links_http_sources_only():
+    row = {
+        "name": "Kontor",
+        "org": "af",
+        "town": "Ort",
+        "status": "open",
+        "source": 'https://example.se/a?b=1&c="x"',
+    }
+    popup = maps._office_popup(row, "af")
+    assert (
+        '<a href="https://example.se/a?b=1&amp;c=&quot;x&quot;" target="_blank" rel="noopener noreferrer">'
+        in popup
+    )
+    assert "<th>Town</th><td>Ort</td>" in popup and "Arbetsförmedlingen" in popup
+
+
+# --- offline HTML ---------------------------------------------------------------------------------
+def test_self_contained_file_has_no_remote_resources(the_map, tmp_path):
+    path = the_map.save(tmp_path / "map.html")
+    page = path.read_text(encoding="utf-8")
+    assert not REMOTE.search(page)
+    assert f"Leaflet {maps.leaflet_version()}" in page  # inlined from the vendored copy
+    assert "images/layers.png" not in page and "data:image/png;base64," in page
+    assert path.stat().st_size < 5_000_000
+    assert "L.tileLayer" not in page  # no tiles: nothing to fetch
+
+
+def test_cdn_mode_uses_folium_links(the_map, tmp_path):
+    page = maps.save_map(the_map, tmp_path / "cdn", self_contained=False).read_text(encoding="utf-8")
+    assert (tmp_path / "cdn.html").exists()
+    assert re.search(r'<script src="https://cdn\.jsdelivr\.net/npm/leaflet@[\d.]+/dist/leaflet\.js">', page)
+    assert len(page) < 5_000_000
+
+
+def test_repr_html_is_offline(the_map):
+    frame = the_map._repr_html_()
+    assert "<iframe" in frame and "cdn.jsdelivr.net" not in frame
+
+
+def test_unknown_remote_plugin_is_refused(cov, tmp_path):
+    from folium.plugins import MarkerCluster
+
+    m = maps.coverage_map(cov, column="af_dist_mean_km")
+    MarkerCluster().add_to(m)
+    with pytest.raises(maps.SelfContainedError, match="markercluster"):
+        m.save(tmp_path / "x.html")
+    assert isinstance(maps.SelfContainedError("x"), NarvaroError)
+    m.save(tmp_path / "x.html", self_contained=False)  # the CDN version is fine
+
+
+def test_plain_folium_map_can_be_saved_offline(tmp_path):
+    m = folium.Map(tiles=None)
+    folium.CircleMarker([59.3, 18.0], popup=folium.Popup("Hej & <b>då</b>")).add_to(m)
+    page = maps.save_map(m, tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert not REMOTE.search(page)
+    assert "window.$ = function" in page  # the shim behind folium's Popup
+
+
+# --- before/after ---------------------------------------------------------------------------------
+def test_compare_map(cov_before, cov, offices, closed, tmp_path):
+    m = maps.compare_map(cov_before, cov, offices, closed=closed, labels=("2019", "2020"))
+    layers = _geojson_layers(m)
+    bases = {k: v for k, v in layers.items() if not v.overlay}
+    assert set(bases) == {
+        "2020: Mean time, AF or SSC (min)",
+        "2019: Mean time, AF or SSC (min)",
+        "Change 2019 to 2020: Mean time, AF or SSC (min)",
+    }
+    assert all(len(v.data["features"]) == 290 for v in bases.values())
+    assert [v.show for v in bases.values()].count(True) == 1
+    change = layers["Change 2019 to 2020: Mean time, AF or SSC (min)"]
+    fills = {f["id"]: f["properties"]["fill"] for f in change.data["features"]}
+    diff = (
+        cov.set_index("kommunkod")["any_time_mean_min"]
+        - cov_before.set_index("kommunkod")["any_time_mean_min"]
+    )
+    same = diff.index[diff.abs() < 0.5]
+    assert len(same) > 0 and all(fills[c] == maps._CHANGE_COLOURS[1] for c in same)
+    worse = diff.index[diff >= 30]
+    assert all(fills[c] == maps._CHANGE_COLOURS[-1] for c in worse)
+    assert m.save(tmp_path / "cmp.html").stat().st_size < 5_000_000
+
+
+def test_compare_map_needs_same_kommuner(cov_before, cov):
+    with pytest.raises(CoverageInputError, match="same kommuner"):
+        maps.compare_map(cov_before.iloc[:100], cov)
+
+
+# --- inputs ------------------------------------------------------------------------------------
+def test_errors(cov, offices):
+    with pytest.raises(CoverageInputError, match="lacks column"):
+        maps.coverage_map(cov, column="af_time_p90_min")
+    with pytest.raises(CoverageInputError, match="none of the columns"):
+        maps.coverage_map(cov[["kommunkod", "kommunnamn", "geometry"]])
+    with pytest.raises(CoverageInputError, match="CRS"):
+        maps.coverage_map(cov, pd.DataFrame(offices.drop(columns="geometry")))
+    with pytest.raises(ValueError, match="increasing"):
+        maps.coverage_map(cov, classes=[10, 5])
+
+
+def test_without_presence_argument_and_candidates(cov, offices):
+    cands = load_offices("af_2020", include_candidates=True)
+    m = maps.coverage_map(cov, cands, without_presence=["0114", "0115"], column="af_share_over_25km")
+    layers = _geojson_layers(m)
+    outline = next(v for k, v in layers.items() if k.startswith("Kommuner without presence"))
+    assert {f["id"] for f in outline.data["features"]} == {"0114", "0115"}
+    n_cand = int((cands["basis"] == "candidate").sum())
+    pts = _points(m)
+    assert len(pts[f"Candidate offices (not confirmed) ({n_cand})"]) == n_cand
+    assert "Share of residents farther than 25 km" in maps.column_label("af_share_over_25km")
+    m2 = maps.coverage_map(cov, without_presence=False)
+    assert not any(k.startswith("Kommuner without presence") for k in _geojson_layers(m2))
+
+
+def test_quantile_classes(cov):
+    m = maps.coverage_map(cov, column="any_pop_over_25km", classes="quantiles")
+    assert len(_geojson_layers(m)) >= 1
+    with pytest.raises(ValueError, match="unknown classification"):
+        maps.coverage_map(cov, classes="jenks-ish")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def test_simplified_polygons(cov):
+    simple = maps.simplify_kommuner(cov)
+    assert len(simple) == 290 and simple.crs.to_epsg() == 4326
+    assert simple.is_valid.all() and not simple.is_empty.any()
+    coords = shapely.get_coordinates(simple.values)
+    assert np.allclose(coords, np.round(coords, 5))
+    before = cov.geometry.area.to_numpy()
+    after = simple.to_crs(3006).area.to_numpy()
+    assert abs(after.sum() / before.sum() - 1) < 0.01
+    assert np.all(after / before > 0.7)  # no kommun loses more than 30 % of its area
+    assert len(coords) < 0.7 * len(shapely.get_coordinates(cov.geometry.values))
+
+
+def test_column_labels_and_units():
+    assert maps.column_label("any_time_mean_min") == (
+        "Mean travel time by car to the nearest AF office or SSC servicekontor (minutes, population-weighted)"
+    )
+    assert maps.column_label("af_dist_p90_km_max", "estimate") == (
+        "90th percentile of estimated road distance to the nearest AF office (km, population-weighted, upper bound)"
+    )
+    assert maps._unit("ssc_share_over_60min") == "share"
+    assert maps._unit("af_time_max_min") == "min" and maps._unit("af_time_max_min_max") == "min"
+    assert maps._unit("af_dist_median_km_min") == "km"
+    assert (
+        maps.default_column(pd.DataFrame(columns=["af_dist_mean_km", "af_time_mean_min"]))
+        == "af_time_mean_min"
+    )
+
+
+def test_classify_examples():
+    got = maps.classify(pd.Series([0, 9.99, 10, 59, 60, 500, np.nan]), (10, 20, 30, 45, 60))
+    assert got.tolist() == [0, 0, 1, 4, 5, 5, -1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=1, max_size=50),
+    st.lists(st.floats(min_value=0.1, max_value=1e3), min_size=1, max_size=8, unique=True),
+)
+def test_classify_is_monotone_and_in_range(values, breaks):
+    breaks = sorted(breaks)
+    idx = maps.classify(pd.Series(values), breaks)
+    order = np.argsort(values, kind="stable")
+    assert np.all(np.diff(idx[order]) >= 0)
+    assert idx.min() >= 0 and idx.max() <= len(breaks)
+    for v, i in zip(values, idx, strict=True):
+        assert (i == 0 or v >= breaks[i - 1]) and (i == len(breaks) or v < breaks[i])
+
+
+def test_bound_column_labels():
+    assert maps.column_label("af_share_over_25km_max") == (
+        "Share of residents farther than 25 km from the nearest AF office (%, upper bound)"
+    )
+    assert maps.column_label("ssc_pop_over_60min_min") == (
+        "Residents more than 60 minutes by car from the nearest SSC servicekontor (lower bound)"
+    )
+
+
+def test_vendored_leaflet_matches_its_record():
+    import hashlib
+    from importlib import resources
+
+    root = resources.files("narvaro").joinpath("static/leaflet")
+    record = root.joinpath("VERSION").read_text(encoding="utf-8")
+    listed = re.findall(r"^([0-9a-f]{64})  \./(\S+)$", record, re.M)
+    assert {name for _, name in listed} >= {"leaflet.js", "leaflet.css", "images/layers.png"}
+    for digest, name in listed:
+        assert hashlib.sha256(root.joinpath(name).read_bytes()).hexdigest() == digest, name
+    assert "BSD" in record and root.joinpath("LICENSE").read_text(encoding="utf-8").startswith("BSD 2-Clause")
+
+
+def test_office_popups_name_the_kommun(the_map, offices, cov):
+    pts = _points(the_map)
+    popups = [r[2] for rows in pts.values() for r in rows]
+    names = cov.set_index("kommunkod")["kommunnamn"]
+    plain = offices[~offices["name"].str.contains("<")]
+    assert len(plain) > 10
+    for _, row in plain.iterrows():
+        want = f"<th>Kommun</th><td>{names[row['kommunkod']]} ({row['kommunkod']})</td>"
+        assert any(f"<b>{row['name']}</b>" in p and want in p for p in popups), row["name"]
+
+
+def test_layer_names_are_escaped(cov_before, cov, tmp_path):
+    # Leaflet's layer control shows layer names as HTML
+    m = maps.compare_map(cov_before, cov, labels=("<img src=x onerror=alert(5)>", "after & <b>now</b>"))
+    names = list(_geojson_layers(m))
+    assert "&lt;img src=x onerror=alert(5)&gt;: Mean time, AF or SSC (min)" in names
+    assert any(n.startswith("after &amp; &lt;b&gt;now&lt;/b&gt;") for n in names)
+    page = m.save(tmp_path / "names.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "<b>now</b>" not in page
+
+
+def test_optional_tiles_are_hidden_and_labelled(cov, tmp_path):
+    m = maps.coverage_map(cov, tiles="OpenStreetMap")
+    tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    assert len(tiles) == 1 and tiles[0].layer_name == "Background map (needs internet)" and not tiles[0].show
+    page = m.save(tmp_path / "tiles.html").read_text(encoding="utf-8")
+    assert not REMOTE.search(page)  # the tile URL is only fetched if the user switches the layer on
