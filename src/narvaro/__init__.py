@@ -27,6 +27,7 @@ from .data import (
 from .distance import circuity, nearest_office, od_matrix
 from .errors import NarvaroError
 from .export import export
+from .maps import CoverageMap, compare_map, coverage_map, save_map
 from .network import RoadGraph, parse_maxspeed
 from .offices import (
     NETWORKS,
@@ -47,15 +48,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NETWORKS",
+    "CoverageMap",
     "NarvaroError",
     "RoadGraph",
     "build_office_lists",
     "candidate_offices",
     "circuity",
     "compare",
+    "compare_map",
     "completeness_label",
     "constrained_range",
     "coverage",
+    "coverage_map",
     "describe",
     "errors",
     "export",
@@ -81,6 +85,7 @@ __all__ = [
     "parse_maxspeed",
     "read_offices",
     "run_report",
+    "save_map",
     "settings",
     "unknowns",
 ]
