@@ -11,17 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narvaro import data, offices
+from narvaro import data, geocode, kommun_status, offices
 from narvaro.errors import NarvaroError, OfficeListError, UnknownNetworkError
 
 DATA = offices.offices_dir()
 EXPECTED_ROWS = {
-    "af_2019": 129,
-    "af_2020": 37,
+    "af_2019": 130,
+    "af_2020": 38,
     "af_closed_2020": 76,
     "af_2020_changes": 11,
     "ssc_2019": 10,
-    "ssc_2020": 9,
+    "ssc_2020": 11,
 }
 
 
@@ -35,7 +35,7 @@ def _kod(namn: str) -> str:
 
 
 def _status_of(network: str, namn: str) -> pd.Series:
-    s = offices.office_status(network)
+    s = kommun_status.office_status(network)
     return s.loc[s["kommunnamn"] == namn].iloc[0]
 
 
@@ -49,7 +49,7 @@ def test_csv_row_counts_and_columns(name, n):
     assert len(df) == n
     assert df["office_id"].is_unique
     assert set(df["org"]) == {offices.NETWORKS[name].org}
-    assert set(df["geocode"]) <= set(offices.GEOCODE_METHODS)
+    assert set(df["geocode"]) <= set(geocode.GEOCODE_METHODS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
@@ -133,21 +133,21 @@ def test_load_offices_frame_and_provenance():
     assert set(gdf["basis"]) == {"confirmed"}
     prov = gdf.attrs["narvaro"]["offices"]
     assert prov == [
-        {"name": "af_2020", "known": 37, "published": 106, "label": "AF 2020: 37 of 106 offices known"}
+        {"name": "af_2020", "known": 38, "published": 106, "label": "AF 2020: 38 of 106 offices known"}
     ]
     assert offices.completeness_label("af_2020+ssc_2020") == (
-        "AF 2020: 37 of 106 offices known; SSC 2020: 9 of 117 offices known"
+        "AF 2020: 38 of 106 offices known; SSC 2020: 11 of 117 offices known"
     )
 
 
 def test_load_offices_combinations():
     both = offices.load_offices("af_2020+ssc_2020")
-    assert len(both) == 37 + 9
+    assert len(both) == 38 + 11
     assert set(both["network"]) == {"af_2020", "ssc_2020"}
     end2020 = offices.load_offices("af_2020+af_2020_changes")
-    assert len(end2020) == 37 + 6  # five of the eleven changes replace travel-in rows
+    assert len(end2020) == 38 + 6  # five of the eleven changes replace travel-in rows
     assert offices.completeness_label("af_2020+af_2020_changes") == (
-        "AF 2020 + AF June 2020 changes: 43 of 112 offices known"
+        "AF 2020 + AF June 2020 changes: 44 of 112 offices known"
     )
     assert end2020.attrs["narvaro"]["offices"][0]["published"] == 112
     storuman = end2020.loc[end2020["office_id"] == "af-2421-storuman"]
@@ -164,8 +164,8 @@ def test_unknown_network_lists_valid_names():
 
 def test_load_offices_with_candidates():
     gdf = offices.load_offices("af_2020", include_candidates=True)
-    cands = offices.candidate_offices("af_2020")
-    assert len(gdf) == 37 + len(cands)
+    cands = kommun_status.candidate_offices("af_2020")
+    assert len(gdf) == 38 + len(cands)
     confirmed_kommuner = set(offices.load_offices("af_2020")["kommunkod"])
     assert confirmed_kommuner.isdisjoint(cands["kommunkod"])
     assert gdf["kommunkod"].nunique() == len(confirmed_kommuner) + len(cands)
@@ -188,10 +188,10 @@ def test_geocode_towns_methods():
             "kommunkod": ["0513", "1233", "0163", "2361", "0513"],
         }
     )
-    out = offices.geocode_towns(df, unmatched="none")
+    out = geocode.geocode_towns(df, unmatched="none")
     assert out["geocode"].tolist()[:3] == ["tatort_exact", "tatort_normalised", "tatort_normalised"]
     assert np.isnan(out.loc[3, "lat"]) and np.isnan(out.loc[4, "lat"])
-    out = offices.geocode_towns(df, unmatched="centralort")
+    out = geocode.geocode_towns(df, unmatched="centralort")
     assert out["geocode"].tolist()[3:] == ["centralort", "centralort"]
     tat = data.load_tatorter().to_crs("EPSG:4326").set_index("tatort")
     assert out.loc[0, "lat"] == pytest.approx(tat.loc["Kisa"].geometry.y, abs=1e-5)
@@ -201,7 +201,7 @@ def test_geocode_towns_methods():
 
 def test_geocode_keeps_given_coordinates():
     df = pd.DataFrame({"town": ["Kisa"], "kommunkod": ["0513"], "lat": ["57.99"], "lon": ["15.63"]})
-    out = offices.geocode_towns(df)
+    out = geocode.geocode_towns(df)
     assert out.loc[0, "geocode"] == "given" and out.loc[0, "lat"] == 57.99
 
 
@@ -339,16 +339,16 @@ def test_office_completeness_table():
     ]
     by = table.set_index(["network", "counted"])
     assert by.loc[("af_2020", "offices"), "published_count"] == 106
-    assert by.loc[("af_2020", "offices"), "rows_known"] == 37
+    assert by.loc[("af_2020", "offices"), "rows_known"] == 38
     assert by.loc[("af_2019", "offices"), "published_count"] == 242
     assert by.loc[("af_closed_2020", "offices"), "published_count"] == 132
     assert by.loc[("ssc_2019", "offices"), "published_count"] == 113
     assert by.loc[("ssc_2020", "offices"), "published_count"] == 117
     assert by.loc[("ssc_2020", "kommuner"), "published_count"] == 110
     assert by.loc[("af_2020+af_2020_changes", "offices"), "published_count"] == 112
-    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 43
+    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 44
     assert by.loc[("af_2019", "kommuner"), "published_count"] == 218
-    assert by.loc[("af_2019", "kommuner"), "rows_known"] == 122
+    assert by.loc[("af_2019", "kommuner"), "rows_known"] == 123
     assert (table["ratio"] == (table["rows_known"] / table["published_count"]).round(3)).all()
     assert table["published_source"].str.startswith("https://").all()
     assert (table["ratio"] <= 1).all()
@@ -359,7 +359,7 @@ def test_office_completeness_table():
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("network", ["af_2019", "af_2020", "ssc_2019", "ssc_2020"])
 def test_office_status_covers_290_kommuner(network):
-    s = offices.office_status(network)
+    s = kommun_status.office_status(network)
     assert len(s) == 290 and s["kommunkod"].is_unique
     assert set(s["status"]) <= {"confirmed", "none", "unknown"}
     listed = s[s["rule"] == "listed_office"]
@@ -370,7 +370,7 @@ def test_office_status_covers_290_kommuner(network):
 
 def test_office_status_unknown_network():
     with pytest.raises(UnknownNetworkError):
-        offices.office_status("af_closed_2020")
+        kommun_status.office_status("af_closed_2020")
 
 
 def test_rule_county_complete_2019():
@@ -413,8 +413,8 @@ def test_rule_county_kept_set():
 def test_rule_af_2020_subset_of_2019():
     row = _status_of("af_2020", "Hjo")
     assert (row["status"], row["rule"]) == ("none", "af_2020_subset_of_2019")
-    s19 = offices.office_status("af_2019")
-    s20 = offices.office_status("af_2020")
+    s19 = kommun_status.office_status("af_2019")
+    s20 = kommun_status.office_status("af_2020")
     none19 = set(s19.loc[s19["status"] == "none", "kommunkod"])
     assert none19 <= set(s20.loc[s20["status"] == "none", "kommunkod"])
     assert set(s20.loc[s20["status"] == "confirmed", "kommunkod"]).isdisjoint(none19)
@@ -430,21 +430,21 @@ def test_rule_not_on_closure_list():
     assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_on_closure_list", 0)
     # Göteborg is on the list (three centres close) but closing some offices does not rule out kept ones
     assert _status_of("af_2020", "Göteborg")["status"] == "unknown"
-    assert offices.in_thelocal_range("Gotland") and offices.in_thelocal_range("Ale")
-    assert offices.in_thelocal_range("Härnösand") and offices.in_thelocal_range("Göteborg")
-    assert not offices.in_thelocal_range("Hässleholm") and not offices.in_thelocal_range("Åre")
+    assert kommun_status.in_thelocal_range("Gotland") and kommun_status.in_thelocal_range("Ale")
+    assert kommun_status.in_thelocal_range("Härnösand") and kommun_status.in_thelocal_range("Göteborg")
+    assert not kommun_status.in_thelocal_range("Hässleholm") and not kommun_status.in_thelocal_range("Åre")
     assert (
-        offices.swedish_sort_key("Åre")
-        < offices.swedish_sort_key("Älvdalen")
-        < offices.swedish_sort_key("Öckerö")
+        kommun_status.swedish_sort_key("Åre")
+        < kommun_status.swedish_sort_key("Älvdalen")
+        < kommun_status.swedish_sort_key("Öckerö")
     )
-    assert offices.swedish_sort_key("Zzz") < offices.swedish_sort_key("Åre")
+    assert kommun_status.swedish_sort_key("Zzz") < kommun_status.swedish_sort_key("Åre")
 
 
 def test_rule_no_state_workplace_2019():
     row = _status_of("ssc_2019", "Gnosjö")
     assert (row["status"], row["rule"]) == ("none", "no_state_workplace_2019")
-    assert (offices.office_status("ssc_2019")["rule"] == "no_state_workplace_2019").sum() == 15
+    assert (kommun_status.office_status("ssc_2019")["rule"] == "no_state_workplace_2019").sum() == 15
 
 
 def test_rule_ssc_2020_from_2019():
@@ -456,10 +456,10 @@ def test_rule_ssc_2020_from_2019():
 
 def test_complete_analyst_list_has_no_unknowns():
     mine = offices.load_offices("af_2020")
-    s = offices.office_status("af_2020", offices=mine, complete=True)
+    s = kommun_status.office_status("af_2020", offices=mine, complete=True)
     assert set(s["status"]) == {"confirmed", "none"}
     assert (s["status"] == "confirmed").sum() == mine["kommunkod"].nunique()
-    assert offices.candidate_offices("af_2020", offices=mine, complete=True).empty
+    assert kommun_status.candidate_offices("af_2020", offices=mine, complete=True).empty
 
 
 # --------------------------------------------------------------------------------------
@@ -467,9 +467,9 @@ def test_complete_analyst_list_has_no_unknowns():
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("network", ["af_2019", "af_2020", "ssc_2019", "ssc_2020"])
 def test_candidates_exactly_where_open(network):
-    s = offices.office_status(network)
+    s = kommun_status.office_status(network)
     open_ = s[(s["status"] == "unknown") | ((s["status"] == "confirmed") & (s["n_offices"] == 0))]
-    c = offices.candidate_offices(network)
+    c = kommun_status.candidate_offices(network)
     assert sorted(c["kommunkod"]) == sorted(open_["kommunkod"])
     assert set(c["basis"]) == {"candidate"} and set(c["status"]) == {"candidate"}
     assert c.crs.to_epsg() == 3006 and list(c.columns) == offices.COLUMNS + ["network", "basis", "geometry"]
@@ -477,23 +477,23 @@ def test_candidates_exactly_where_open(network):
 
 
 def test_candidate_locations():
-    c = offices.candidate_offices("af_2020").set_index("kommunkod")
+    c = kommun_status.candidate_offices("af_2020").set_index("kommunkod")
     # Västerås had a 2019 office (not on any closing list): the candidate stands there
     assert c.loc["1980", "town"] == "Västerås" and "af-1980-vasteras" in c.loc["1980", "source"]
     # Ale's only known office closes: the candidate stands at the centralort
     assert c.loc["1440", "geocode"] == "centralort" and c.loc["1440", "town"] == "Nödinge-Nol"
     # Gotland: presence deduced, candidate at the 2019 office in Visby
     assert c.loc["0980", "town"] == "Visby"
-    s = offices.candidate_offices("ssc_2020").set_index("kommunkod")
+    s = kommun_status.candidate_offices("ssc_2020").set_index("kommunkod")
     assert s.loc["2282", "town"] == "Kramfors"
 
 
 def test_rule_ds2020_29_rural_new_offices():
     for network in ("ssc_2019", "ssc_2020"):
-        s = offices.office_status(network)
+        s = kommun_status.office_status(network)
         hit = s[s["rule"] == "ds2020_29_rural_new_offices"]
         assert len(hit) == 15 and set(hit["status"]) == {"none"}
-        assert set(hit["kommunnamn"]) == set(offices.DS_RURAL_NEW_OFFICES)
+        assert set(hit["kommunnamn"]) == set(kommun_status.DS_RURAL_NEW_OFFICES)
 
 
 def test_rule_ssc_2019_from_2020():
@@ -502,28 +502,28 @@ def test_rule_ssc_2019_from_2020():
         assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2019_from_2020", 0), namn
     # the June 2020 openings were new: no deduction for 2019
     assert _status_of("ssc_2019", "Torsby")["status"] == "unknown"
-    c = offices.candidate_offices("ssc_2019").set_index("kommunkod")
+    c = kommun_status.candidate_offices("ssc_2019").set_index("kommunkod")
     assert c.loc[_kod("Kiruna"), "town"] == "Kiruna"
 
 
 def test_end_2020_status_includes_changes():
-    s = offices.office_status("af_2020+af_2020_changes")
+    s = kommun_status.office_status("af_2020+af_2020_changes")
     assert len(s) == 290
     for namn in ("Härnösand", "Hagfors", "Karlskoga", "Ragunda"):
         assert _status_of("af_2020+af_2020_changes", namn)["rule"] == "listed_office", namn
     assert _status_of("af_2020", "Hagfors")["status"] == "none"
-    c = offices.candidate_offices("af_2020+af_2020_changes")
+    c = kommun_status.candidate_offices("af_2020+af_2020_changes")
     assert "2280" not in set(c["kommunkod"])  # Härnösand's office is listed, no candidate
 
 
 def test_status_ignores_candidates_and_flagged_rows(tmp_path):
     with_cands = offices.load_offices("af_2020", include_candidates=True)
-    s = offices.office_status("af_2020", offices=with_cands)
+    s = kommun_status.office_status("af_2020", offices=with_cands)
     assert (s["rule"] == "listed_office").sum() == offices.load_offices("af_2020")["kommunkod"].nunique()
     path = tmp_path / "bad.csv"
     path.write_text(BAD, encoding="utf-8")
     flagged = offices.read_offices(path, errors="flag")
-    s = offices.office_status("af_2020", offices=flagged, complete=True)
+    s = kommun_status.office_status("af_2020", offices=flagged, complete=True)
     assert (s["status"] == "confirmed").sum() == 0
 
 
@@ -533,5 +533,5 @@ def test_rule_not_in_county_closing_set():
         assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
     # Piteå's known office closes; whether it had another is not known
     assert _status_of("af_2020", "Piteå")["status"] == "unknown"
-    c = offices.candidate_offices("af_2020").set_index("kommunkod")
+    c = kommun_status.candidate_offices("af_2020").set_index("kommunkod")
     assert c.loc[_kod("Luleå"), "town"] == "Luleå"

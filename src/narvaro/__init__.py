@@ -27,17 +27,16 @@ from .data import (
 from .distance import circuity, nearest_office, od_matrix
 from .errors import NarvaroError
 from .export import export
+from .geocode import geocode_towns
+from .kommun_status import candidate_offices, office_status
 from .maps import CoverageMap, compare_map, coverage_map, save_map
 from .network import RoadGraph, parse_maxspeed
 from .offices import (
     NETWORKS,
     build_office_lists,
-    candidate_offices,
     completeness_label,
-    geocode_towns,
     load_offices,
     office_completeness,
-    office_status,
     read_offices,
 )
 from .presence import compare, kommuner_without_presence

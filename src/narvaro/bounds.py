@@ -135,7 +135,7 @@ def collect_candidates(offices: pd.DataFrame, cand_mask: np.ndarray, candidates:
         nets = pd.unique(offices["network"].dropna()) if "network" in offices.columns else []
         for net in nets:
             try:
-                from .offices import candidate_offices
+                from .kommun_status import candidate_offices
 
                 frames.append(candidate_offices(net))
             except (ImportError, AttributeError, NarvaroError, KeyError):
@@ -248,7 +248,7 @@ def _status_for(network: str, codes: pd.Index, conf: pd.DataFrame, cand: pd.Data
         given = override[network]
     else:
         try:
-            from .offices import office_status
+            from .kommun_status import office_status
 
             given = office_status(network)
         except (ImportError, AttributeError, NarvaroError, KeyError, ValueError):

@@ -1,0 +1,748 @@
+"""Office status per kommun: named deduction rules, office_status and candidate offices.
+
+The office lists (:mod:`narvaro.offices`) are incomplete, so for each network and each of the
+290 kommuner :func:`office_status` says whether an office is confirmed (a row, or a rule that
+deduces one), ruled out by a named rule with its source, or unknown. The rules are listed per
+network in :data:`STATUS_RULES`; each cites the page(s) it rests on. :func:`candidate_offices`
+puts one candidate office in every kommun whose office is not pinned down, for the bounds of
+the coverage analysis.
+
+This module imports :mod:`narvaro.offices`; never the reverse at import time.
+
+Public names
+------------
+office_status, candidate_offices, STATUS_RULES, clear_status_cache, swedish_sort_key,
+in_thelocal_range, the rule functions (``rule_*``) and their source tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import data, settings
+from .errors import UnknownNetworkError
+from .offices import (
+    AF_NEWS_2019_03_28,
+    COLUMNS,
+    DS_2020_29,
+    NETWORKS,
+    PUBLIKT_2022_01_26,
+    SSC_NEWS_2020_12_18,
+    SSC_NEWS_2021_09_29,
+    load_offices,
+    network_table,
+)
+from .provenance import set_provenance
+
+__all__ = [
+    "STATUS_RULES",
+    "candidate_offices",
+    "clear_status_cache",
+    "in_thelocal_range",
+    "office_status",
+    "swedish_sort_key",
+]
+
+ARBETSMARKNAD_2019_03_29 = "http://www.arbetsmarknad.se/nyhet/4368/"
+THELOCAL = "https://www.thelocal.se/20190328/these-are-the-towns-across-sweden-where-job-centres-are-closing"
+#: The Local's alphabetical list of kommuner where AF planned to close offices (28 March 2019),
+#: complete from "Ale" to "Härnösand" (the stored copy is cut after it).
+THELOCAL_CLOSURE_LIST = (
+    "Ale",
+    "Alvesta",
+    "Aneby",
+    "Arboga",
+    "Askersund",
+    "Berg",
+    "Bjurholm",
+    "Bjuv",
+    "Boden",
+    "Borgholm",
+    "Bromölla",
+    "Bräcke",
+    "Burlöv",
+    "Båstad",
+    "Dals-Ed",
+    "Dorotea",
+    "Eksjö",
+    "Emmaboda",
+    "Enköping",
+    "Fagersta",
+    "Falkenberg",
+    "Falköping",
+    "Falun",
+    "Finspång",
+    "Flen",
+    "Forshaga",
+    "Grums",
+    "Göteborg",
+    "Hagfors",
+    "Hallsberg",
+    "Hallstahammar",
+    "Hedemora",
+    "Hofors",
+    "Hylte",
+    "Hällefors",
+    "Härjedalen",
+    "Härnösand",
+)
+THELOCAL_RANGE = ("Ale", "Härnösand")
+
+#: County pages that state both the kept and the closing offices (Östergötland, Kronoberg).
+AFFARSLIV_2019 = "https://affarsliv.com/nyheter/norrkoping/kontor-stangs-nar-af-sparar-om5934057.aspx"
+VXONEWS_2019 = "https://mosaik.vxonews.se/article/employment-service-closes/"
+#: Counties where one page states the complete set of offices the 2019 decision kept:
+#: lanskod -> (kommunkoder kept, source, what the page says).
+COUNTY_KEPT_SETS: dict[str, tuple[frozenset[str], str, str]] = {
+    "20": (
+        frozenset({"2062", "2081", "2084", "2085", "2023", "2039"}),
+        "https://www.dalademokraten.se/artikel/dalarnas-lan/dalarnas-kommunalrad-rasar-mot-arbetsformedlingens-"
+        "nedrustning-istallet-behover-vi-kommuner-mer-statliga-pengar-och-resurser",
+        "Dalarna: the proposal keeps Mora, Borlänge, Avesta and partly Ludvika, Malung, Älvdalen",
+    ),
+    "05": (
+        frozenset({"0580", "0581", "0583", "0586"}),
+        AFFARSLIV_2019,
+        "Östergötland keeps only Linköping, Norrköping, Motala and Mjölby",
+    ),
+    "18": (
+        frozenset({"1880", "1885"}),
+        "https://www.orebrokuriren.se/2019/03/28/arbetsformedlingen-kan-lagga-ner-fem-kontor-orebro-och-lindesberg-blir-kvar/",
+        "Örebro län: only the Örebro and Lindesberg offices remain",
+    ),
+    "07": (
+        frozenset({"0780", "0765", "0781"}),
+        VXONEWS_2019,
+        "Kronoberg: only Växjö, Älmhult and Ljungby keep offices",
+    ),
+    "17": (
+        frozenset({"1737", "1780", "1782", "1784", "1785"}),
+        "https://www.vf.se/2019/04/07/ger-manga-vita-flackar-i-lanet/",
+        "Värmland: the proposal keeps Torsby, Karlstad, Filipstad, Arvika, Säffle; "
+        "the rest of the county none",
+    ),
+    "24": (
+        frozenset({"2480", "2482", "2481", "2421", "2462"}),
+        "https://www.svt.se/nyheter/lokalt/vasterbotten/sektionschef-joachim-ejderhall-for-arbetsformedlingen-"
+        "i-vilhelmina-dorotea-och-asele-det-kanns-tungt?lokalmeny=1",
+        "Västerbotten: eleven offices close; Umeå, Skellefteå, Lycksele remain, Storuman and Vilhelmina "
+        "remain unstaffed",
+    ),
+}
+#: Counties where one page states the complete set of offices the 2019 decision closed:
+#: lanskod -> (kommunkoder with a closing office, source, what the page says).
+COUNTY_CLOSING_SETS: dict[str, tuple[frozenset[str], str, str]] = {
+    "25": (
+        frozenset({"2581", "2582", "2518"}),
+        "https://pt.se/nyheter/pitea/artikel/hur-ska-nyanlanda-nu-komma-in-i-samhallet/lq1q21kr",
+        "Norrbotten: besides Piteå, the Boden and Övertorneå offices are proposed to close",
+    ),
+    "05": (
+        frozenset({"0513", "0561", "0562", "0563", "0581"}),
+        AFFARSLIV_2019,
+        "Östergötland: Kinda, Åtvidaberg, Finspång, Valdemarsvik and Norrköping's youth office close",
+    ),
+    "07": (
+        frozenset({"0764", "0761", "0763", "0767", "0760"}),
+        VXONEWS_2019,
+        "Kronoberg: the offices in Alvesta, Lessebo, Tingsryd, Markaryd and Uppvidinge close",
+    ),
+}
+#: Counties where a page states both the kept and the closing offices, i.e. the whole 2019 set.
+COUNTY_COMPLETE_2019: dict[str, tuple[str, str]] = {
+    "05": (
+        COUNTY_KEPT_SETS["05"][1],
+        "Östergötland keeps only four offices; the four others (Kinda, Åtvidaberg, "
+        "Finspång, Valdemarsvik) close",
+    ),
+    "07": (
+        COUNTY_KEPT_SETS["07"][1],
+        "Kronoberg: five offices close, only Växjö, Älmhult and Ljungby keep theirs",
+    ),
+}
+#: Länsstyrelserna (coord. Örebro, 7 June 2019): the 15 kommuner with no state workplace in 2019.
+NO_STATE_WORKPLACE_2019 = {
+    "0140": "Nykvarn",
+    "0512": "Ydre",
+    "0604": "Aneby",
+    "0617": "Gnosjö",
+    "0642": "Mullsjö",
+    "0643": "Habo",
+    "1273": "Osby",
+    "1444": "Grästorp",
+    "1445": "Essunga",
+    "1447": "Gullspång",
+    "1473": "Töreboda",
+    "1497": "Hjo",
+    "2026": "Gagnef",
+    "2034": "Orsa",
+    "2082": "Säter",
+}
+LANSSTYRELSEN_2019 = (
+    "https://www.lansstyrelsen.se/orebro (2019-06-07: statliga kontor i 275 av 290 kommuner; "
+    "delredovisning 2019:23)"
+)
+STATSKONTORET_2019 = (
+    "https://www.statskontoret.se/publicerat/publikationer/publikationer/planerad-lokalisering-av-statlig-verksamhet"
+    "--en-kartlaggning-av-tio-storre-myndigheter/"
+)
+#: Kommuner whose sources disagree on the 2020 fate of a 2019 office: kommunkod -> sources.
+CONFLICTS_AF_2020 = {
+    "1487": "https://vastsverige.lo.se/vastsverige/nyheter/arbetsformedlingen_overger_fyrbodal ; "
+    "https://rininsland.blog/2020/02/19/det-later-battre/",
+}
+
+_SV_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
+
+
+def swedish_sort_key(name: str) -> tuple:
+    """Sort key in Swedish alphabetical order (å, ä, ö after z; hyphens and spaces first)."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    key = []
+    for ch in text:
+        if ch in _SV_ALPHABET:
+            key.append(1 + _SV_ALPHABET.index(ch))
+        elif ch in " -":
+            key.append(0)
+        else:
+            key.append(100 + ord(ch))
+    return tuple(key)
+
+
+def in_thelocal_range(kommunnamn: str) -> bool:
+    """True if the kommun sorts within the visible part (Ale..Härnösand) of The Local's list."""
+    lo, hi = (swedish_sort_key(x) for x in THELOCAL_RANGE)
+    return lo <= swedish_sort_key(kommunnamn) <= hi
+
+
+@functools.cache
+def _af_facts() -> pd.DataFrame:
+    return pd.read_csv(data.fetch("offices/af_facts_2019_2020.csv"), dtype=str, keep_default_na=False)
+
+
+def _join_unique(values: Iterable[str]) -> str:
+    """Join source URLs with " ; ", each once, in order of first appearance."""
+    return " ; ".join(dict.fromkeys(values))
+
+
+def _absent_from_thelocal_list(kommunnamn: str) -> bool:
+    """True if the kommun sorts inside the complete part of The Local's list and is not on it."""
+    listed = {swedish_sort_key(n) for n in THELOCAL_CLOSURE_LIST}
+    return in_thelocal_range(kommunnamn) and swedish_sort_key(kommunnamn) not in listed
+
+
+def _all_2019_offices_closing() -> pd.Series:
+    """kommunkod -> True if every af_2019 office of the kommun is in af_closed_2020."""
+    closed = set(network_table("af_closed_2020")["office_id"])
+    return network_table("af_2019").groupby("kommunkod")["office_id"].agg(lambda ids: set(ids) <= closed)
+
+
+def _years(text: str) -> list[int]:
+    return [int(y) for y in re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", text or "")]
+
+
+# A rule takes the context and returns {kommunkod: (status, source, detail)} for the kommuner it decides.
+RuleResult = dict[str, tuple[str, str, str]]
+
+
+@dataclass
+class _Context:
+    network: str
+    kommuner: pd.DataFrame  # kommunkod, kommunnamn, lanskod
+    offices: gpd.GeoDataFrame  # the network's rows
+    status: Callable[[str], pd.DataFrame]  # status table of another network
+
+
+def rule_county_complete_2019(ctx: _Context) -> RuleResult:
+    """af_2019 none: a page lists a county's kept *and* closing offices, so its other kommuner had none.
+
+    Östergötland (affarsliv.com) and Kronoberg (vxonews) state both lists.
+    """
+    have = set(ctx.offices["kommunkod"])
+    out = {}
+    for lan, (src, what) in COUNTY_COMPLETE_2019.items():
+        for kod in ctx.kommuner.loc[ctx.kommuner["lanskod"] == lan, "kommunkod"]:
+            if kod not in have:
+                out[kod] = ("none", src, what)
+    return out
+
+
+def rule_not_kept_not_closing_2019(ctx: _Context) -> RuleResult:
+    """af_2019 none: absent from The Local's closure list (Ale..Härnösand) and not in a complete kept set.
+
+    Every office that existed when the 2019 decision was taken was either kept or closed (132
+    of the 238 offices of the time closed, 106 kept: arbetsmarknad.se, 29 March 2019), so a
+    kommun with neither a kept office (the county's kept set is complete) nor a closing one
+    (it sorts inside the complete part of The Local's list and is absent) had no office.
+    """
+    out = {}
+    for lan, (kept, src, what) in COUNTY_KEPT_SETS.items():
+        sub = ctx.kommuner[ctx.kommuner["lanskod"] == lan]
+        for kod, namn in zip(sub["kommunkod"], sub["kommunnamn"], strict=True):
+            if kod in kept or not _absent_from_thelocal_list(namn):
+                continue
+            out[kod] = (
+                "none",
+                f"{THELOCAL} ; {ARBETSMARKNAD_2019_03_29} ; {src}",
+                f"{namn} is absent from The Local's closure list (complete Ale..Härnösand) "
+                f"and not kept ({what})",
+            )
+    return out
+
+
+def rule_closed_before_2019(ctx: _Context) -> RuleResult:
+    """af_2019 none: the only facts about the kommun are office closures dated before 2019.
+
+    Statskontoret (2019): AF closed all activity in 60 kommuner 2014-2018. A kommun whose
+    office is stated closed before 2019 and for which no fact dated 2019 or later (or
+    undated) mentions an office is taken as without an office in 2019.
+    """
+    facts = _af_facts()
+    facts = facts[facts["kommunkod"] != ""]
+    out = {}
+    for kod, grp in facts.groupby("kommunkod"):
+        early = grp[
+            (grp["af_status"] == "closed")
+            & grp["date"].map(lambda d: bool(_years(d)) and max(_years(d)) < 2019)
+        ]
+        if early.empty:
+            continue
+        others = grp.drop(early.index)
+        others = others[others["af_status"] != "no_office_2019"]
+        if not others.empty:
+            continue
+        out[kod] = (
+            "none",
+            _join_unique(early["source_url"]) + f" ; {STATSKONTORET_2019}",
+            "office closed before 2019: "
+            + "; ".join(f"{p} ({d})" for p, d in zip(early["place"], early["date"], strict=True)),
+        )
+    return out
+
+
+def rule_county_kept_set(ctx: _Context) -> RuleResult:
+    """af_2020 none: a page states the county's complete set of kept offices.
+
+    Dalarna, Östergötland, Örebro län, Kronoberg, Värmland and Västerbotten (see
+    :data:`COUNTY_KEPT_SETS`).
+    """
+    have = set(ctx.offices["kommunkod"])
+    out = {}
+    for lan, (kept, src, what) in COUNTY_KEPT_SETS.items():
+        for kod in ctx.kommuner.loc[ctx.kommuner["lanskod"] == lan, "kommunkod"]:
+            if kod not in kept and kod not in have:
+                out[kod] = ("none", src, what)
+    return out
+
+
+def rule_af_2020_subset_of_2019(ctx: _Context) -> RuleResult:
+    """af_2020 none: no AF office in 2019 means none kept in 2020.
+
+    The 2019 decision kept 106 of the existing offices and opened none; the 2020 changes
+    (af_2020_changes) were all offices that existed in 2019.
+    """
+    st = ctx.status("af_2019")
+    none = st[st["status"] == "none"]
+    return {
+        k: ("none", f"{s} ; {AF_NEWS_2019_03_28}", f"no AF office in 2019 ({r})")
+        for k, s, r in zip(none["kommunkod"], none["source"], none["rule"], strict=True)
+    }
+
+
+def rule_conflicting_sources(ctx: _Context) -> RuleResult:
+    """af_2020 unknown: sources disagree on whether the kommun's 2019 office was kept (Vänersborg)."""
+    return {
+        k: ("unknown", s, "sources disagree on whether the office was kept")
+        for k, s in CONFLICTS_AF_2020.items()
+    }
+
+
+def rule_not_on_closure_list(ctx: _Context) -> RuleResult:
+    """af_2020 confirmed (deduced): a 2019 office in a kommun absent from The Local's closure list.
+
+    The kommun sorts within the complete part (Ale..Härnösand) of the list of kommuner where
+    offices close, so its 2019 office(s) were kept: the proposal closed 132 of the 238 offices
+    of the time and kept the other 106 (arbetsmarknad.se, 29 March 2019). Caveat: AF's
+    4 March figure was 242 offices. No deduction where every known 2019 office of the kommun
+    is stated closed.
+    """
+    st = ctx.status("af_2019")
+    st = st[st["rule"] == "listed_office"]
+    all_closed = _all_2019_offices_closing()
+    out = {}
+    for kod, namn, src in zip(st["kommunkod"], st["kommunnamn"], st["source"], strict=True):
+        if _absent_from_thelocal_list(namn) and not all_closed.get(kod, False):
+            out[kod] = (
+                "confirmed",
+                f"{THELOCAL} ; {ARBETSMARKNAD_2019_03_29} ; {src}",
+                f"{namn} had an AF office in 2019 and is absent from The Local's closure list "
+                "(Ale..Härnösand)",
+            )
+    return out
+
+
+def rule_no_state_workplace_2019(ctx: _Context) -> RuleResult:
+    """ssc_2019 none: Länsstyrelserna's 15 kommuner with no state workplace in 2019.
+
+    A servicekontor is a state workplace (SSC's own staff work there), so these kommuner had
+    none. (Not used for AF: Aneby and Orsa had AF offices that staff only travelled to.)
+    """
+    return {
+        k: ("none", LANSSTYRELSEN_2019, f"{n}: no state workplace in 2019")
+        for k, n in NO_STATE_WORKPLACE_2019.items()
+        if k not in set(ctx.offices["kommunkod"])
+    }
+
+
+def rule_ssc_2020_from_2019(ctx: _Context) -> RuleResult:
+    """ssc_2020 from ssc_2019: the network grew from 113 to 117 by the four June 2020 openings.
+
+    113 (2019) + 4 opened in June 2020 (Storuman, Torsby, Vansbro, Åsele) = 117 (Dec 2020), so
+    no servicekontor closed in between: a 2019 office is confirmed (deduced) for 2020, and a
+    kommun without one in 2019 and without a 2020 opening has none.
+    """
+    st = ctx.status("ssc_2019")
+    have = set(ctx.offices["kommunkod"])
+    out = {}
+    for kod, status, rule, src in zip(st["kommunkod"], st["status"], st["rule"], st["source"], strict=True):
+        if kod in have:
+            continue
+        if status == "confirmed":
+            out[kod] = (
+                "confirmed",
+                f"{src} ; {SSC_NEWS_2021_09_29} ; {PUBLIKT_2022_01_26}",
+                "servicekontor in 2019 and none closed 2019-2020 (113 + 4 = 117)",
+            )
+        elif status == "none":
+            out[kod] = (
+                "none",
+                f"{src} ; {PUBLIKT_2022_01_26}",
+                f"none in 2019 ({rule}) and no 2020 opening (113 + 4 = 117)",
+            )
+    return out
+
+
+def rule_not_in_county_closing_set(ctx: _Context) -> RuleResult:
+    """af_2020 confirmed (deduced): a 2019 office in a county whose complete closing list omits it.
+
+    Norrbotten (pt.se, 2 April 2019: besides Piteå, the Boden and Övertorneå offices close),
+    Östergötland and Kronoberg. Every office of the time was either kept or closed (132 of
+    238, arbetsmarknad.se), so a 2019 office in such a county outside the closing list was
+    kept. Kommuner whose every known 2019 office closes are left to the other rules.
+    """
+    rows19 = network_table("af_2019")
+    closed = set(network_table("af_closed_2020")["office_id"])
+    have = set(ctx.offices["kommunkod"])
+    lan_of = dict(zip(ctx.kommuner["kommunkod"], ctx.kommuner["lanskod"], strict=True))
+    out = {}
+    for kod, grp in rows19.groupby("kommunkod"):
+        lan = lan_of.get(kod)
+        if kod in have or lan not in COUNTY_CLOSING_SETS:
+            continue
+        closing, src, what = COUNTY_CLOSING_SETS[lan]
+        open_rows = grp[~grp["office_id"].isin(closed)]
+        if kod in closing or open_rows.empty:
+            continue
+        out[kod] = (
+            "confirmed",
+            f"{src} ; {ARBETSMARKNAD_2019_03_29} ; " + _join_unique(open_rows["source"]),
+            f"2019 office not on the county's complete closing list ({what})",
+        )
+    return out
+
+
+#: Ds 2020:29 (Dec 2020) proposes 15 new small or "flexi" servicekontor in rural kommuner or
+#: kommuner hit by state closures, "places where people today have far to state service".
+DS_RURAL_NEW_OFFICES = (
+    "Askersund", "Boden", "Borgholm", "Finspång", "Filipstad", "Laholm", "Lysekil", "Nordmaling",
+    "Nynäshamn", "Stenungsund", "Sölvesborg", "Tingsryd", "Ånge", "Åre", "Östhammar",
+)  # fmt: skip
+
+
+def rule_ds2020_29_rural_new_offices(ctx: _Context) -> RuleResult:
+    """ssc_2019/ssc_2020 none: Ds 2020:29 proposes a first, small servicekontor in these 15 kommuner.
+
+    The inquiry (Dec 2020) proposes 15 new small or flexi offices in rural kommuner or kommuner
+    hit by state closures, to cover "places where people today have far to state service"
+    (statenssc.se 2020-12-18); the offices were opened as new ones in 2022-2023. A kommun with
+    a servicekontor in the list keeps its "listed_office" status.
+    """
+    have = set(ctx.offices["kommunkod"])
+    names = dict(zip(ctx.kommuner["kommunnamn"], ctx.kommuner["kommunkod"], strict=True))
+    return {
+        names[n]: (
+            "none",
+            f"{SSC_NEWS_2020_12_18} ; {DS_2020_29}",
+            f"{n}: Ds 2020:29 proposes a new small servicekontor where people have far to state service",
+        )
+        for n in DS_RURAL_NEW_OFFICES
+        if names[n] not in have
+    }
+
+
+def rule_ssc_2019_from_2020(ctx: _Context) -> RuleResult:
+    """ssc_2019 confirmed (deduced): a December 2020 servicekontor that was not a June 2020 opening.
+
+    The 2020 network is the 2019 network plus the four June 2020 openings (113 + 4 = 117), so
+    every other office listed for December 2020 (Visby, Skövde, Kiruna, Trelleborg ...) already
+    existed in 2019. Caveat: SSC's "just under 100 kommuner" (2019) and Ds 2020:29's "110
+    kommuner" (2020) are loose, so this rests on the office counts only.
+    """
+    rows = network_table("ssc_2020")
+    rows = rows[~rows["valid_from"].str.startswith("2020-06")]
+    have = set(ctx.offices["kommunkod"])
+    out = {}
+    for kod, grp in rows.groupby("kommunkod"):
+        if kod in have:
+            continue
+        out[kod] = (
+            "confirmed",
+            _join_unique(grp["source"]) + f" ; {SSC_NEWS_2021_09_29}",
+            "servicekontor in Dec 2020 that was not one of the four June 2020 openings (113 + 4 = 117)",
+        )
+    return out
+
+
+#: The ordered rules per network (after "listed_office", which confirms kommuner with a row).
+STATUS_RULES: dict[str, list[Callable[[_Context], RuleResult]]] = {
+    "af_2019": [rule_county_complete_2019, rule_not_kept_not_closing_2019, rule_closed_before_2019],
+    "af_2020": [
+        rule_conflicting_sources,
+        rule_county_kept_set,
+        rule_af_2020_subset_of_2019,
+        rule_not_in_county_closing_set,
+        rule_not_on_closure_list,
+    ],
+    "ssc_2019": [rule_no_state_workplace_2019, rule_ds2020_29_rural_new_offices, rule_ssc_2019_from_2020],
+    "ssc_2020": [rule_ds2020_29_rural_new_offices, rule_ssc_2020_from_2019],
+}
+#: The end-2020 AF network (the 106 plus the June 2020 changes) uses the af_2020 rules.
+STATUS_RULES["af_2020+af_2020_changes"] = STATUS_RULES["af_2020"]
+
+
+def _org(network: str) -> str:
+    return NETWORKS[network.split("+")[0]].org
+
+
+def _label(network: str) -> str:
+    return " + ".join(NETWORKS[p].label for p in network.split("+"))
+
+
+def _rule_name(func: Callable) -> str:
+    return func.__name__.removeprefix("rule_")
+
+
+@functools.cache
+def _kommun_frame() -> pd.DataFrame:
+    k = data.load_kommuner()
+    return (
+        pd.DataFrame(k[["kommunkod", "kommunnamn", "lanskod"]])
+        .sort_values("kommunkod")
+        .reset_index(drop=True)
+    )
+
+
+def office_status(
+    network: str, offices: gpd.GeoDataFrame | None = None, complete: bool = False
+) -> pd.DataFrame:
+    """Return the office status of each of the 290 kommuner in one network.
+
+    Parameters
+    ----------
+    network : {"af_2019", "af_2020", "ssc_2019", "ssc_2020", "af_2020+af_2020_changes"}
+        The network; the last is the end-2020 AF network (judged by the af_2020 rules).
+    offices : GeoDataFrame, optional
+        An office list to judge instead of the project's own (e.g. from :func:`read_offices`).
+    complete : bool
+        True if ``offices`` is a complete list (an official one): every kommun without an
+        office is then "none" (rule ``complete_list``).
+
+    Returns
+    -------
+    DataFrame
+        290 rows: ``kommunkod``, ``kommunnamn``, ``status`` ("confirmed": an office with a
+        source or a deduction; "none": a source or a documented deduction says there is
+        none; "unknown"), ``rule`` (``listed_office``, ``complete_list``, a rule of
+        :data:`STATUS_RULES` or ``no_rule``), ``source``, ``detail`` and ``n_offices`` (rows
+        of the list in the kommun). Deduced presence has ``n_offices == 0``.
+    """
+    if network not in STATUS_RULES:
+        raise UnknownNetworkError(
+            f"no status rules for network {network!r}; choose from {list(STATUS_RULES)}"
+        )
+    return _office_status(network, offices, complete).copy()
+
+
+def _office_status(network: str, offices: gpd.GeoDataFrame | None, complete: bool) -> pd.DataFrame:
+    if offices is None:
+        return _office_status_default(network)
+    if "basis" in offices.columns:  # candidates are not offices
+        offices = offices[offices["basis"] != "candidate"]
+    if "problem" in offices.columns:  # rows flagged by read_offices(errors="flag")
+        offices = offices[offices["problem"].fillna("") == ""]
+    return _compute_status(network, offices, complete)
+
+
+@functools.cache
+def _office_status_default(network: str) -> pd.DataFrame:
+    return _compute_status(network, load_offices(network), False)
+
+
+def clear_status_cache() -> None:
+    """Forget the cached status tables (after the office CSVs were rebuilt)."""
+    _office_status_default.cache_clear()
+
+
+def _compute_status(network: str, offices: pd.DataFrame, complete: bool) -> pd.DataFrame:
+    kommuner = _kommun_frame()
+    counts = offices.groupby("kommunkod").size() if len(offices) else pd.Series(dtype=int)
+    sources = (
+        offices.groupby("kommunkod")["source"].agg(
+            lambda s: _join_unique(u.strip() for v in s for u in str(v).split(" ; ") if u.strip())
+        )
+        if len(offices)
+        else pd.Series(dtype=str)
+    )
+    table = kommuner.copy()
+    table["n_offices"] = table["kommunkod"].map(counts).fillna(0).astype(int)
+    table["status"] = "unknown"
+    table["rule"] = "no_rule"
+    table["source"] = ""
+    table["detail"] = ""
+    has = table["n_offices"] > 0
+    table.loc[has, "status"] = "confirmed"
+    table.loc[has, "rule"] = "listed_office"
+    table.loc[has, "source"] = table.loc[has, "kommunkod"].map(sources).fillna("")
+    table.loc[has, "detail"] = "office(s) in the list"
+    decided = set(table.loc[has, "kommunkod"])
+    if complete:
+        rest = ~has
+        table.loc[rest, ["status", "rule", "detail"]] = [
+            "none",
+            "complete_list",
+            "no office in a complete list",
+        ]
+        table.loc[rest, "source"] = "office list declared complete"
+        return table[["kommunkod", "kommunnamn", "status", "rule", "source", "detail", "n_offices"]]
+    ctx = _Context(network, kommuner, offices, lambda other: _office_status_default(other))
+    pos = {k: i for i, k in enumerate(table["kommunkod"])}
+    for func in STATUS_RULES[network]:
+        for kod, (status, src, detail) in func(ctx).items():
+            if kod in decided or kod not in pos:
+                continue
+            i = pos[kod]
+            table.iloc[i, table.columns.get_loc("status")] = status
+            table.iloc[i, table.columns.get_loc("rule")] = _rule_name(func)
+            table.iloc[i, table.columns.get_loc("source")] = src
+            table.iloc[i, table.columns.get_loc("detail")] = detail
+            decided.add(kod)
+    return table[["kommunkod", "kommunnamn", "status", "rule", "source", "detail", "n_offices"]]
+
+
+# --------------------------------------------------------------------------------------
+# Candidate offices
+# --------------------------------------------------------------------------------------
+#: Networks whose rows give a candidate's location, in order of preference.
+_LOCATION_HINTS = {
+    "af_2019": [],
+    "af_2020": ["af_2019"],
+    "af_2020+af_2020_changes": ["af_2019"],
+    "ssc_2019": ["ssc_2020"],
+    "ssc_2020": ["ssc_2019"],
+}
+
+
+def candidate_offices(
+    network: str, offices: gpd.GeoDataFrame | None = None, complete: bool = False
+) -> gpd.GeoDataFrame:
+    """Return one candidate office for every kommun whose office is not pinned down.
+
+    A candidate stands in each kommun with status "unknown", and in each kommun whose
+    presence is deduced by a rule without an office row (status "confirmed",
+    ``n_offices == 0``). It stands at the town of an office stated in the kommun by a
+    related list (for af_2020: a 2019 office not stated as closing; for ssc_2020: the 2019
+    servicekontor; for ssc_2019: a 2020 servicekontor), else at the kommun's centralort
+    (:func:`narvaro.data.load_centralorter`).
+
+    Returns
+    -------
+    GeoDataFrame
+        Same columns as :func:`load_offices`; ``status`` and ``basis`` are "candidate";
+        ``source`` describes the basis; EPSG:3006.
+    """
+    st = office_status(network, offices=offices, complete=complete)
+    want = st[(st["status"] == "unknown") | ((st["status"] == "confirmed") & (st["n_offices"] == 0))]
+    org = _org(network)
+    closed_ids = set(network_table("af_closed_2020")["office_id"]) if network == "af_2020" else set()
+    hints = []
+    for other in _LOCATION_HINTS[network]:
+        rows = network_table(other)
+        rows = rows[~rows["office_id"].isin(closed_ids)]
+        hints.append((other, rows))
+    central = data.load_centralorter().set_index("kommunkod")
+    out = []
+    for kod, namn, status, rule in zip(
+        want["kommunkod"], want["kommunnamn"], want["status"], want["rule"], strict=True
+    ):
+        why = f"status {status} ({rule})"
+        row = None
+        for other, rows in hints:
+            hit = rows[rows["kommunkod"] == kod]
+            if len(hit):
+                h = hit.sort_values("office_id").iloc[0]
+                row = {
+                    "town": h["town"],
+                    "geometry": h.geometry,
+                    "geocode": h["geocode"],
+                    "source": f"candidate at the town of {other} office {h['office_id']} ({why})",
+                }
+                break
+        if row is None:
+            c = central.loc[kod]
+            row = {
+                "town": c["centralort"],
+                "geometry": c.geometry,
+                "geocode": "centralort",
+                "source": f"candidate at the kommun's centralort {c['centralort']} ({why})",
+            }
+        out.append(
+            {
+                "office_id": f"{org}-{kod}-candidate",
+                "org": org,
+                "name": f"Candidate {_label(network)} {namn}",
+                "kommunkod": kod,
+                "status": "candidate",
+                "valid_from": "",
+                "valid_to": "",
+                "note": "not a stated office: where an office would stand if the kommun has one",
+                **row,
+            }
+        )
+    cols = [c for c in COLUMNS if c not in ("lat", "lon")] + ["geometry"]
+    gdf = gpd.GeoDataFrame(pd.DataFrame(out, columns=cols), geometry="geometry", crs=settings.CRS_COMPUTE)
+    wgs = gdf.geometry.to_crs(settings.CRS_STORE)
+    gdf["lat"] = np.round(wgs.y.to_numpy(), 6) if len(gdf) else []
+    gdf["lon"] = np.round(wgs.x.to_numpy(), 6) if len(gdf) else []
+    gdf["network"] = network
+    gdf["basis"] = "candidate"
+    gdf = gdf[COLUMNS + ["network", "basis", "geometry"]]
+    set_provenance(
+        gdf,
+        offices=[
+            {
+                "name": f"{network} candidates",
+                "known": 0,
+                "published": None,
+                "label": f"{_label(network)}: {len(gdf)} candidate offices",
+            }
+        ],
+    )
+    return gdf
