@@ -232,6 +232,9 @@ def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | No
     if "certainty" in lst.columns:
         n_c = int((lst["certainty"] == "certain").sum())
         lines[0] += f" ({n_c} certain, {len(lst) - n_c} depend on offices of unknown status)"
+    if "certainty" in lst.columns:  # the certain ones first, then the largest that hinge on unknowns
+        order = np.lexsort((-lst["population"].to_numpy(), (lst["certainty"] != "certain").to_numpy()))
+        lst = lst.iloc[order]
     shown = lst if limit is None else lst.head(limit)
     cols = [c for c in ("kommunkod", "kommunnamn", "population", "certainty", "reason") if c in shown.columns]
     if len(shown):
@@ -284,6 +287,7 @@ def run_report(
     kommuner: gpd.GeoDataFrame | None = None,
     offices: Mapping[str, gpd.GeoDataFrame] | None = None,
     top: int = 20,
+    presence_limit: int | None = 25,
 ) -> ReportResult:
     """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
 
@@ -312,6 +316,9 @@ def run_report(
         Use these lists instead of loading the scenarios by name.
     top : int
         How many unknown kommuner the text lists.
+    presence_limit : int or None
+        How many kommuner each printed presence list shows (certain ones first, then the
+        largest that hinge on unknown offices); the exported files hold them all.
 
     Returns
     -------
@@ -362,8 +369,9 @@ def run_report(
                 "af_2020+ssc_2020:any:no_office_inside"):
         if key in presence:
             sc, g, rule = key.split(":")
-            parts += ["", format_presence(presence[key], title=f"Kommuner without presence, {sc}, "
-                                                              f"group {g}, rule {rule} ({RULES[rule]})")]
+            parts += ["", format_presence(presence[key], limit=presence_limit,
+                                          title=f"Kommuner without presence, {sc}, "
+                                                f"group {g}, rule {rule} ({RULES[rule]})")]
     for name, cmp in comparisons.items():
         nat = cmp[cmp["kommunkod"] == "SE"].iloc[0]
         bits = []
