@@ -152,6 +152,21 @@ def scenario_label(name: str) -> str:
     return " + ".join(NETWORKS[p].label if p in NETWORKS else p for p in str(name).split("+"))
 
 
+def format_scenarios(scenarios: Sequence[str]) -> str:
+    """One line per scenario saying which office lists it combines and what they hold."""
+    from .offices import NETWORKS
+
+    lines = ["Scenarios:"]
+    for name in scenarios:
+        parts = [NETWORKS[p].description if p in NETWORKS else f"{p} (analyst list)" for p in name.split("+")]
+        lines.append(f"  {name} = {' + '.join(parts)}")
+    parts_used = {p for name in scenarios for p in name.split("+")}
+    if "af_2020" in parts_used and "af_2020_changes" not in parts_used:
+        lines.append("  (the June 2020 reversals, 6 offices kept after all and 5 staffed again, are the network "
+                     "af_2020_changes: run --scenario af_2020+af_2020_changes for the end-of-2020 network)")
+    return "\n".join(lines)
+
+
 def _fmt_range(lo: float, hi: float, fmt: str, unit: str = "") -> str:
     if lo is None or hi is None or (isinstance(lo, float) and np.isnan(lo)):
         return "n/a"
@@ -364,7 +379,7 @@ def run_report(
             ignore_index=True)
         unk["rank"] = np.arange(1, len(unk) + 1)
 
-    parts = ["National summary", format_summary(summary)]
+    parts = ["National summary", format_summary(summary), "", format_scenarios(scenarios)]
     for key in ("af_2020:af:no_office_inside", "af_2020+ssc_2020:af+ssc:af_definition",
                 "af_2020+ssc_2020:any:no_office_inside"):
         if key in presence:
