@@ -17,7 +17,7 @@ CHAIN: list[set[str]] = [
     {"osm", "network"},
     {"distance"},
     {"metrics", "coverage", "bounds", "constrained", "presence"},
-    {"export", "report", "maps"},
+    {"export", "report", "maps", "map_style", "map_layers", "map_offices", "map_html"},
     {"cli", "__main__", "__init__"},
 ]
 STEP = {name: i for i, step in enumerate(CHAIN) for name in step}

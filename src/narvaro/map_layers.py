@@ -1,0 +1,365 @@
+"""Kommun layers of narvaro's maps: choropleth, outlines, hatching, tooltips, page elements.
+
+The kommun polygons are simplified for the web (:func:`simplify_kommuner`) and drawn as
+GeoJSON layers: the choropleth of a coverage column with an HTML tooltip per kommun, and
+outline layers (kommuner without presence, hatched kommuner whose office status is
+unknown). The custom Leaflet elements (:class:`_Header` with the CSS and hatch pattern,
+:class:`_Control` for the legend and title) are plain HTML/CSS/JS, no CDN plugin. Every
+text is HTML-escaped before it is embedded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from . import settings
+from .errors import CoverageInputError
+from .map_style import _GROUPS, _NO_DATA, _Classes, _esc, _fmt, _unit, classify
+
+_KOMMUN_CLASS = "narvaro-kommun"
+_KOMMUN_PANE = "narvaroKommuner"
+#: Default simplification tolerance (metres, EPSG:3006) of kommun polygons for the web.
+SIMPLIFY_M = 500.0
+
+
+# --------------------------------------------------------------------------------------
+# Geometry for the web
+# --------------------------------------------------------------------------------------
+def simplify_kommuner(
+    gdf: gpd.GeoDataFrame, tolerance_m: float = SIMPLIFY_M, decimals: int = 5
+) -> gpd.GeoSeries:
+    """Simplify polygons for the web: ``tolerance_m`` in EPSG:3006, then EPSG:4326 rounded to ``decimals``.
+
+    Topology between neighbours is not preserved exactly (slivers of a few hundred metres
+    can appear along borders); at the zoom levels of a national map they are invisible.
+    Returns a GeoSeries aligned to ``gdf``.
+    """
+    if gdf.crs is None:
+        raise CoverageInputError("the coverage table has no CRS; expected EPSG:3006 as coverage() returns")
+    geom = gdf.geometry.to_crs(settings.CRS_COMPUTE)
+    simple = shapely.simplify(geom.values, tolerance_m, preserve_topology=True)
+    small = shapely.is_empty(simple) | (shapely.area(simple) <= 0)
+    simple = np.where(small, geom.values, simple)  # never drop a (tiny island) kommun
+    out = gpd.GeoSeries(simple, index=gdf.index, crs=settings.CRS_COMPUTE).to_crs(settings.CRS_STORE)
+    rounded = shapely.transform(out.values, lambda xy: np.round(xy, decimals))
+    return gpd.GeoSeries(shapely.make_valid(rounded), index=gdf.index, crs=settings.CRS_STORE)
+
+
+def _features(geoms: gpd.GeoSeries, props: list[dict[str, Any]], ids: Iterable[str]) -> dict[str, Any]:
+    feats = []
+    for geom, prop, ident in zip(geoms.values, props, ids, strict=False):
+        feats.append(
+            {
+                "type": "Feature",
+                "id": str(ident),
+                "properties": prop,
+                "geometry": shapely.geometry.mapping(geom),
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+# --------------------------------------------------------------------------------------
+# Page elements (plain HTML/CSS/JS: no CDN plugin needed)
+# --------------------------------------------------------------------------------------
+_CSS = """
+.leaflet-container { background: #eef3f7; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.narvaro-legend, .narvaro-title { background: rgba(255,255,255,0.93); padding: 8px 10px; border-radius: 5px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35; color: #222; }
+.narvaro-legend { max-width: 330px; max-height: 70vh; overflow-y: auto; }
+.narvaro-legend h4, .narvaro-title h3 { margin: 0 0 4px 0; font-size: 13px; }
+.narvaro-title h3 { font-size: 15px; }
+.narvaro-legend .row { display: flex; align-items: center; margin: 2px 0; }
+.narvaro-legend .sw { display: inline-block; width: 18px; height: 12px; margin-right: 6px; flex: none;
+  border: 1px solid #777; }
+.narvaro-legend .sym { display: inline-block; width: 18px; text-align: center; margin-right: 6px; flex: none; }
+.narvaro-legend .prov { margin-top: 6px; padding-top: 4px; border-top: 1px solid #ccc; color: #444; font-size: 11px; }
+.narvaro-legend .warn { color: #8a3b00; }
+path.narvaro-unknown { fill: url(#narvaro-hatch) #969696; }
+.narvaro-pop table { border-collapse: collapse; }
+.narvaro-pop th { text-align: left; padding-right: 6px; font-weight: 600; vertical-align: top; }
+.narvaro-divicon { background: none; border: none; }
+"""
+_HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    '<pattern id="narvaro-hatch" patternUnits="userSpaceOnUse" width="8" height="8" '
+    'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff" fill-opacity="0.15"/>'
+    '<line x1="0" y1="0" x2="0" y2="8" stroke="#404040" stroke-opacity="0.8" stroke-width="1.6"/>'
+    "</pattern></defs></svg>"
+)
+
+
+class _Header(MacroElement):
+    """CSS and the hatch pattern, added once per map."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}"
+        "{% macro html(this, kwargs) %}{{ this.svg }}{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "NarvaroHeader"
+        self.css = _CSS
+        self.svg = _HATCH_SVG
+
+
+class _Control(MacroElement):
+    """A Leaflet control holding escaped HTML (legend or title)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+            div.innerHTML = {{ this.content|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, content: str, position: str = "bottomright", css_class: str = "narvaro-legend"):
+        super().__init__()
+        self._name = "NarvaroControl"
+        self.content = content
+        self.position = position
+        self.css_class = css_class
+
+
+# --------------------------------------------------------------------------------------
+# Presence and status
+# --------------------------------------------------------------------------------------
+def _codes(obj: Any, cov: pd.DataFrame) -> set[str]:
+    """Normalise kommunkoder given as a DataFrame, a boolean Series or an iterable."""
+    if isinstance(obj, pd.DataFrame):
+        if "kommunkod" not in obj:
+            raise CoverageInputError("without_presence frame lacks a 'kommunkod' column")
+        return set(obj["kommunkod"].astype(str))
+    if isinstance(obj, pd.Series) and obj.dtype == bool:
+        if obj.index.equals(cov.index):
+            return set(cov.loc[obj, "kommunkod"].astype(str))
+        return set(obj.index[obj].astype(str))
+    return {str(c) for c in obj}
+
+
+def _without_presence(
+    cov: pd.DataFrame, group: str | None, without_presence: Any, rule: str = "no_office_inside"
+) -> tuple[set[str], str]:
+    """Kommuner to outline and the rule's description.
+
+    Default: :func:`narvaro.presence.kommuner_without_presence` (``rule``, the column's group);
+    with ranges only the kommuner *certainly* without presence are outlined (the others have
+    an office of unknown status and are hatched). Fallback when that module is absent:
+    ``{group}_status == "none"``, else ``{group}_has_office == False``.
+    """
+    if without_presence is False:
+        return set(), ""
+    if without_presence is not None:
+        return _codes(without_presence, cov), "as given"
+    who = "AF or SSC" if group in (None, "any") else group.upper()
+    try:
+        from .presence import RULES, kommuner_without_presence
+    except ImportError:  # presence module not available: use the table's own columns
+        kommuner_without_presence = None
+    if kommuner_without_presence is not None:
+        try:
+            found = kommuner_without_presence(cov, rule=rule, group=group or "any")
+        except CoverageInputError:
+            found = None
+        if found is not None:
+            if "certainty" in found:
+                found = found[found["certainty"] == "certain"]
+            text = RULES.get(rule, rule).replace("the group", who)
+            return set(found["kommunkod"].astype(str)), text
+    if group and f"{group}_status" in cov:
+        status = cov[f"{group}_status"].astype("string")
+        return set(
+            cov.loc[status.eq("none").fillna(False).astype(bool), "kommunkod"].astype(str)
+        ), f"no {who} office, confirmed"
+    col = f"{group}_has_office" if group else None
+    if col and col in cov:
+        has = cov[col].astype("boolean").fillna(False).astype(bool)
+        return set(cov.loc[~has, "kommunkod"].astype(str)), f"no {who} office in the kommun"
+    return set(), ""
+
+
+def _status(cov: pd.DataFrame, group: str | None) -> pd.Series:
+    for col in ([f"{group}_status"] if group else []) + [f"{g}_status" for g in _GROUPS]:
+        if col in cov:
+            return cov[col].astype("string").fillna("unknown")
+    return pd.Series(pd.NA, index=cov.index, dtype="string")
+
+
+# --------------------------------------------------------------------------------------
+# Tooltips and layers
+# --------------------------------------------------------------------------------------
+def _range(row: pd.Series, col: str, unit: str) -> str:
+    lo, hi = row.get(f"{col}_min"), row.get(f"{col}_max")
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or np.isclose(float(lo), float(hi)):
+        return ""
+    return f" (range {_fmt(lo, unit)} to {_fmt(hi, unit)})"
+
+
+def _kommun_tip(row: pd.Series, column: str, group: str | None, label: str, status: Any) -> str:
+    unit = _unit(column)
+    lines = [f"<b>{_esc(row.get('kommunnamn'))}</b> ({_esc(row.get('kommunkod'))})"]
+    if "lansnamn" in row and _esc(row.get("lansnamn")):
+        lines[0] += f", {_esc(row.get('lansnamn'))}"
+    if "population" in row and not pd.isna(row.get("population")):
+        lines.append(f"Population: {int(row['population']):,}")
+    g = group or "any"
+    near = row.get(f"{g}_nearest_office")
+    if near is not None and not pd.isna(near):
+        where = row.get(f"{g}_nearest_office_kommun")
+        where = f" in {_esc(where)}" if where is not None and not pd.isna(where) else ""
+        lines.append(
+            f"Nearest office ({_esc(g.upper() if g != 'any' else 'AF or SSC')}): {_esc(near)}{where}"
+        )
+    for col, name, u in (
+        (f"{g}_dist_mean_km", "Mean distance", "km"),
+        (f"{g}_time_mean_min", "Mean time", "min"),
+    ):
+        if col in row and col != column:
+            lines.append(f"{name}: {_esc(_fmt(row[col], u))}{_esc(_range(row, col, u))}")
+    lines.append(
+        f"{_esc(label)}: <b>{_esc(_fmt(row.get(column), unit))}</b>{_esc(_range(row, column, unit))}"
+    )
+    n = row.get(f"{g}_n_offices")
+    if n is not None and not pd.isna(n):
+        lines.append(f"Offices in the kommun: {int(n)}")
+    if status is not None and not pd.isna(status):
+        text = {
+            "unknown": "unknown (office list incomplete here: values are a range)",
+            "none": "no office (confirmed)",
+            "confirmed": "office confirmed",
+        }.get(str(status), str(status))
+        lines.append(f"Office status: {_esc(text)}")
+    if "method" in row and _esc(row.get("method")):
+        lines.append(f"Method: {_esc(row.get('method'))}")
+    return "<br>".join(lines)
+
+
+def _choropleth(
+    cov: gpd.GeoDataFrame,
+    geoms: gpd.GeoSeries,
+    classes: _Classes,
+    name: str,
+    *,
+    show: bool,
+    overlay: bool,
+    layer_class: str,
+    status: pd.Series,
+) -> folium.GeoJson:
+    """Kommuner coloured by ``classes.column``; ``name`` is the layer name and the tooltip's label."""
+    column, colours = classes.column, classes.colours
+    idx = classify(cov[column], classes.breaks)
+    props = []
+    for (_, row), k, st in zip(cov.iterrows(), idx, status, strict=False):
+        props.append(
+            {
+                "kommunkod": str(row["kommunkod"]),
+                "fill": colours[k] if k >= 0 else _NO_DATA,
+                "tip": _kommun_tip(row, column, classes.group, name, st),
+            }
+        )
+    data = _features(geoms, props, cov["kommunkod"])
+    css = f"{_KOMMUN_CLASS} {layer_class}"
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#ffffff",
+            "weight": 0.6,
+            "fillOpacity": 0.85,
+            "className": css,
+            "pane": _KOMMUN_PANE,
+        }
+
+    layer = folium.GeoJson(
+        data,
+        name=_esc(name),
+        show=show,
+        overlay=overlay,
+        control=True,
+        style_function=style,
+        highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        smooth_factor=0.5,
+    )
+    return layer
+
+
+def _add_outline(
+    m: folium.Map,
+    geoms: gpd.GeoSeries,
+    cov: pd.DataFrame,
+    mask: pd.Series,
+    name: str,
+    *,
+    css: str,
+    style: dict[str, Any],
+    show: bool = True,
+) -> folium.GeoJson | None:
+    """Add a non-interactive layer of the kommuner in ``mask`` to ``m``; return it (None if ``mask`` is empty)."""
+    if not mask.any():
+        return None
+    data = _features(
+        geoms[mask.to_numpy()],
+        [{"kommunkod": str(c)} for c in cov.loc[mask, "kommunkod"]],
+        cov.loc[mask, "kommunkod"],
+    )
+    st = {**style, "className": css, "interactive": False}
+    layer = folium.GeoJson(
+        data, name=_esc(name), show=show, overlay=True, control=True, style_function=lambda f: st
+    )
+    layer.add_to(m)
+    return layer
+
+
+_HATCH_STYLE = {"color": "#525252", "weight": 0.8, "fillColor": "#969696", "fillOpacity": 1.0, "fill": True}
+
+
+def _is_unknown(status: pd.Series) -> pd.Series:
+    """True where the office status is "unknown" (missing counts as not unknown)."""
+    return status.eq("unknown").fillna(False).astype(bool)
+
+
+def _hatch_layer(
+    m: folium.Map, geoms: gpd.GeoSeries, cov: pd.DataFrame, mask: pd.Series, name: str
+) -> folium.GeoJson | None:
+    """Add the hatched layer of the kommuner in ``mask`` (office status unknown) to ``m``; None if none."""
+    return _add_outline(m, geoms, cov, mask, name, css="narvaro-unknown", style=_HATCH_STYLE)
+
+
+def _presence_layer(
+    m: folium.Map,
+    geoms: gpd.GeoSeries,
+    cov: pd.DataFrame,
+    codes: set[str],
+    name: str,
+    *,
+    css: str,
+    style: dict[str, Any],
+    show: bool = True,
+) -> tuple[folium.GeoJson | None, int]:
+    """Outline the kommuner in ``codes`` (without presence) on ``m`` as layer ``"{name} ({n})"``.
+
+    Returns the layer (None if no kommun is outlined) and the number ``n`` of kommuner.
+    """
+    mask = cov["kommunkod"].astype(str).isin(codes)
+    n = int(mask.sum())
+    return _add_outline(m, geoms, cov, mask, f"{name} ({n})", css=css, style=style, show=show), n

@@ -1,0 +1,379 @@
+"""Styling and text of narvaro's maps: classes, palettes, units, labels, numbers, legend HTML.
+
+Pure functions and constants, no map objects: which column a map shows by default, its
+unit and readable label (:func:`column_label`), the class breaks (:data:`DEFAULT_CLASSES`,
+:func:`classify`, mapclassify schemes) and colours, number formatting, the office symbols
+(:data:`OFFICE_LAYERS`) and the legend HTML. Every text is HTML-escaped with :func:`_esc`
+before it reaches a page.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import branca
+import numpy as np
+import pandas as pd
+
+from .errors import CoverageInputError
+from .provenance import describe, get_provenance
+
+#: Fixed class breaks (upper bounds, the last class is open) per unit of the mapped column.
+#: Minutes: AF's own 60-minute guideline and the 30/45 commuting steps of
+#: :data:`narvaro.settings.TIME_THRESHOLDS_MIN`; km: PTS's 25 km rule and its 10/50 km brackets
+#: (:data:`narvaro.settings.DISTANCE_THRESHOLDS_KM`); shares in percent of residents.
+DEFAULT_CLASSES: dict[str, tuple[float, ...]] = {
+    "min": (10.0, 20.0, 30.0, 45.0, 60.0),
+    "km": (5.0, 10.0, 25.0, 50.0, 100.0),
+    "share": (0.01, 0.05, 0.10, 0.25, 0.50),
+    "pop": (100.0, 1_000.0, 5_000.0, 20_000.0, 50_000.0),
+    "count": (1.0, 2.0, 3.0, 5.0, 10.0),
+}
+#: Sequential ColorBrewer YlGnBu (colour-blind safe): light = near, dark = far.
+_YLGNBU = {
+    3: ["#edf8b1", "#7fcdbb", "#2c7fb8"],
+    4: ["#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"],
+    5: ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+    6: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"],
+    7: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
+    8: ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
+    9: ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"],
+}
+_NO_DATA = "#d9d9d9"
+#: Change classes for :func:`compare_map` (after minus before, in the column's unit):
+#: upper bounds; ColorBrewer PuOr-like, colour-blind safe (purple = decrease, orange = increase).
+_CHANGE_CLASSES: dict[str, tuple[float, ...]] = {
+    "min": (-0.5, 0.5, 5.0, 15.0, 30.0),
+    "km": (-0.5, 0.5, 5.0, 15.0, 30.0),
+    "share": (-0.005, 0.005, 0.05, 0.15, 0.30),
+    "pop": (-0.5, 0.5, 1_000.0, 5_000.0, 20_000.0),
+    "count": (-0.5, 0.5, 1.0, 2.0, 3.0),
+}
+_CHANGE_COLOURS = ["#8073ac", "#f7f7f7", "#fee0b6", "#fdb863", "#e08214", "#b35806"]
+
+#: Office layers: Okabe-Ito colours and distinct shapes so they read without colour vision.
+OFFICE_LAYERS: dict[str, dict[str, Any]] = {
+    "af": {"label": "AF offices", "shape": "circle", "color": "#D55E00", "radius": 6},
+    "ssc": {"label": "SSC servicekontor", "shape": "diamond", "color": "#CC79A7", "size": 13},
+    "closed": {
+        "label": "AF offices closed (or decided closed) 2019-2020",
+        "shape": "cross",
+        "color": "#000000",
+        "size": 13,
+    },
+    "candidate": {
+        "label": "Candidate offices (not confirmed)",
+        "shape": "ring",
+        "color": "#0072B2",
+        "radius": 7,
+    },
+}
+_GROUP_LABEL = {
+    "af": "nearest AF office",
+    "ssc": "nearest SSC servicekontor",
+    "any": "nearest AF office or SSC servicekontor",
+}
+_GROUPS = ("any", "af", "ssc")
+_COLUMN_PREFERENCE = (
+    "any_time_mean_min",
+    "af_time_mean_min",
+    "ssc_time_mean_min",
+    "any_dist_mean_km",
+    "af_dist_mean_km",
+    "ssc_dist_mean_km",
+)
+_STAT_LABEL = {"mean": "Mean", "median": "Median", "p90": "90th percentile of", "max": "Longest"}
+
+
+def _esc(value: Any) -> str:
+    """HTML-escape any value ('' for missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+# --------------------------------------------------------------------------------------
+# Columns, units, classes
+# --------------------------------------------------------------------------------------
+def _unit(column: str) -> str:
+    base = re.sub(r"_(min|max)$", "", column) if re.search(r"_(km|min)_(min|max)$", column) else column
+    if "_share_" in base:
+        return "share"
+    if "_pop_" in base:
+        return "pop"
+    if base.endswith("_n_offices") or base.endswith("_n_offices_min") or base.endswith("_n_offices_max"):
+        return "count"
+    if base.endswith("_km"):
+        return "km"
+    if base.endswith("_min"):
+        return "min"
+    return "value"
+
+
+def _group(column: str) -> str | None:
+    head = column.split("_", 1)[0]
+    return head if head in _GROUPS else None
+
+
+def default_column(cov: pd.DataFrame) -> str:
+    """Return the column mapped by default: mean time to any office, else the first available."""
+    for col in _COLUMN_PREFERENCE:
+        if col in cov.columns:
+            return col
+    raise CoverageInputError(
+        "the coverage table has none of the columns a map can show by default "
+        f"({', '.join(_COLUMN_PREFERENCE)}); pass column= explicitly"
+    )
+
+
+def column_label(column: str, method: str | None = None) -> str:
+    """A readable label with units for a coverage column, e.g. ``any_time_mean_min``.
+
+    Examples
+    --------
+    >>> column_label("any_time_mean_min")
+    'Mean travel time by car to the nearest AF office or SSC servicekontor (minutes, population-weighted)'
+    >>> column_label("af_share_over_25km")
+    'Share of residents farther than 25 km from the nearest AF office (%)'
+    """
+    group = _group(column)
+    target = _GROUP_LABEL.get(group or "", "nearest office")
+    rest = column.split("_", 1)[1] if group else column
+    bound = ""
+    m = re.match(r"(.*)_(min|max)$", rest)
+    if m and (
+        re.search(r"_(km|min)$|_over_[\d.]+(km|min)$", m.group(1))
+        or m.group(1) in ("has_office", "n_offices", "pop_unreachable")
+    ):
+        rest, bound = m.group(1), {"min": ", lower bound", "max": ", upper bound"}[m.group(2)]
+    est = "estimated " if method == "estimate" else ""
+    m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)$", rest)
+    if m:
+        what, stat, unit = m.groups()
+        noun = f"{est}road distance" if what == "dist" else f"{est}travel time by car"
+        units = "km" if unit == "km" else "minutes"
+        return f"{_STAT_LABEL[stat]} {noun} to the {target} ({units}, population-weighted{bound})"
+    m = re.match(r"(share|pop)_over_([\d.]+)(km|min)$", rest)
+    if m:
+        kind, value, unit = m.groups()
+        far = f"farther than {value} km from" if unit == "km" else f"more than {value} minutes by car from"
+        if kind == "share":
+            return f"Share of residents {far} the {target} (%{bound})"
+        return f"Residents {far} the {target}{bound.replace(', ', ' (') + ')' if bound else ''}"
+    if rest == "n_offices":
+        return f"Offices in the kommun ({group or 'all'}{bound})"
+    return column.replace("_", " ")
+
+
+#: Per unit: (scale, format of a value, format of a class break).
+_UNIT_FORMATS: dict[str, tuple[float, str, str]] = {
+    "share": (100.0, "{:.1f} %", "{:g} %"),
+    "km": (1.0, "{:,.1f} km", "{:g} km"),
+    "min": (1.0, "{:,.0f} min", "{:g} min"),
+    "pop": (1.0, "{:,.0f}", "{:,g}"),
+    "count": (1.0, "{:,.0f}", "{:,g}"),
+}
+_OTHER_FORMAT = (1.0, "{:,.3g}", "{:,g}")
+
+
+def _fmt(value: Any, unit: str) -> str:
+    """A value with its unit, e.g. "12.3 km", "4.5 %" (shares are fractions); "no data" if missing."""
+    if value is None or pd.isna(value):
+        return "no data"
+    scale, fmt, _ = _UNIT_FORMATS.get(unit, _OTHER_FORMAT)
+    return fmt.format(float(value) * scale)
+
+
+def _fmt_break(value: float, unit: str) -> str:
+    """A class break with its unit, as short as it can be written ("25 km", "5 %")."""
+    scale, _, fmt = _UNIT_FORMATS.get(unit, _OTHER_FORMAT)
+    return fmt.format(value * scale if scale != 1.0 else value)
+
+
+def classify(values: pd.Series, breaks: Sequence[float]) -> np.ndarray:
+    """Class index of each value: 0 for ``v < breaks[0]``, ..., ``len(breaks)`` for the open top; -1 for NaN.
+
+    Parameters
+    ----------
+    values : Series of float
+    breaks : increasing sequence of upper class bounds
+    """
+    b = np.asarray(breaks, dtype=float)
+    if b.ndim != 1 or len(b) == 0 or np.any(np.diff(b) <= 0):
+        raise ValueError(f"class breaks must be a non-empty increasing sequence, got {list(breaks)}")
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    idx = np.searchsorted(b, v, side="right")
+    return np.where(np.isnan(v), -1, idx)
+
+
+def _class_labels(breaks: Sequence[float], unit: str) -> list[str]:
+    f = functools.partial(_fmt_break, unit=unit)
+    labels = [f"under {f(breaks[0])}"]
+    labels += [f"{f(lo)} to under {f(hi)}" for lo, hi in zip(breaks[:-1], breaks[1:], strict=False)]
+    labels.append(f"{f(breaks[-1])} or more")
+    return labels
+
+
+def _palette(n: int) -> list[str]:
+    if n in _YLGNBU:
+        return list(_YLGNBU[n])
+    return list(branca.utilities.color_brewer("YlGnBu", n))[:n]
+
+
+def _resolve_breaks(
+    cov: pd.DataFrame, column: str, classes: Sequence[float] | str | None
+) -> tuple[float, ...]:
+    unit = _unit(column)
+    if classes is None:
+        if unit in DEFAULT_CLASSES:
+            return DEFAULT_CLASSES[unit]
+        classes = "quantiles"
+    if isinstance(classes, str):
+        import mapclassify
+
+        values = pd.to_numeric(cov[column], errors="coerce").dropna().to_numpy()
+        if len(np.unique(values)) < 2:
+            return (float(values[0]) + 1.0,) if len(values) else (1.0,)
+        scheme = {
+            "quantiles": mapclassify.Quantiles,
+            "naturalbreaks": mapclassify.NaturalBreaks,
+            "equalinterval": mapclassify.EqualInterval,
+        }.get(classes.lower())
+        if scheme is None:
+            raise ValueError(
+                f"unknown classification {classes!r}; use quantiles, naturalbreaks or equalinterval "
+                "or a sequence of class breaks"
+            )
+        bins = np.unique(np.round(scheme(values, k=min(5, len(np.unique(values)))).bins[:-1], 6))
+        return tuple(float(b) for b in bins) or (float(values.max()),)
+    breaks = tuple(float(b) for b in classes)
+    classify(pd.Series([], dtype=float), breaks)  # validates
+    return breaks
+
+
+def _short_name(column: str) -> str:
+    """A short layer name, e.g. "Mean time, AF or SSC (min)"."""
+    group = _group(column)
+    rest = column.split("_", 1)[1] if group else column
+    who = {"af": "AF", "ssc": "SSC", "any": "AF or SSC"}.get(group or "", "")
+    m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)(_min|_max)?$", rest)
+    if m:
+        what, stat, unit, bound = m.groups()
+        stat = {"p90": "P90"}.get(stat, stat.capitalize())
+        text = f"{stat} {'distance' if what == 'dist' else 'time'}, {who} ({unit})"
+        return text + {"_min": " lower", "_max": " upper"}.get(bound or "", "")
+    return f"{rest.replace('_', ' ')}, {who}" if who else rest.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class _Classes:
+    """What a choropleth of one column shows: its group, label, unit, class breaks and colours."""
+
+    column: str
+    group: str | None
+    label: str
+    unit: str
+    breaks: tuple[float, ...]
+    colours: list[str]
+
+    def legend_rows(self) -> list[tuple[str, str]]:
+        """(colour, class label) rows of the legend."""
+        return list(zip(self.colours, _class_labels(self.breaks, self.unit), strict=False))
+
+
+def _classes_for(
+    values: pd.DataFrame, column: str, classes: Sequence[float] | str | None, method: str | None
+) -> _Classes:
+    """Classes of ``column`` (breaks from ``values``, see :func:`_resolve_breaks`) and their colours."""
+    breaks = _resolve_breaks(values, column, classes)
+    return _Classes(
+        column=column,
+        group=_group(column),
+        label=column_label(column, method),
+        unit=_unit(column),
+        breaks=breaks,
+        colours=_palette(len(breaks) + 1),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Symbols and legend
+# --------------------------------------------------------------------------------------
+def _symbol_html(kind: str) -> str:
+    """Inline SVG of an office symbol (legend and DivIcons share it)."""
+    s = OFFICE_LAYERS[kind]
+    c = s["color"]
+    if kind == "af":
+        return (
+            f'<svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="{c}" stroke="#fff" '
+            'stroke-width="1.5"/></svg>'
+        )
+    if kind == "ssc":
+        return (
+            f'<svg width="16" height="16"><rect x="3" y="3" width="10" height="10" fill="{c}" stroke="#000" '
+            'stroke-width="1" transform="rotate(45 8 8)"/></svg>'
+        )
+    if kind == "closed":
+        return (
+            f'<svg width="16" height="16"><path d="M3 3 L13 13 M13 3 L3 13" stroke="#fff" stroke-width="4.5"/>'
+            f'<path d="M3 3 L13 13 M13 3 L3 13" stroke="{c}" stroke-width="2.5"/></svg>'
+        )
+    return (
+        f'<svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="none" stroke="{c}" '
+        'stroke-width="2" stroke-dasharray="3 2"/></svg>'
+    )
+
+
+def _prov_lines(*covs: pd.DataFrame, names: Sequence[str] = (), extra: Sequence[str] = ()) -> str:
+    parts = []
+    seen: set[str] = set()
+    for i, cov in enumerate(covs):
+        tag = f"{names[i]}: " if i < len(names) else ""
+        prov = get_provenance(cov)
+        labels = [o.get("label") or o.get("name") for o in prov.get("offices") or []]
+        labels = [lab for lab in labels if lab]
+        if labels:
+            line = f"{tag}Completeness: " + "; ".join(labels)
+            if line not in seen:
+                seen.add(line)
+                parts.append(f"<div>{_esc(line)}</div>")
+        rest = describe({k: v for k, v in prov.items() if k != "offices"})
+        if prov.get("scenario"):
+            rest = f"Scenario: {prov['scenario']}" + (f" | {rest}" if rest else "")
+        if rest and rest not in seen:
+            seen.add(rest)
+            parts.append(f"<div>{_esc(rest)}</div>")
+    parts += [f"<div>{_esc(e)}</div>" for e in extra if e]
+    return f'<div class="prov">{"".join(parts)}</div>' if parts else ""
+
+
+def _legend_html(
+    title: str, classes: list[tuple[str, str]], symbols: list[tuple[str, str]], prov_html: str, warn: str = ""
+) -> str:
+    rows = [f"<h4>{_esc(title)}</h4>"]
+    rows += [
+        f'<div class="row"><span class="sw" style="background:{c}"></span>{_esc(lab)}</div>'
+        if c
+        else f"<h4>{_esc(lab)}</h4>"
+        for c, lab in classes
+    ]
+    rows += [f'<div class="row"><span class="sym">{sym}</span>{_esc(lab)}</div>' for sym, lab in symbols]
+    if warn:
+        rows.append(f'<div class="warn">{_esc(warn)}</div>')
+    return "".join(rows) + prov_html
+
+
+_OUTLINE_SYM = (
+    '<svg width="18" height="12"><rect x="1" y="1" width="16" height="10" fill="none" '
+    'stroke="#000" stroke-width="2.5"/></svg>'
+)
+_HATCH_SYM = (
+    '<svg width="18" height="12"><rect x="0.5" y="0.5" width="17" height="11" fill="url(#narvaro-hatch)" '
+    'stroke="#525252"/></svg>'
+)
