@@ -69,6 +69,7 @@ from .metrics import (
     thresholds_of,
     weighted_quantile,
 )
+from .offices import is_candidate
 from .provenance import get_provenance, set_provenance
 
 __all__ = [
@@ -161,12 +162,6 @@ def _check_offices(offices: pd.DataFrame, codes: pd.Index) -> gpd.GeoDataFrame:
                                  [{"row": i, "id": r.office_id, "problem": f"unknown kommunkod {r.kommunkod!r}"}
                                   for i, r in offices[unknown].iterrows()])
     return offices
-
-
-def _is_candidate(offices: pd.DataFrame) -> np.ndarray:
-    if "basis" not in offices.columns:
-        return np.zeros(len(offices), dtype=bool)
-    return (offices["basis"] == "candidate").to_numpy()
 
 
 def _list_name(offices: pd.DataFrame, name: str | None) -> str:
@@ -298,7 +293,7 @@ def coverage(
     names = kom.set_index("kommunkod")["kommunnamn"]
     scenario = _list_name(offices, name)
 
-    cand_mask = _is_candidate(offices)
+    cand_mask = is_candidate(offices).to_numpy()
     confirmed = offices[~cand_mask]
     cands = _bounds.collect_candidates(offices, cand_mask, candidates) if bounds else offices.iloc[0:0]
     orgs_all = set(confirmed["org"]) | set(cands["org"])

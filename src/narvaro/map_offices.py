@@ -22,6 +22,7 @@ from . import settings
 from .errors import CoverageInputError
 from .map_html import CoverageMap
 from .map_style import OFFICE_LAYERS, _esc, _symbol_html
+from .offices import is_candidate
 
 
 class _Points(MacroElement):
@@ -101,12 +102,6 @@ def _is_closed(frame: pd.DataFrame) -> pd.Series:
     return status.str.contains("clos|stäng|nedlag", regex=True, na=False)
 
 
-def _is_candidate(frame: pd.DataFrame) -> pd.Series:
-    if "basis" not in frame:
-        return pd.Series(False, index=frame.index)
-    return frame["basis"].astype("string").str.lower().eq("candidate").fillna(False)
-
-
 def _office_popup(row: Mapping[str, Any], kind: str, names: Mapping[str, str] | None = None) -> str:
     title = _esc(row.get("name")) or _esc(row.get("office_id")) or "office"
     place = row.get("address")
@@ -183,7 +178,7 @@ def _split_offices(
         return layers
     if "org" not in offices:
         raise CoverageInputError("offices lack the 'org' column ('af' or 'ssc') that splits them into layers")
-    cand = _is_candidate(offices)
+    cand = is_candidate(offices)
     shut = _is_closed(offices)
     org = offices["org"].astype("string").str.lower()
     live = ~cand & ~shut

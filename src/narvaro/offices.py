@@ -52,6 +52,7 @@ __all__ = [
     "build_office_lists",
     "office_completeness",
     "completeness_label",
+    "is_candidate",
 ]
 
 #: Columns of every office CSV, in order.
@@ -660,6 +661,16 @@ def office_completeness() -> pd.DataFrame:
     )
     df.insert(4, "ratio", (df["rows_known"] / df["published_count"]).round(3))
     return df
+
+
+def is_candidate(offices: pd.DataFrame) -> pd.Series:
+    """Return a boolean Series: True for candidate offices (``basis == "candidate"``).
+
+    Offices without a ``basis`` column are all confirmed (an analyst's list, a network CSV).
+    """
+    if "basis" not in offices.columns:
+        return pd.Series(False, index=offices.index)
+    return offices["basis"].astype("string").str.lower().eq("candidate").fillna(False).astype(bool)
 
 
 def completeness_label(network: str) -> str:

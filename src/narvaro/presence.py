@@ -139,7 +139,8 @@ def kommuner_without_presence(
 # --------------------------------------------------------------------------------------
 # Compare two scenarios
 # --------------------------------------------------------------------------------------
-def _scenario(cov: pd.DataFrame) -> str:
+def scenario_name(cov: pd.DataFrame) -> str:
+    """The scenario a coverage table answers (its provenance, else its ``office_lists``)."""
     return str(get_provenance(cov).get("scenario") or (cov["office_lists"].iloc[0] if "office_lists" in cov else "?"))
 
 
@@ -261,8 +262,8 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     out.attrs = {}
     set_provenance(out, **merge_provenance(cov_before, cov_after))
     set_provenance(out, compared_groups={a: b for b, a in pairs},
-                   scenario=f"{_scenario(cov_before)} -> {_scenario(cov_after)}",
-                   scenario_before=_scenario(cov_before), scenario_after=_scenario(cov_after))
+                   scenario=f"{scenario_name(cov_before)} -> {scenario_name(cov_after)}",
+                   scenario_before=scenario_name(cov_before), scenario_after=scenario_name(cov_after))
     return out
 
 

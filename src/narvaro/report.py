@@ -28,7 +28,7 @@ from .coverage import groups_in, national, threshold_label, thresholds_of
 from .errors import CoverageInputError
 from .export import GROUP_LABEL as _GROUP_LABEL
 from .export import column_label, export
-from .presence import RULES, compare, kommuner_without_presence
+from .presence import RULES, compare, kommuner_without_presence, scenario_name
 from .provenance import describe, get_provenance
 
 __all__ = [
@@ -54,10 +54,6 @@ SUMMARY_RULES: tuple[str, ...] = ("no_office_inside", "no_office_and_far", "af_d
 # --------------------------------------------------------------------------------------
 # National summary
 # --------------------------------------------------------------------------------------
-def _scenario(cov: pd.DataFrame) -> str:
-    return str(get_provenance(cov).get("scenario") or cov["office_lists"].iloc[0])
-
-
 def _status_known(cov: pd.DataFrame, group: str) -> str | None:
     col = f"{group}_status"
     if col not in cov.columns:
@@ -92,7 +88,7 @@ def national_summary(
         possibly). ``attrs["provenance"]``: scenario -> provenance line.
     """
     if not isinstance(covs, Mapping):
-        covs = {_scenario(c): c for c in covs}
+        covs = {scenario_name(c): c for c in covs}
     rows, prov = [], {}
     for name, cov in covs.items():
         nat = national(cov)
