@@ -16,12 +16,12 @@ from narvaro.errors import NarvaroError, OfficeListError, UnknownNetworkError
 
 DATA = offices.offices_dir()
 EXPECTED_ROWS = {
-    "af_2019": 130,
-    "af_2020": 38,
+    "af_2019": 131,
+    "af_2020": 39,
     "af_closed_2020": 76,
     "af_2020_changes": 11,
-    "ssc_2019": 10,
-    "ssc_2020": 11,
+    "ssc_2019": 12,
+    "ssc_2020": 19,
 }
 
 
@@ -133,21 +133,21 @@ def test_load_offices_frame_and_provenance():
     assert set(gdf["basis"]) == {"confirmed"}
     prov = gdf.attrs["narvaro"]["offices"]
     assert prov == [
-        {"name": "af_2020", "known": 38, "published": 106, "label": "AF 2020: 38 of 106 offices known"}
+        {"name": "af_2020", "known": 39, "published": 106, "label": "AF 2020: 39 of 106 offices known"}
     ]
     assert offices.completeness_label("af_2020+ssc_2020") == (
-        "AF 2020: 38 of 106 offices known; SSC 2020: 11 of 117 offices known"
+        "AF 2020: 39 of 106 offices known; SSC 2020: 19 of 117 offices known"
     )
 
 
 def test_load_offices_combinations():
     both = offices.load_offices("af_2020+ssc_2020")
-    assert len(both) == 38 + 11
+    assert len(both) == 39 + 19
     assert set(both["network"]) == {"af_2020", "ssc_2020"}
     end2020 = offices.load_offices("af_2020+af_2020_changes")
-    assert len(end2020) == 38 + 6  # five of the eleven changes replace travel-in rows
+    assert len(end2020) == 39 + 6  # five of the eleven changes replace travel-in rows
     assert offices.completeness_label("af_2020+af_2020_changes") == (
-        "AF 2020 + AF June 2020 changes: 44 of 112 offices known"
+        "AF 2020 + AF June 2020 changes: 45 of 112 offices known"
     )
     assert end2020.attrs["narvaro"]["offices"][0]["published"] == 112
     storuman = end2020.loc[end2020["office_id"] == "af-2421-storuman"]
@@ -165,7 +165,7 @@ def test_unknown_network_lists_valid_names():
 def test_load_offices_with_candidates():
     gdf = offices.load_offices("af_2020", include_candidates=True)
     cands = kommun_status.candidate_offices("af_2020")
-    assert len(gdf) == 38 + len(cands)
+    assert len(gdf) == 39 + len(cands)
     confirmed_kommuner = set(offices.load_offices("af_2020")["kommunkod"])
     assert confirmed_kommuner.isdisjoint(cands["kommunkod"])
     assert gdf["kommunkod"].nunique() == len(confirmed_kommuner) + len(cands)
@@ -339,16 +339,16 @@ def test_office_completeness_table():
     ]
     by = table.set_index(["network", "counted"])
     assert by.loc[("af_2020", "offices"), "published_count"] == 106
-    assert by.loc[("af_2020", "offices"), "rows_known"] == 38
+    assert by.loc[("af_2020", "offices"), "rows_known"] == 39
     assert by.loc[("af_2019", "offices"), "published_count"] == 242
     assert by.loc[("af_closed_2020", "offices"), "published_count"] == 132
     assert by.loc[("ssc_2019", "offices"), "published_count"] == 113
     assert by.loc[("ssc_2020", "offices"), "published_count"] == 117
     assert by.loc[("ssc_2020", "kommuner"), "published_count"] == 110
     assert by.loc[("af_2020+af_2020_changes", "offices"), "published_count"] == 112
-    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 44
+    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 45
     assert by.loc[("af_2019", "kommuner"), "published_count"] == 218
-    assert by.loc[("af_2019", "kommuner"), "rows_known"] == 123
+    assert by.loc[("af_2019", "kommuner"), "rows_known"] == 124
     assert (table["ratio"] == (table["rows_known"] / table["published_count"]).round(3)).all()
     assert table["published_source"].str.startswith("https://").all()
     assert (table["ratio"] <= 1).all()
@@ -528,10 +528,53 @@ def test_status_ignores_candidates_and_flagged_rows(tmp_path):
 
 
 def test_rule_not_in_county_closing_set():
-    for namn in ("Luleå", "Älvsbyn"):
+    for namn in ("Älvsbyn", "Södertälje"):
         row = _status_of("af_2020", namn)
         assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
     # Piteå's known office closes; whether it had another is not known
     assert _status_of("af_2020", "Piteå")["status"] == "unknown"
+    # Luleå's office is now a row (the minister's visit, 31 Jan 2020)
+    assert _status_of("af_2020", "Luleå")["rule"] == "listed_office"
     c = kommun_status.candidate_offices("af_2020").set_index("kommunkod")
-    assert c.loc[_kod("Luleå"), "town"] == "Luleå"
+    assert c.loc[_kod("Södertälje"), "town"] == "Södertälje"
+    assert _kod("Luleå") not in c.index
+
+
+def test_stockholm_county_closing_set():
+    """Mitti (26 May 2019) names the seven Stockholm-area offices that close."""
+    kept, src, _ = kommun_status.COUNTY_CLOSING_SETS["01"]
+    assert {_kod(n) for n in ("Sigtuna", "Tyresö", "Stockholm", "Täby", "Upplands Väsby")} == set(kept)
+    assert "mitti.se" in src
+    row = _status_of("af_2020", "Södertälje")
+    assert "mitti.se" in row["source"] and "svt.se" in row["source"]
+    # a kommun on the closing list gets no deduction from it: Stockholm kept offices are not named
+    for namn in ("Stockholm", "Täby", "Upplands Väsby"):
+        assert _status_of("af_2020", namn)["rule"] != "not_in_county_closing_set", namn
+    # kommuner without a known 2019 office get nothing from the closing list either
+    assert _status_of("af_2020", "Solna")["status"] == "unknown"
+
+
+def test_new_servicekontor_rows_2019():
+    for namn in ("Sollefteå", "Skellefteå"):
+        assert _status_of("ssc_2019", namn)["rule"] == "listed_office", namn
+        row = _status_of("ssc_2020", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2020_from_2019", 0), namn
+    c = kommun_status.candidate_offices("ssc_2020").set_index("kommunkod")
+    assert c.loc[_kod("Skellefteå"), "town"] == "Skellefteå"
+    assert _status_of("af_2019", "Jönköping")["rule"] == "listed_office"
+
+
+def test_kronofogden_places_have_servicekontor_2020():
+    """Ds 2020:29 7.1.2: every Kronofogden place has a servicekontor; the 2018 press release names nine places."""
+    rows = _csv("ssc_2020").set_index("office_id")
+    places = ("falun", "gavle", "kalmar", "karlstad", "sundsvall", "umea", "uppsala", "ostersund")
+    for slug in places:
+        hit = rows.loc[rows.index.str.endswith("-" + slug)]
+        assert len(hit) == 1, slug
+        src = hit["source"].iloc[0]
+        assert "5dok.org" in src and "oppet-brev-till-rikskronifogde" in src, slug
+    assert "Kramfors and Sollefteå" in rows.filter(like="sundsvall", axis=0)["note"].iloc[0]
+    for namn in ("Uppsala", "Umeå", "Gävle", "Sundsvall", "Karlstad", "Östersund"):
+        assert _status_of("ssc_2020", namn)["rule"] == "listed_office", namn
+        row = _status_of("ssc_2019", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2019_from_2020", 0), namn

@@ -99,6 +99,9 @@ THELOCAL_RANGE = ("Ale", "Härnösand")
 #: County pages that state both the kept and the closing offices (Östergötland, Kronoberg).
 AFFARSLIV_2019 = "https://affarsliv.com/nyheter/norrkoping/kontor-stangs-nar-af-sparar-om5934057.aspx"
 VXONEWS_2019 = "https://mosaik.vxonews.se/article/employment-service-closes/"
+MITTI_2019_05_26 = (
+    "https://www.mitti.se/nyheter/700-tjanster-forsvinner-fran-arbetsformedlingens-stockholmskontor/lmsez!6298717/"
+)
 #: Counties where one page states the complete set of offices the 2019 decision kept:
 #: lanskod -> (kommunkoder kept, source, what the page says).
 COUNTY_KEPT_SETS: dict[str, tuple[frozenset[str], str, str]] = {
@@ -154,6 +157,14 @@ COUNTY_CLOSING_SETS: dict[str, tuple[frozenset[str], str, str]] = {
         frozenset({"0764", "0761", "0763", "0767", "0760"}),
         VXONEWS_2019,
         "Kronoberg: the offices in Alvesta, Lessebo, Tingsryd, Markaryd and Uppvidinge close",
+    ),
+    # Mitti names all seven Stockholm-area offices that close within two years; three of them
+    # (Farsta, Spånga, City) are in Stockholm kommun, matching The Local's "three centres" there.
+    "01": (
+        frozenset({"0191", "0138", "0180", "0160", "0114"}),
+        MITTI_2019_05_26,
+        "Stockholms län: seven offices close (Märsta, Tyresö, Farsta already closed; Täby, "
+        "Upplands Väsby, Spånga, Stockholm City within two years)",
     ),
 }
 #: Counties where a page states both the kept and the closing offices, i.e. the whole 2019 set.
@@ -434,7 +445,8 @@ def rule_not_in_county_closing_set(ctx: _Context) -> RuleResult:
     """af_2020 confirmed (deduced): a 2019 office in a county whose complete closing list omits it.
 
     Norrbotten (pt.se, 2 April 2019: besides Piteå, the Boden and Övertorneå offices close),
-    Östergötland and Kronoberg. Every office of the time was either kept or closed (132 of
+    Östergötland, Kronoberg and Stockholms län (mitti.se, 26 May 2019: the seven Stockholm-area
+    offices that close). Every office of the time was either kept or closed (132 of
     238, arbetsmarknad.se), so a 2019 office in such a county outside the closing list was
     kept. Kommuner whose every known 2019 office closes are left to the other rules.
     """
