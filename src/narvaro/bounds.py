@@ -40,7 +40,9 @@ import pandas as pd
 from scipy import sparse
 
 from .errors import CoverageInputError, NarvaroError
-from .metrics import GROUP_ORGS, threshold_label
+from .kommun_status import candidate_offices, office_status
+from .metrics import GROUP_ORGS, threshold_label, threshold_labels
+from .offices import published_count
 
 __all__ = [
     "BOUNDS_ATTR",
@@ -65,25 +67,15 @@ PUBLISHED_KOMMUNER_WITH_OFFICE: dict[str, tuple[int, str]] = {
     "ssc_2020": (110, "Ds 2020:29 (regeringen.se, Dec 2020): servicekontor in 110 kommuner"),
 }
 
-STATUSES = ("confirmed", "none", "unknown")
-
 
 def published_kommun_count(network: str) -> tuple[int, str] | None:
     """Published number of kommuner with an office of ``network`` and its source, or None.
 
-    Uses the row of :func:`narvaro.offices.office_completeness` with ``counted == "kommuner"``
-    for the network when there is one, else :data:`PUBLISHED_KOMMUNER_WITH_OFFICE`.
+    The count that :func:`narvaro.offices.office_completeness` measures the network against
+    (:func:`narvaro.offices.published_count`, ``counted="kommuner"``) when there is one, else
+    :data:`PUBLISHED_KOMMUNER_WITH_OFFICE`.
     """
-    try:
-        from .offices import office_completeness
-
-        table = office_completeness()
-        row = table[(table["network"] == network) & (table["counted"] == "kommuner")]
-        if len(row) and pd.notna(row["published_count"].iloc[0]):
-            return int(row["published_count"].iloc[0]), str(row["published_source"].iloc[0])
-    except (ImportError, AttributeError, NarvaroError, KeyError, ValueError):
-        pass
-    return PUBLISHED_KOMMUNER_WITH_OFFICE.get(network)
+    return published_count(network, "kommuner") or PUBLISHED_KOMMUNER_WITH_OFFICE.get(network)
 
 
 # --------------------------------------------------------------------------------------
@@ -135,17 +127,15 @@ def collect_candidates(offices: pd.DataFrame, cand_mask: np.ndarray, candidates:
         nets = pd.unique(offices["network"].dropna()) if "network" in offices.columns else []
         for net in nets:
             try:
-                from .kommun_status import candidate_offices
-
                 frames.append(candidate_offices(net))
-            except (ImportError, AttributeError, NarvaroError, KeyError):
+            except (AttributeError, NarvaroError, KeyError):  # a network without status rules
                 continue
         frames = [f for f in frames if f is not None and len(f)]
         out = pd.concat(frames, ignore_index=True) if frames else offices.iloc[0:0]
     if len(out):
-        if hasattr(out, "crs") and out.crs is not None and hasattr(offices, "crs") and offices.crs is not None \
-                and not out.crs.equals(offices.crs):
-            out = out.to_crs(offices.crs)
+        crs = getattr(offices, "crs", None)
+        if getattr(out, "crs", None) is not None and crs is not None and not out.crs.equals(crs):
+            out = out.to_crs(crs)
         missing = [c for c in ("office_id", "org", "name", "kommunkod") if c not in out.columns]
         if missing:
             raise CoverageInputError("candidate offices lack columns",
@@ -213,7 +203,7 @@ class BoundsInfo:
 
     def labels(self) -> list[str]:
         """Threshold labels, distance first ("10km", ..., "30min", ...)."""
-        return [threshold_label(t, "km") for t in self.km] + [threshold_label(t, "min") for t in self.mins]
+        return threshold_labels(self.km, self.mins)
 
     def group_networks(self, group: str) -> list[str]:
         """The networks whose offices a group uses."""
@@ -248,10 +238,8 @@ def _status_for(network: str, codes: pd.Index, conf: pd.DataFrame, cand: pd.Data
         given = override[network]
     else:
         try:
-            from .kommun_status import office_status
-
             given = office_status(network)
-        except (ImportError, AttributeError, NarvaroError, KeyError, ValueError):
+        except (AttributeError, NarvaroError, KeyError, ValueError):  # a network without status rules
             given = None
     if isinstance(given, pd.DataFrame):
         given = given.set_index("kommunkod")["status"]
@@ -302,6 +290,8 @@ def build_info(*, groups, demand, w, g, codes, confirmed, candidates, nearest, g
     # relevant points: beyond the smallest thresholds (or unreachable) under some group's confirmed list
     lab_km = [threshold_label(t, "km") for t in km]
     lab_min = [threshold_label(t, "min") for t in mins]
+    lo_km = km[0] if km else np.inf
+    lo_min = mins[0] if mins else np.inf
     relevant = np.zeros(len(w), dtype=bool)
     per_group = {}
     for gr in groups:
@@ -310,8 +300,6 @@ def build_info(*, groups, demand, w, g, codes, confirmed, candidates, nearest, g
         d = np.where(reach, near["distance_km"].to_numpy(dtype=float), np.inf)
         t = np.where(reach, near["time_min"].to_numpy(dtype=float), np.inf)
         per_group[gr] = (d, t)
-        lo_km = km[0] if km else np.inf
-        lo_min = mins[0] if mins else np.inf
         relevant |= (d > lo_km) | (t > lo_min)
     idx = np.flatnonzero(relevant & (w > 0))
     beyond, base = {}, {}
@@ -417,11 +405,11 @@ def unknowns(cov: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     fac["kommun_population"] = fac["kommunkod"].map(info.kommun_population)
     for lab in labels:
         vals = np.zeros(len(fac))
-        for org, gr in (("af", "af"), ("ssc", "ssc")):
-            if gr not in info.groups:
+        for org in ("af", "ssc"):  # a facility of org counts for the residents of the org's own group
+            if org not in info.groups:
                 continue
             sel = (fac["org"] == org).to_numpy()
-            beyond = info.beyond[(gr, lab)]
+            beyond = info.beyond[(org, lab)]
             gain = info.cover[lab].T.astype(float) @ (info.weights * beyond)
             vals[sel] = np.asarray(gain).ravel()[sel]
         fac[f"pop_depends_over_{lab}"] = vals

@@ -26,7 +26,8 @@ try:  # typer >= 0.22 vendors click
 except ImportError:  # pragma: no cover - older typer on top of click
     from click.exceptions import ClickException as _ClickException
 
-from .errors import NarvaroError
+from .errors import NarvaroError, OfficeListError, UnknownNetworkError
+from .provenance import describe
 
 __all__ = ["app", "main", "run", "parse_thresholds_option", "DEFAULT_OUT_DIR", "DEFAULT_MAPS_DIR"]
 
@@ -112,7 +113,6 @@ def parse_thresholds_option(text: str | None) -> dict[str, tuple[float, ...]] | 
 
 
 def _check_scenarios(names: Sequence[str]) -> list[str]:
-    from .errors import UnknownNetworkError
     from .offices import NETWORKS
 
     out = []
@@ -372,10 +372,11 @@ def map_cmd(
     names = _check_scenarios([scenario] + ([before] if before else []))
     th = parse_thresholds_option(thresholds)
     g = _graph(method, graph)
+    office_lists = {name: _offices_for_map(name) for name in names}
     covs = {}
     for name in _progress(names, desc="coverage", unit="scenario"):
-        covs[name] = coverage(_offices_for_map(name), graph=g, thresholds=th, bounds=True, name=name)
-    offices = _offices_for_map(scenario)
+        covs[name] = coverage(office_lists[name], graph=g, thresholds=th, bounds=True, name=name)
+    offices = office_lists[scenario]
     if before:
         m = compare_map(
             covs[before],
@@ -397,8 +398,6 @@ def map_cmd(
         )
         default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(scenario)}.html"
     _write_map(m, out or default, self_contained)
-    from .provenance import describe
-
     _echo(describe(covs[scenario]))
 
 
@@ -435,8 +434,6 @@ def offices_cmd(
     if validate is not None:
         if not validate.is_file():
             raise CLIError(f"office list not found: {validate}")
-        from .errors import OfficeListError
-
         try:
             gdf = read_offices(validate, org=org)
         except OfficeListError as exc:
@@ -448,8 +445,6 @@ def offices_cmd(
             f"OK: {validate} holds {len(gdf)} valid offices "
             f"({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))})"
         )
-        from .provenance import describe
-
         _echo(describe(gdf))
         return
     if network is not None:
@@ -458,8 +453,6 @@ def offices_cmd(
         cols = [c for c in ("office_id", "org", "name", "town", "kommunkod", "status", "geocode") if c in gdf]
         with pd.option_context("display.max_rows", None, "display.width", 200):
             _echo(pd.DataFrame(gdf[cols]).to_string(index=False))
-        from .provenance import describe
-
         _echo(describe(gdf))
         return
     nets = pd.DataFrame(
@@ -547,7 +540,6 @@ def kommuner_cmd(
 ) -> None:
     """Print the 290 kommuner with population and demand points per län."""
     from .data import load_demand_points, load_kommuner
-    from .provenance import describe
 
     kommuner = load_kommuner(source, year=year)
     demand = load_demand_points(year)

@@ -56,7 +56,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import bounds as _bounds
 from . import settings
+from .data import load_demand_points, load_kommuner, to_compute_crs
+from .distance import nearest_office
 from .errors import CoverageInputError, UnknownKommunError
 from .metrics import (
     GROUP_ORGS,
@@ -111,8 +114,8 @@ def _check_kommuner(kommuner: pd.DataFrame) -> gpd.GeoDataFrame:
     k = k.sort_values("kommunkod", ignore_index=True)
     if not isinstance(k, gpd.GeoDataFrame):
         k = gpd.GeoDataFrame(k, geometry=gpd.GeoSeries([None] * len(k), crs=settings.CRS_COMPUTE))
-    elif k.crs is not None and not k.crs.equals(settings.CRS_COMPUTE):
-        k = k.to_crs(settings.CRS_COMPUTE)
+    elif k.crs is not None:
+        k = to_compute_crs(k, "the kommuner frame")
     return k
 
 
@@ -180,12 +183,6 @@ def _list_name(offices: pd.DataFrame, name: str | None) -> str:
 # --------------------------------------------------------------------------------------
 # The table
 # --------------------------------------------------------------------------------------
-def _nearest(demand, offices, graph):
-    from .distance import nearest_office
-
-    return nearest_office(demand, offices, graph)
-
-
 def _kommun_nearest(near: pd.DataFrame, w: np.ndarray, g: np.ndarray, n: int) -> pd.DataFrame:
     """Per kommun: the office nearest for the largest population (id, name, kommunkod)."""
     frame = pd.DataFrame({"k": g, "id": near["office_id"].to_numpy(dtype=object), "w": w,
@@ -279,9 +276,6 @@ def coverage(
     UnknownKommunError
         Offices or demand points with a kommunkod that is not in ``kommuner``.
     """
-    from . import bounds as _bounds
-    from .data import load_demand_points, load_kommuner
-
     km, mins = parse_thresholds(thresholds)
     kom = _check_kommuner(load_kommuner() if kommuner is None else kommuner)
     codes = pd.Index(kom["kommunkod"])
@@ -313,7 +307,7 @@ def coverage(
         if len(conf_g) == 0:
             raise CoverageInputError(f"group {gr!r}: the office list has candidates but no known office of "
                                      f"org {'/'.join(orgs)}", [{"row": "offices", "id": gr, "problem": "no known office"}])
-        near = _nearest(demand, conf_g, graph)
+        near = nearest_office(demand, conf_g, graph)
         method = near["method"].iloc[0] if len(near) else method
         near_prov = get_provenance(near)
         reach_pop = float(w[near["reachable"].to_numpy(dtype=bool)].sum())
@@ -325,7 +319,7 @@ def coverage(
             cand_g = cands[cands["org"].isin(orgs)]
             if len(cand_g):
                 all_g = pd.concat([conf_g, cand_g], ignore_index=True)
-                near_all = _nearest(demand, all_g, graph)
+                near_all = nearest_office(demand, all_g, graph)
                 cols_all, nat_all = _group_table(near_all, all_g, w, g, codes, names, gr, km, mins)
             else:
                 near_all, cols_all, nat_all = near, cols, nat_g
@@ -362,10 +356,9 @@ def coverage(
             # presence deduced by a status rule without an office row: the kommun has an office
             deduced = (st == "confirmed") & ~np.asarray(columns[f"{gr}_has_office"], dtype=bool)
             for suffix in ("", "_min", "_max"):
-                columns[f"{gr}_has_office{suffix}"] = np.asarray(columns[f"{gr}_has_office{suffix}"], dtype=bool) | deduced
-            nat[f"{gr}_has_office"] = int(np.asarray(columns[f"{gr}_has_office"]).sum())
-            nat[f"{gr}_has_office_min"] = int(np.asarray(columns[f"{gr}_has_office_min"]).sum())
-            nat[f"{gr}_has_office_max"] = int(np.asarray(columns[f"{gr}_has_office_max"]).sum())
+                col = f"{gr}_has_office{suffix}"
+                columns[col] = np.asarray(columns[col], dtype=bool) | deduced
+                nat[col] = int(columns[col].sum())  # national: number of kommuner with an office
         office_prov = _bounds.status_labels(office_prov, info)
     columns["method"] = np.full(len(codes), method, dtype=object)
     columns["office_lists"] = np.full(len(codes), scenario, dtype=object)

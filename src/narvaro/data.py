@@ -88,9 +88,12 @@ def to_compute_crs(gdf: gpd.GeoDataFrame, what: str = "input") -> gpd.GeoDataFra
 def outside_sweden(gdf: gpd.GeoDataFrame) -> pd.Series:
     """Return a boolean Series: True where a point lies outside Sweden's bounding box.
 
-    Empty or missing geometries count as outside.
+    Other geometries are judged by their representative point; empty or missing geometries
+    count as outside.
     """
     wgs = gdf.geometry.to_crs(settings.CRS_STORE) if gdf.crs is not None else gdf.geometry
+    if not (wgs.geom_type == "Point").all():
+        wgs = wgs.representative_point()
     lon_min, lat_min, lon_max, lat_max = settings.SWEDEN_BBOX_WGS84
     empty = wgs.isna() | wgs.is_empty
     x = wgs.x.where(~empty)
@@ -250,6 +253,15 @@ def load_tatorter() -> gpd.GeoDataFrame:
     return gdf
 
 
+@functools.cache
+def _centralorter() -> gpd.GeoDataFrame:
+    df = pd.read_csv(fetch("kommuner/kommun_centralort.csv"), dtype={"kommunkod": str})
+    df["verified"] = df["centralort_source"] != "manual"
+    geometry = gpd.points_from_xy(df["lon"], df["lat"], crs=settings.CRS_STORE)
+    cols = ["kommunkod", "kommunnamn", "centralort", "centralort_source", "verified", "coord_source"]
+    return gpd.GeoDataFrame(df[cols], geometry=geometry, crs=settings.CRS_STORE).to_crs(settings.CRS_COMPUTE)
+
+
 def load_centralorter() -> gpd.GeoDataFrame:
     """Return one point per kommun at its centralort (the kommun seat).
 
@@ -257,11 +269,7 @@ def load_centralorter() -> gpd.GeoDataFrame:
     ("kommun_name" or "manual"), ``verified`` (False for the 48 manually named seats that
     SOURCES.md lists as unverified), ``coord_source``, geometry (EPSG:3006).
     """
-    df = pd.read_csv(fetch("kommuner/kommun_centralort.csv"), dtype={"kommunkod": str})
-    df["verified"] = df["centralort_source"] != "manual"
-    geometry = gpd.points_from_xy(df["lon"], df["lat"], crs=settings.CRS_STORE)
-    cols = ["kommunkod", "kommunnamn", "centralort", "centralort_source", "verified", "coord_source"]
-    gdf = gpd.GeoDataFrame(df[cols], geometry=geometry, crs=settings.CRS_STORE).to_crs(settings.CRS_COMPUTE)
+    gdf = _centralorter().copy()
     set_provenance(gdf, kommuner="kommun_centralort.csv (SCB tätort points, 16 external town points)")
     return gdf
 

@@ -81,6 +81,17 @@ def circuity(straight_km: np.ndarray | float) -> np.ndarray:
     return np.interp(np.asarray(straight_km, dtype=float), table[:, 0], table[:, 1])
 
 
+def _estimate_km(straight_m: np.ndarray) -> np.ndarray:
+    """Estimate mode's road distance (km): straight-line metres x :func:`circuity`."""
+    km = np.asarray(straight_m) / 1000.0
+    return km * circuity(km)
+
+
+def _estimate_min(km: np.ndarray) -> np.ndarray:
+    """Estimate mode's travel time (minutes) for a road distance in km, at the estimate speed."""
+    return km / settings.ESTIMATE_SPEED_KMH * 60.0
+
+
 # --- input validation -------------------------------------------------------------------------
 
 def _require_gdf(frame: Any, what: str) -> Any:
@@ -90,16 +101,6 @@ def _require_gdf(frame: Any, what: str) -> Any:
     if not isinstance(frame, gpd.GeoDataFrame):
         raise TypeError(f"{what} must be a GeoDataFrame, not {type(frame).__name__}")
     return to_compute_crs(frame, f"The {what} GeoDataFrame")
-
-
-def _outside_sweden(frame: Any) -> np.ndarray:
-    """:func:`narvaro.data.outside_sweden` on points; other geometries use their representative point."""
-    import geopandas as gpd
-
-    pts = frame.geometry.to_crs(settings.CRS_STORE)
-    if not (pts.geom_type == "Point").all():
-        pts = pts.representative_point()
-    return outside_sweden(gpd.GeoDataFrame(geometry=pts)).to_numpy()
 
 
 def _validate_offices(offices: Any, check_extent: bool) -> pd.DataFrame:
@@ -128,7 +129,7 @@ def _validate_offices(offices: Any, check_extent: bool) -> pd.DataFrame:
     if problems:
         raise OfficeListError("The office list has bad rows.", problems)
     if check_extent:
-        out = _outside_sweden(offices)
+        out = outside_sweden(offices).to_numpy()
         if out.any():
             raise OfficeListError(
                 "Offices lie outside Sweden's bounding box (wrong coordinates or lon/lat swapped?).",
@@ -151,7 +152,7 @@ def _validate_demand(demand: Any, check_extent: bool) -> np.ndarray:
     demand_3006 = _require_gdf(demand, "demand points")
     xy = points_xy(demand_3006, what="Demand points")  # GeometryError lists missing/empty geometries
     if check_extent and len(demand):
-        out = _outside_sweden(demand)
+        out = outside_sweden(demand).to_numpy()
         if out.any():
             raise GeometryError(
                 "Demand points lie outside Sweden's bounding box (pass check_extent=False for "
@@ -310,11 +311,11 @@ def _estimate(index: pd.Index, dxy: np.ndarray, office: pd.DataFrame) -> pd.Data
         oi = np.asarray(oi, dtype=np.int64)
     else:
         straight, oi = np.zeros(0), np.zeros(0, dtype=np.int64)
-    km = np.asarray(straight) / 1000.0 * circuity(np.asarray(straight) / 1000.0)
+    km = _estimate_km(straight)
     ok = np.ones(n_d, dtype=bool)
     result = _frame(index, office, oi, oi, ok)
     result["distance_km"] = km
-    result["time_min"] = km / settings.ESTIMATE_SPEED_KMH * 60.0
+    result["time_min"] = _estimate_min(km)
     result["snap_m"] = np.nan
     result["method"] = settings.METHOD_ESTIMATE
     result["reachable"] = ok
@@ -384,9 +385,8 @@ def od_matrix(
         oxy_off = office[["x", "y"]].to_numpy()
         for s in tqdm(range(0, k, batch_size), disable=not progress, desc="od_matrix (estimate)"):
             diff = oxy[:, None, :] - oxy_off[None, s:s + batch_size, :]
-            km = np.hypot(diff[..., 0], diff[..., 1]) / 1000.0
-            km = km * circuity(km)
-            out[:, s:s + batch_size] = km if metric == "distance" else km / settings.ESTIMATE_SPEED_KMH * 60.0
+            km = _estimate_km(np.hypot(diff[..., 0], diff[..., 1]))
+            out[:, s:s + batch_size] = km if metric == "distance" else _estimate_min(km)
         method, network = settings.METHOD_ESTIMATE, ESTIMATE_DESCRIPTION
     else:
         access_mps = access_speed_kmh / 3.6

@@ -8,16 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import settings
+from .data import to_compute_crs
 from .errors import CoverageInputError
+from .metrics import GROUP_LABEL
 from .provenance import describe, get_provenance
 
 __all__ = ["GROUP_LABEL", "column_label", "export", "labelled"]
-
-#: Readable group names per language.
-GROUP_LABEL = {"en": {"af": "AF", "ssc": "SSC", "any": "AF or SSC"},
-               "sv": {"af": "AF", "ssc": "SSC", "any": "AF eller SSC"}}
-_GROUP_LABEL = GROUP_LABEL
 
 
 # --------------------------------------------------------------------------------------
@@ -88,7 +84,7 @@ def column_label(column: str, lang: str = "en") -> str:
 
 def _body_label(body: str, group: str, lang: str) -> str | None:
     i = 0 if lang == "en" else 1
-    glab = _GROUP_LABEL[lang][group]
+    glab = GROUP_LABEL[lang][group]
     sm = re.match(r"^(dist|time)_(mean|median|p90|max)_(km|min)$", body)
     if sm:
         what, stat, unit = sm.groups()
@@ -112,6 +108,10 @@ def _body_label(body: str, group: str, lang: str) -> str | None:
 
 
 def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return ``frame`` with its columns renamed to :func:`column_label` in ``lang``.
+
+    "en" keeps the column codes; a label that two columns would share falls back to the codes.
+    """
     if lang == "en":
         return frame
     mapping = {c: column_label(c, lang) for c in frame.columns if c != "geometry"}
@@ -175,8 +175,7 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
     else:
         if not isinstance(table, gpd.GeoDataFrame) or table.geometry.isna().all():
             raise CoverageInputError("a GeoPackage needs a table with geometries (a coverage table)")
-        gdf = table if table.crs is not None and table.crs.equals(settings.CRS_COMPUTE) else table.to_crs(
-            settings.CRS_COMPUTE)
+        gdf = to_compute_crs(table, "the table")
         gdf = gdf[gdf.geometry.notna()].copy()
         gdf.attrs = {}
         for c in gdf.columns:

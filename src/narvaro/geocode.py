@@ -77,7 +77,6 @@ def _centralorter() -> pd.DataFrame:
     )
 
 
-
 def _to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=settings.CRS_COMPUTE).to_crs(settings.CRS_STORE)
     return pts.x.to_numpy(), pts.y.to_numpy()
@@ -142,8 +141,8 @@ def geocode_towns(df: pd.DataFrame, unmatched: str = "centralort") -> pd.DataFra
         if town:
             if (kod, town) in exact:
                 hit, how = exact[(kod, town)], "tatort_exact"
-            elif (kod, _normalise(town)) in norm:
-                hit, how = norm[(kod, _normalise(town))], "tatort_normalised"
+            elif (key := (kod, _normalise(town))) in norm:
+                hit, how = norm[key], "tatort_normalised"
         if hit is None and unmatched == "centralort":
             hit, how = (central.at[kod, "x"], central.at[kod, "y"]), "centralort"
         if hit is not None:

@@ -24,6 +24,8 @@ from jinja2 import Template
 from . import settings
 from .errors import CoverageInputError
 from .map_style import _GROUPS, _NO_DATA, _Classes, _esc, _fmt, _unit, classify
+from .metrics import GROUP_LABEL
+from .presence import RULES, kommuner_without_presence
 
 _KOMMUN_CLASS = "narvaro-kommun"
 _KOMMUN_PANE = "narvaroKommuner"
@@ -163,28 +165,24 @@ def _without_presence(
 
     Default: :func:`narvaro.presence.kommuner_without_presence` (``rule``, the column's group);
     with ranges only the kommuner *certainly* without presence are outlined (the others have
-    an office of unknown status and are hatched). Fallback when that module is absent:
-    ``{group}_status == "none"``, else ``{group}_has_office == False``.
+    an office of unknown status and are hatched). Fallback when the table does not fit that
+    rule (e.g. the group lacks from it): ``{group}_status == "none"``, else
+    ``{group}_has_office == False``.
     """
     if without_presence is False:
         return set(), ""
     if without_presence is not None:
         return _codes(without_presence, cov), "as given"
-    who = "AF or SSC" if group in (None, "any") else group.upper()
+    who = GROUP_LABEL["en"][group or "any"]
     try:
-        from .presence import RULES, kommuner_without_presence
-    except ImportError:  # presence module not available: use the table's own columns
-        kommuner_without_presence = None
-    if kommuner_without_presence is not None:
-        try:
-            found = kommuner_without_presence(cov, rule=rule, group=group or "any")
-        except CoverageInputError:
-            found = None
-        if found is not None:
-            if "certainty" in found:
-                found = found[found["certainty"] == "certain"]
-            text = RULES.get(rule, rule).replace("the group", who)
-            return set(found["kommunkod"].astype(str)), text
+        found = kommuner_without_presence(cov, rule=rule, group=group or "any")
+    except CoverageInputError:
+        found = None
+    if found is not None:
+        if "certainty" in found:
+            found = found[found["certainty"] == "certain"]
+        text = RULES.get(rule, rule).replace("the group", who)
+        return set(found["kommunkod"].astype(str)), text
     if group and f"{group}_status" in cov:
         status = cov[f"{group}_status"].astype("string")
         return set(
@@ -227,7 +225,7 @@ def _kommun_tip(row: pd.Series, column: str, group: str | None, label: str, stat
         where = row.get(f"{g}_nearest_office_kommun")
         where = f" in {_esc(where)}" if where is not None and not pd.isna(where) else ""
         lines.append(
-            f"Nearest office ({_esc(g.upper() if g != 'any' else 'AF or SSC')}): {_esc(near)}{where}"
+            f"Nearest office ({_esc(GROUP_LABEL['en'].get(g, g.upper()))}): {_esc(near)}{where}"
         )
     for col, name, u in (
         (f"{g}_dist_mean_km", "Mean distance", "km"),

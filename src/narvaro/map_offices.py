@@ -96,10 +96,10 @@ def _marker_style(kind: str) -> dict[str, Any]:
 
 
 def _is_closed(frame: pd.DataFrame) -> pd.Series:
-    status = frame["status"].astype("string").str.lower() if "status" in frame else None
-    if status is None:
+    """True for offices whose ``status`` says closed (English or Swedish); False without a status."""
+    if "status" not in frame:
         return pd.Series(False, index=frame.index)
-    return status.str.contains("clos|stäng|nedlag", regex=True, na=False)
+    return frame["status"].astype("string").str.lower().str.contains("clos|stäng|nedlag", regex=True, na=False)
 
 
 def _office_popup(row: Mapping[str, Any], kind: str, names: Mapping[str, str] | None = None) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CoverageInputError
+from .metrics import GROUP_LABEL, GROUP_OFFICE_LABEL
 from .provenance import describe, get_provenance
 
 #: Fixed class breaks (upper bounds, the last class is open) per unit of the mapped column.
@@ -74,11 +75,7 @@ OFFICE_LAYERS: dict[str, dict[str, Any]] = {
         "radius": 7,
     },
 }
-_GROUP_LABEL = {
-    "af": "nearest AF office",
-    "ssc": "nearest SSC servicekontor",
-    "any": "nearest AF office or SSC servicekontor",
-}
+_GROUP_LABEL = {g: f"nearest {label}" for g, label in GROUP_OFFICE_LABEL.items()}
 _GROUPS = ("any", "af", "ssc")
 _COLUMN_PREFERENCE = (
     "any_time_mean_min",
@@ -107,7 +104,7 @@ def _unit(column: str) -> str:
         return "share"
     if "_pop_" in base:
         return "pop"
-    if base.endswith("_n_offices") or base.endswith("_n_offices_min") or base.endswith("_n_offices_max"):
+    if base.endswith(("_n_offices", "_n_offices_min", "_n_offices_max")):
         return "count"
     if base.endswith("_km"):
         return "km"
@@ -261,7 +258,7 @@ def _short_name(column: str) -> str:
     """A short layer name, e.g. "Mean time, AF or SSC (min)"."""
     group = _group(column)
     rest = column.split("_", 1)[1] if group else column
-    who = {"af": "AF", "ssc": "SSC", "any": "AF or SSC"}.get(group or "", "")
+    who = GROUP_LABEL["en"].get(group or "", "")
     m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)(_min|_max)?$", rest)
     if m:
         what, stat, unit, bound = m.groups()

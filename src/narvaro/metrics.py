@@ -25,11 +25,15 @@ from .provenance import get_provenance
 
 __all__ = [
     "GROUPS",
+    "GROUP_LABEL",
+    "GROUP_OFFICE_LABEL",
     "GROUP_ORGS",
+    "format_range",
     "group_metric_columns",
     "groups_in",
     "parse_thresholds",
     "threshold_label",
+    "threshold_labels",
     "thresholds_of",
     "weighted_quantile",
 ]
@@ -38,6 +42,12 @@ __all__ = [
 GROUPS: tuple[str, ...] = ("af", "ssc", "any")
 #: Which office ``org`` values each group uses.
 GROUP_ORGS: dict[str, tuple[str, ...]] = {"af": ("af",), "ssc": ("ssc",), "any": ("af", "ssc")}
+#: Short group names per language (table labels, summary lines, map layer names).
+GROUP_LABEL: dict[str, dict[str, str]] = {"en": {"af": "AF", "ssc": "SSC", "any": "AF or SSC"},
+                                          "sv": {"af": "AF", "ssc": "SSC", "any": "AF eller SSC"}}
+#: What an office of each group is called in sentences ("no AF office in the kommun").
+GROUP_OFFICE_LABEL: dict[str, str] = {"af": "AF office", "ssc": "SSC servicekontor",
+                                      "any": "AF office or SSC servicekontor"}
 
 _STATS = ("mean", "median", "p90", "max")
 
@@ -48,6 +58,11 @@ _STATS = ("mean", "median", "p90", "max")
 def threshold_label(value: float, unit: str) -> str:
     """Column suffix of a threshold: ``threshold_label(25.0, "km") == "25km"``, ``2.5 -> "2.5km"``."""
     return f"{float(value):g}{unit}"
+
+
+def threshold_labels(km: Sequence[float], mins: Sequence[float]) -> list[str]:
+    """Labels of all thresholds, distance first: ``["10km", "25km", "50km", "30min", ...]``."""
+    return [threshold_label(t, "km") for t in km] + [threshold_label(t, "min") for t in mins]
 
 
 def parse_thresholds(
@@ -132,6 +147,22 @@ def group_metric_columns(group: str, km: Sequence[float], mins: Sequence[float],
     if include_office:
         cols += [f"{group}_has_office", f"{group}_n_offices"]
     return cols
+
+
+def format_range(lo: Any, hi: Any, fmt: str, unit: str = "") -> str:
+    """Render a range as ``"lo-hi"``, or one number when both ends print the same; "n/a" if missing.
+
+    Examples
+    --------
+    >>> format_range(7.81, 80.34, ".1f", " %")
+    '7.8-80.3 %'
+    >>> format_range(12.4, 11.6, ".0f")
+    '12'
+    """
+    if lo is None or hi is None or (isinstance(lo, float) and np.isnan(lo)):
+        return "n/a"
+    a, b = format(lo, fmt), format(hi, fmt)
+    return f"{a}{unit}" if a == b else f"{a}-{b}{unit}"
 
 
 # --------------------------------------------------------------------------------------

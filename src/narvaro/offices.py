@@ -15,8 +15,8 @@ so this module never imports them at import time.
 Public functions
 ----------------
 load_offices, read_offices, validate_offices, build_office_lists, office_completeness,
-completeness_label, network_table, offices_dir, NETWORKS (and, forwarded: geocode_towns,
-office_status, candidate_offices, STATUS_RULES, ...).
+completeness_label, published_count, network_label, is_candidate, network_table, offices_dir,
+NETWORKS (and, forwarded: geocode_towns, office_status, candidate_offices, STATUS_RULES, ...).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import pandas as pd
 from . import data, settings
 from .errors import DataError, NarvaroError, OfficeListError, UnknownNetworkError
 from .geocode import GEOCODE_METHODS, geocode_towns, parse_float
-from .provenance import set_provenance
+from .provenance import get_provenance, set_provenance
 
 __all__ = [
     "COLUMNS",
@@ -53,6 +53,8 @@ __all__ = [
     "office_completeness",
     "completeness_label",
     "is_candidate",
+    "network_label",
+    "published_count",
 ]
 
 #: Columns of every office CSV, in order.
@@ -292,15 +294,15 @@ def _problems(df: pd.DataFrame) -> list[list[str]]:
     # points: inside Sweden, inside (or near) their own kommun
     ok = lat.notna() & lon.notna() & np.isfinite(lat) & np.isfinite(lon)
     if ok.any():
-        lon_min, lat_min, lon_max, lat_max = settings.SWEDEN_BBOX_WGS84
-        in_box = lon.between(lon_min, lon_max) & lat.between(lat_min, lat_max)
-        for i in np.flatnonzero((ok & ~in_box).to_numpy()):
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=settings.CRS_STORE)
+        in_box = ~data.outside_sweden(points).to_numpy()
+        ok = ok.to_numpy()
+        for i in np.flatnonzero(ok & ~in_box):
             found[i].append(f"point ({lat.iloc[i]:.5f}, {lon.iloc[i]:.5f}) lies outside Sweden")
-        check = (ok & in_box & kods.isin(codes)).to_numpy()
+        check = ok & in_box & kods.isin(codes).to_numpy()
         if check.any():
             idx = np.flatnonzero(check)
-            pts = gpd.GeoSeries(gpd.points_from_xy(lon.iloc[idx], lat.iloc[idx]), crs=settings.CRS_STORE)
-            pts = pts.to_crs(settings.CRS_COMPUTE)
+            pts = points.geometry.iloc[idx].reset_index(drop=True).to_crs(settings.CRS_COMPUTE)
             polys = _kommun_table().geometry.loc[kods.iloc[idx].to_numpy()]
             dist = np.asarray(
                 pts.distance(gpd.GeoSeries(polys.to_numpy(), crs=settings.CRS_COMPUTE), align=False)
@@ -434,19 +436,50 @@ def _office_prov(name: str, known: int) -> dict:
     }
 
 
+def published_count(network: str, counted: str = "kommuner") -> tuple[int, str] | None:
+    """Return a published count beyond a network's own office count, with its source, or None.
+
+    Parameters
+    ----------
+    network : str
+        A network or a "+" combination as :func:`office_completeness` lists it (e.g.
+        ``"af_2019"``, ``"af_2020+af_2020_changes"``).
+    counted : {"kommuner", "offices"}
+        "kommuner": the number of kommuner with an office (AF 218 at the start of 2019);
+        "offices": the office count of a combination (AF 112 at the end of 2020).
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The published count and its source URL; None where nothing of that kind is published.
+    """
+    for expr, what, published, source, _note in _EXTRA_PUBLISHED:
+        if expr == network and what == counted:
+            return published, source
+    return None
+
+
+def network_label(name: str) -> str:
+    """Readable name of a network or a "+" combination: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"``.
+
+    Parts that are not one of :data:`NETWORKS` (an analyst's list) keep their name.
+    """
+    return " + ".join(NETWORKS[p].label if p in NETWORKS else p for p in str(name).split("+"))
+
+
 def _provenance(name: str, parts: list[str], known_total: int) -> list[dict]:
     """Office provenance entries: one per network, or one for a combination with a published count."""
-    for expr, counted, published, _source, _note in _EXTRA_PUBLISHED:
-        if expr == name and counted == "offices":
-            label = " + ".join(NETWORKS[p].label for p in parts)
-            return [
-                {
-                    "name": name,
-                    "known": int(known_total),
-                    "published": published,
-                    "label": f"{label}: {known_total} of {published} offices known",
-                }
-            ]
+    combined = published_count(name, "offices")
+    if combined is not None:
+        published = combined[0]
+        return [
+            {
+                "name": name,
+                "known": int(known_total),
+                "published": published,
+                "label": f"{network_label(name)}: {known_total} of {published} offices known",
+            }
+        ]
     return [_office_prov(p, len(network_table(p))) for p in parts]
 
 
@@ -675,9 +708,8 @@ def is_candidate(offices: pd.DataFrame) -> pd.Series:
 
 def completeness_label(network: str) -> str:
     """Return e.g. "AF 2020: 38 of 106 offices known" for a network or a "+" combination."""
-    parts = _split_names(network)
-    known = len(load_offices(network))
-    return "; ".join(entry["label"] for entry in _provenance(network, parts, known))
+    return "; ".join(entry["label"] for entry in get_provenance(load_offices(network))["offices"])
+
 
 # --------------------------------------------------------------------------------------
 # Names that moved to narvaro.geocode and narvaro.kommun_status

@@ -34,6 +34,7 @@ import pandas as pd
 from . import settings
 from .coverage import group_metric_columns, groups_in, national, threshold_label, thresholds_of
 from .errors import CoverageInputError
+from .metrics import GROUP_OFFICE_LABEL, format_range
 from .provenance import get_provenance, merge_provenance, set_provenance
 
 __all__ = ["RULES", "compare", "kommuner_without_presence"]
@@ -45,8 +46,6 @@ RULES: dict[str, str] = {
     "af_definition": ("AF's Oct 2020 definition approximated: no AF office and no SSC servicekontor "
                       "inside the kommun (kommun agreements not in the data)"),
 }
-
-_ORG_LABEL = {"af": "AF office", "ssc": "SSC servicekontor", "any": "AF office or SSC servicekontor"}
 
 
 def _col(cov: pd.DataFrame, name: str, end: str) -> pd.Series:
@@ -108,14 +107,14 @@ def kommuner_without_presence(
         has = f"{group}_has_office"
         maybe = ~_col(cov, has, "_min").astype(bool)
         sure = ~_col(cov, has, "_max").astype(bool)
-        reasons = pd.Series(f"no {_ORG_LABEL[group]} in the kommun", index=cov.index)
+        reasons = pd.Series(f"no {GROUP_OFFICE_LABEL[group]} in the kommun", index=cov.index)
         if rule == "no_office_and_far":
             t = float(max_time_min if max_time_min is not None else settings.TIME_THRESHOLDS_MIN[0])
             mean = f"{group}_time_mean_min"
             maybe &= _col(cov, mean, "_max") > t
             sure &= _col(cov, mean, "_min") > t
             lo, hi = _col(cov, mean, "_min"), _col(cov, mean, "_max")
-            span = [f"{a:.0f}" if round(a) == round(b) else f"{a:.0f}-{b:.0f}" for a, b in zip(lo, hi, strict=True)]
+            span = [format_range(a, b, ".0f") for a, b in zip(lo, hi, strict=True)]
             reasons = reasons + ", mean travel time " + pd.Series(span, index=cov.index) + f" min > {t:g} min"
     sel = maybe.to_numpy()
     out = pd.DataFrame({

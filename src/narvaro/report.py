@@ -23,11 +23,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .bounds import BOUNDS_ATTR, published_kommun_count
-from .coverage import groups_in, national, threshold_label, thresholds_of
+from .bounds import BOUNDS_ATTR, published_kommun_count, unknowns
+from .constrained import constrained_range
+from .coverage import coverage, groups_in, national, thresholds_of
+from .data import load_demand_points, load_kommuner
 from .errors import CoverageInputError
-from .export import GROUP_LABEL as _GROUP_LABEL
 from .export import column_label, export
+from .metrics import GROUP_LABEL, format_range, threshold_labels
+from .offices import NETWORKS, load_offices, network_label
 from .presence import RULES, compare, kommuner_without_presence, scenario_name
 from .provenance import describe, get_provenance
 
@@ -48,7 +51,6 @@ __all__ = [
 DEFAULT_SCENARIOS: tuple[str, ...] = ("af_2019", "af_2020", "af_2020+ssc_2020", "ssc_2020")
 #: Rules counted in the summary (see :data:`narvaro.presence.RULES`).
 SUMMARY_RULES: tuple[str, ...] = ("no_office_inside", "no_office_and_far", "af_definition")
-
 
 
 # --------------------------------------------------------------------------------------
@@ -93,7 +95,7 @@ def national_summary(
     for name, cov in covs.items():
         nat = national(cov)
         km, mins = thresholds_of(cov)
-        labels = [threshold_label(t, "km") for t in km] + [threshold_label(t, "min") for t in mins]
+        labels = threshold_labels(km, mins)
         prov[name] = describe(cov)
         cr = constrained.get(name) if constrained else None
         for g in groups_in(cov):
@@ -143,15 +145,11 @@ def national_summary(
 
 def scenario_label(name: str) -> str:
     """Readable scenario name: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"`` (known networks)."""
-    from .offices import NETWORKS
-
-    return " + ".join(NETWORKS[p].label if p in NETWORKS else p for p in str(name).split("+"))
+    return network_label(name)
 
 
 def format_scenarios(scenarios: Sequence[str]) -> str:
     """One line per scenario saying which office lists it combines and what they hold."""
-    from .offices import NETWORKS
-
     lines = ["Scenarios:"]
     for name in scenarios:
         parts = [NETWORKS[p].description if p in NETWORKS else f"{p} (analyst list)" for p in name.split("+")]
@@ -161,13 +159,6 @@ def format_scenarios(scenarios: Sequence[str]) -> str:
         lines.append("  (the June 2020 reversals, 6 offices kept after all and 5 staffed again, are the network "
                      "af_2020_changes: run --scenario af_2020+af_2020_changes for the end-of-2020 network)")
     return "\n".join(lines)
-
-
-def _fmt_range(lo: float, hi: float, fmt: str, unit: str = "") -> str:
-    if lo is None or hi is None or (isinstance(lo, float) and np.isnan(lo)):
-        return "n/a"
-    a, b = format(lo, fmt), format(hi, fmt)
-    return f"{a}{unit}" if a == b else f"{a}-{b}{unit}"
 
 
 def _val(row: pd.Series, col: str) -> tuple[Any, Any]:
@@ -185,17 +176,17 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
     """
     lines = []
     method_word = {"estimate": "estimate: straight line x circuity, not a road measurement", "road": "by road"}
+    m = re.match(r"(\d+(?:\.\d+)?)(km|min)", headline)
+    what = f"{m.group(1)} {m.group(2)}" if m else headline  # "25km" -> "25 km"
     for _, r in summary.iterrows():
         lo, hi = _val(r, f"share_over_{headline}")
         if lo is None:
             continue
-        m = re.match(r"(\d+(?:\.\d+)?)(km|min)", headline)
-        what = f"{m.group(1)} {m.group(2)}" if m else headline
-        text = (f"{scenario_label(r['scenario'])} ({_GROUP_LABEL['en'][r['group']]}): {_fmt_range(lo * 100, hi * 100, '.1f', ' %')} "
+        text = (f"{scenario_label(r['scenario'])} ({GROUP_LABEL['en'][r['group']]}): {format_range(lo * 100, hi * 100, '.1f', ' %')} "
                 f"of residents beyond {what} ({method_word.get(r['method'], r['method'])})")
         if pd.notna(r.get(f"share_over_{headline}_cmin", np.nan)) and str(r.get("constrained_range", "")).startswith(
                 "range given"):
-            text += (f"; {_fmt_range(r[f'share_over_{headline}_cmin'] * 100, r[f'share_over_{headline}_cmax'] * 100, '.1f', ' %')}"
+            text += (f"; {format_range(r[f'share_over_{headline}_cmin'] * 100, r[f'share_over_{headline}_cmax'] * 100, '.1f', ' %')}"
                      " given the published number of kommuner with an office")
         if r.get("status_known"):
             text += f"; office status known for {r['status_known']} kommuner"
@@ -204,14 +195,14 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
     labels = [c[len("share_over_"):] for c in summary.columns
               if c.startswith("share_over_") and not c.endswith(("_min", "_max", "_cmin", "_cmax"))]
     table = pd.DataFrame({"scenario": summary["scenario"],
-                          "group": summary["group"].map(_GROUP_LABEL[lang])})
+                          "group": summary["group"].map(GROUP_LABEL[lang])})
     for lab in labels:
         vals = []
         for _, r in summary.iterrows():
             lo, hi = _val(r, f"share_over_{lab}")
-            cell = _fmt_range(lo * 100, hi * 100, ".1f") if lo is not None else "n/a"
+            cell = format_range(lo * 100, hi * 100, ".1f") if lo is not None else "n/a"
             if pd.notna(r.get(f"share_over_{lab}_cmin", np.nan)):
-                cell += f" [{_fmt_range(r[f'share_over_{lab}_cmin'] * 100, r[f'share_over_{lab}_cmax'] * 100, '.1f')}]"
+                cell += f" [{format_range(r[f'share_over_{lab}_cmin'] * 100, r[f'share_over_{lab}_cmax'] * 100, '.1f')}]"
             vals.append(cell)
         table[f"% >{lab}"] = vals
     for rule in RULES:
@@ -219,7 +210,7 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
         if col in summary.columns:
             pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
             table[f"without: {rule}"] = [
-                "" if pd.isna(r.get(col)) else (_fmt_range(r[f"{col}_min"], r[f"{col}_max"], ".0f")
+                "" if pd.isna(r.get(col)) else (format_range(r[f"{col}_min"], r[f"{col}_max"], ".0f")
                                                 if pd.notna(r.get(f"{col}_min", np.nan)) else f"{r[col]:.0f}")
                 for _, r in summary.iterrows()]
             if pub is not None:
@@ -335,10 +326,6 @@ def run_report(
     -------
     ReportResult
     """
-    from . import bounds as _bounds
-    from .coverage import coverage
-    from .data import load_demand_points, load_kommuner
-
     demand = load_demand_points() if demand is None else demand
     kommuner = load_kommuner() if kommuner is None else kommuner
     covs: dict[str, gpd.GeoDataFrame] = {}
@@ -346,15 +333,13 @@ def run_report(
         if offices is not None and sc in offices:
             off = offices[sc]
         else:
-            from .offices import load_offices
-
             off = load_offices(sc, include_candidates=bounds)
         covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
                             bounds=bounds, name=sc)
     cons: dict[str, pd.DataFrame] = {}
     if bounds and constrained:
         for sc, cov in covs.items():
-            cons[sc] = _bounds.constrained_range(cov)
+            cons[sc] = constrained_range(cov)
     summary = national_summary(covs, constrained=cons or None)
     presence: dict[str, pd.DataFrame] = {}
     for sc, cov in covs.items():
@@ -368,7 +353,7 @@ def run_report(
     for a, b, grp in (("af_2019", "af_2020", None), ("af_2020", "af_2020+ssc_2020", {"af": "any"})):
         if a in covs and b in covs:
             comparisons[f"{a} -> {b}"] = compare(covs[a], covs[b], groups=grp)
-    unk = pd.concat([_bounds.unknowns(c) for c in covs.values()], ignore_index=True) if bounds else pd.DataFrame()
+    unk = pd.concat([unknowns(c) for c in covs.values()], ignore_index=True) if bounds else pd.DataFrame()
     if len(unk):
         unk = unk.drop_duplicates(["network", "kommunkod"]).sort_values(
             [c for c in ("pop_depends_over_25km", "kommun_population") if c in unk.columns], ascending=False,
@@ -392,7 +377,7 @@ def run_report(
             if col not in cmp.columns:
                 continue
             gb = pairs.get(g, g)
-            glab = _GROUP_LABEL["en"][g] if gb == g else f"{_GROUP_LABEL['en'][gb]} -> {_GROUP_LABEL['en'][g]}"
+            glab = GROUP_LABEL["en"][g] if gb == g else f"{GROUP_LABEL['en'][gb]} -> {GROUP_LABEL['en'][g]}"
             if f"{col}_min" in cmp.columns:
                 change = (f"{nat[f'{col}_min']:+,.0f} to {nat[f'{col}_max']:+,.0f} residents beyond 25 km; "
                           f"{int(nat[f'{g}_lost_last_office_min'])}-{int(nat[f'{g}_lost_last_office_max'])} "
