@@ -37,7 +37,9 @@ from .offices import (
     PUBLIKT_2022_01_26,
     SSC_NEWS_2020_12_18,
     SSC_NEWS_2021_09_29,
+    is_candidate,
     load_offices,
+    network_label,
     network_table,
 )
 from .provenance import set_provenance
@@ -246,8 +248,12 @@ def _join_unique(values: Iterable[str]) -> str:
 
 def _absent_from_thelocal_list(kommunnamn: str) -> bool:
     """True if the kommun sorts inside the complete part of The Local's list and is not on it."""
-    listed = {swedish_sort_key(n) for n in THELOCAL_CLOSURE_LIST}
-    return in_thelocal_range(kommunnamn) and swedish_sort_key(kommunnamn) not in listed
+    return in_thelocal_range(kommunnamn) and swedish_sort_key(kommunnamn) not in _thelocal_keys()
+
+
+@functools.cache
+def _thelocal_keys() -> frozenset:
+    return frozenset(swedish_sort_key(n) for n in THELOCAL_CLOSURE_LIST)
 
 
 def _all_2019_offices_closing() -> pd.Series:
@@ -406,10 +412,11 @@ def rule_no_state_workplace_2019(ctx: _Context) -> RuleResult:
     A servicekontor is a state workplace (SSC's own staff work there), so these kommuner had
     none. (Not used for AF: Aneby and Orsa had AF offices that staff only travelled to.)
     """
+    with_office = set(ctx.offices["kommunkod"])
     return {
         k: ("none", LANSSTYRELSEN_2019, f"{n}: no state workplace in 2019")
         for k, n in NO_STATE_WORKPLACE_2019.items()
-        if k not in set(ctx.offices["kommunkod"])
+        if k not in with_office
     }
 
 
@@ -544,10 +551,6 @@ def _org(network: str) -> str:
     return NETWORKS[network.split("+")[0]].org
 
 
-def _label(network: str) -> str:
-    return " + ".join(NETWORKS[p].label for p in network.split("+"))
-
-
 def _rule_name(func: Callable) -> str:
     return func.__name__.removeprefix("rule_")
 
@@ -596,8 +599,7 @@ def office_status(
 def _office_status(network: str, offices: gpd.GeoDataFrame | None, complete: bool) -> pd.DataFrame:
     if offices is None:
         return _office_status_default(network)
-    if "basis" in offices.columns:  # candidates are not offices
-        offices = offices[offices["basis"] != "candidate"]
+    offices = offices[~is_candidate(offices)]  # candidates are not offices
     if "problem" in offices.columns:  # rows flagged by read_offices(errors="flag")
         offices = offices[offices["problem"].fillna("") == ""]
     return _compute_status(network, offices, complete)
@@ -729,7 +731,7 @@ def candidate_offices(
             {
                 "office_id": f"{org}-{kod}-candidate",
                 "org": org,
-                "name": f"Candidate {_label(network)} {namn}",
+                "name": f"Candidate {network_label(network)} {namn}",
                 "kommunkod": kod,
                 "status": "candidate",
                 "valid_from": "",
@@ -753,7 +755,7 @@ def candidate_offices(
                 "name": f"{network} candidates",
                 "known": 0,
                 "published": None,
-                "label": f"{_label(network)}: {len(gdf)} candidate offices",
+                "label": f"{network_label(network)}: {len(gdf)} candidate offices",
             }
         ],
     )
