@@ -502,7 +502,7 @@ def load_offices(name: str, include_candidates: bool = False) -> gpd.GeoDataFram
     GeoDataFrame
         Columns :data:`COLUMNS` + ``network``, ``basis`` ("confirmed" / "candidate"),
         geometry (EPSG:3006). ``.attrs["narvaro"]["offices"]`` lists each network with its
-        completeness, e.g. "AF 2020: 38 of 106 offices known".
+        completeness, e.g. "AF 2020: 39 of 106 offices known".
 
     Raises
     ------
@@ -707,7 +707,7 @@ def is_candidate(offices: pd.DataFrame) -> pd.Series:
 
 
 def completeness_label(network: str) -> str:
-    """Return e.g. "AF 2020: 38 of 106 offices known" for a network or a "+" combination."""
+    """Return e.g. "AF 2020: 39 of 106 offices known" for a network or a "+" combination."""
     return "; ".join(entry["label"] for entry in get_provenance(load_offices(network))["offices"])
 
 
