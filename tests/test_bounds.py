@@ -261,3 +261,20 @@ def test_ranges_in_road_mode():
     assert cov.loc[2, "af_dist_mean_km_min"] == pytest.approx((400 * 52.5 + 100 * 45) / 500)
     unk = unknowns(cov, by="50km")
     assert unk.loc[0, "pop_depends_over_50km"] == pytest.approx(100)  # only c2 comes within 50 km
+
+
+def test_constrained_solutions_are_cached_and_reused(tmp_path, monkeypatch):
+    from narvaro import constrained
+
+    monkeypatch.setenv("NARVARO_CACHE_DIR", str(tmp_path))
+    cov = coverage(_hidden_c1(extra_candidate=True), syn.demand(), syn.kommuner(), bounds=True)
+    first = constrained_range(cov, published={"af_t": 2, "ssc_t": 1})
+    cached = list((tmp_path / "solutions").glob("*.json"))
+    assert cached
+
+    def no_solver(*args, **kwargs):
+        raise AssertionError("CBC called although the solution is cached")
+
+    monkeypatch.setattr(constrained, "_solve_cbc", no_solver)
+    second = constrained_range(cov, published={"af_t": 2, "ssc_t": 1})
+    pd.testing.assert_frame_equal(first, second)

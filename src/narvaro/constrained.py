@@ -13,6 +13,8 @@ so the model (the same covering formulation) is written in pulp directly.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from . import settings
 from .bounds import _info, published_kommun_count
 
 __all__ = ["constrained_range"]
@@ -30,10 +33,42 @@ __all__ = ["constrained_range"]
 # --------------------------------------------------------------------------------------
 # Count-constrained range
 # --------------------------------------------------------------------------------------
+def _solution_key(weights: np.ndarray, sets: list[np.ndarray], groups_of_fac: np.ndarray,
+                  counts: dict[int, int | None], maximise: bool) -> str:
+    """sha256 over everything that defines one covering programme."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(weights, dtype=np.float64).tobytes())
+    for s in sets:
+        digest.update(np.asarray(s, dtype=np.int64).tobytes() + b"|")
+    digest.update(np.asarray(groups_of_fac, dtype=np.int64).tobytes())
+    digest.update(json.dumps(sorted((int(k), v) for k, v in counts.items())).encode())
+    digest.update(b"max" if maximise else b"min")
+    return digest.hexdigest()
+
+
 def _solve(weights: np.ndarray, sets: list[np.ndarray], groups_of_fac: np.ndarray,
            counts: dict[int, int | None], maximise: bool, time_limit_s: float) -> float | None:
     """Residents covered by the best (maximise) or worst choice of facilities; None if CBC did
-    not prove optimality within the time limit."""
+    not prove optimality within the time limit.
+
+    Proven optima are cached on disk (``cache_dir()/solutions``), keyed by the sha256 of the
+    programme, so a second report on the same inputs does not solve again.
+    """
+    path = settings.cache_dir() / "solutions" / f"{_solution_key(weights, sets, groups_of_fac, counts, maximise)}.json"
+    if path.is_file():
+        return float(json.loads(path.read_text())["objective"])
+    value = _solve_cbc(weights, sets, groups_of_fac, counts, maximise, time_limit_s)
+    if value is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.part")
+        tmp.write_text(json.dumps({"objective": value}))
+        tmp.replace(path)
+    return value
+
+
+def _solve_cbc(weights: np.ndarray, sets: list[np.ndarray], groups_of_fac: np.ndarray,
+               counts: dict[int, int | None], maximise: bool, time_limit_s: float) -> float | None:
+    """Solve one covering programme with CBC (see :func:`_solve`)."""
     import pulp
 
     if not len(weights):
