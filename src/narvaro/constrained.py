@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,11 +61,24 @@ def _solve(weights: np.ndarray, sets: list[np.ndarray], groups_of_fac: np.ndarra
         return float(json.loads(path.read_text())["objective"])
     value = _solve_cbc(weights, sets, groups_of_fac, counts, maximise, time_limit_s)
     if value is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.part")
-        tmp.write_text(json.dumps({"objective": value}))
-        tmp.replace(path)
+        _write_atomic(path, json.dumps({"objective": value}))
     return value
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that no reader ever sees a partial file.
+
+    The temporary name is unique per call (uuid4), so threads of one process and processes
+    sharing the cache never remove each other's files; ``os.replace`` is atomic on POSIX and
+    Windows, and two writers of one key write the same proven optimum.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _solve_cbc(weights: np.ndarray, sets: list[np.ndarray], groups_of_fac: np.ndarray,
@@ -184,10 +199,14 @@ def constrained_range(cov: pd.DataFrame, published: Mapping[str, int] | None = N
                 "group": gr, "threshold": lab, "base": base, "all_cover": all_cover, "best": 0.0, "worst": 0.0,
                 "published": ", ".join(pub_txt), "m": ", ".join(m_txt), "range": label, "notes": list(notes),
             })
+    # identical programmes (e.g. a group whose thresholds leave the same residents beyond)
+    # are solved once
+    keys = [_solution_key(*job[2][:5]) for job in jobs]
+    distinct = dict(zip(keys, (job[2] for job in jobs), strict=True))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # CBC runs as a subprocess
-        results = list(pool.map(lambda job: _solve(*job[2]), jobs))
-    for (i, maximise, _), value in zip(jobs, results, strict=True):
-        rows[i]["best" if maximise else "worst"] = value
+        solved = dict(zip(distinct, pool.map(lambda args: _solve(*args), distinct.values()), strict=True))
+    for (i, maximise, _), key in zip(jobs, keys, strict=True):
+        rows[i]["best" if maximise else "worst"] = solved[key]
     out = []
     for r in rows:
         best, worst, base, all_cover = r["best"], r["worst"], r["base"], r["all_cover"]
