@@ -75,8 +75,8 @@ in every kommun whose status is unknown."""),
 cov_2020 = coverage(after_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020")
 cov_both = coverage(both_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020+ssc_2020")
 print(describe(cov_2020))
-cov_2020[["kommunkod", "kommunnamn", "population", "af_dist_mean_km", "af_dist_mean_km_min",
-          "af_dist_mean_km_max", "af_time_mean_min", "af_status", "method"]].head(10)"""),
+cov_2020[["kommunkod", "kommunnamn", "population", "af_dist_mean_km", "af_dist_mean_km_lo",
+          "af_dist_mean_km_hi", "af_time_mean_min", "af_status", "method"]].head(10)"""),
     md("### The national summary"),
     code("""from narvaro.report import format_summary, national_summary
 

@@ -61,11 +61,11 @@ def synthetic_coverage(offices: gpd.GeoDataFrame, scenario: str = "test") -> gpd
         }
         for name, values in cols.items():
             out[name] = values
-        out[f"{g}_has_office_min"] = n > 0
-        out[f"{g}_has_office_max"] = (n > 0) | (status == "unknown")
+        out[f"{g}_has_office_lo"] = n > 0
+        out[f"{g}_has_office_hi"] = (n > 0) | (status == "unknown")
         for c in (f"{g}_dist_mean_km", f"{g}_time_mean_min"):
-            out[c + "_min"] = np.where(status == "unknown", out[c] * 0.3, out[c])
-            out[c + "_max"] = out[c]
+            out[c + "_lo"] = np.where(status == "unknown", out[c] * 0.3, out[c])
+            out[c + "_hi"] = out[c]
     out.loc[out["kommunkod"] == "1440", "kommunnamn"] = EVIL_KOMMUN
     out["method"] = "estimate"
     out["office_lists"] = scenario

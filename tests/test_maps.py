@@ -290,12 +290,12 @@ def test_column_labels_and_units():
     assert map_style.column_label("any_time_mean_min") == (
         "Mean travel time by car to the nearest AF office or SSC servicekontor (minutes, population-weighted)"
     )
-    assert map_style.column_label("af_dist_p90_km_max", "estimate") == (
+    assert map_style.column_label("af_dist_p90_km_hi", "estimate") == (
         "90th percentile of estimated road distance to the nearest AF office (km, population-weighted, upper bound)"
     )
     assert map_style._unit("ssc_share_over_60min") == "share"
-    assert map_style._unit("af_time_max_min") == "min" and map_style._unit("af_time_max_min_max") == "min"
-    assert map_style._unit("af_dist_median_km_min") == "km"
+    assert map_style._unit("af_time_max_min") == "min" and map_style._unit("af_time_max_min_hi") == "min"
+    assert map_style._unit("af_dist_median_km_lo") == "km"
     assert (
         map_style.default_column(pd.DataFrame(columns=["af_dist_mean_km", "af_time_mean_min"]))
         == "af_time_mean_min"
@@ -323,10 +323,10 @@ def test_classify_is_monotone_and_in_range(values, breaks):
 
 
 def test_bound_column_labels():
-    assert map_style.column_label("af_share_over_25km_max") == (
+    assert map_style.column_label("af_share_over_25km_hi") == (
         "Share of residents farther than 25 km from the nearest AF office (%, upper bound)"
     )
-    assert map_style.column_label("ssc_pop_over_60min_min") == (
+    assert map_style.column_label("ssc_pop_over_60min_lo") == (
         "Residents more than 60 minutes by car from the nearest SSC servicekontor (lower bound)"
     )
 

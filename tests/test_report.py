@@ -30,8 +30,8 @@ def covs():
     ("population", "Folkmängd"),
     ("kommunnamn", "Kommun"),
     ("af_time_mean_min", "AF medelrestid (min)"),
-    ("af_time_mean_min_min", "AF medelrestid (min) lägsta"),
-    ("any_share_over_25km_max", "AF eller SSC andel invånare längre än 25 km högsta"),
+    ("af_time_mean_min_lo", "AF medelrestid (min) lägsta"),
+    ("any_share_over_25km_hi", "AF eller SSC andel invånare längre än 25 km högsta"),
     ("ssc_has_office", "SSC kontor i kommunen"),
     ("af_dist_max_km", "AF största avstånd (km)"),
     ("af_pop_over_50km_delta", "AF invånare längre än 50 km förändring"),
@@ -51,8 +51,8 @@ def test_summary_ranges_and_single_numbers(covs):
     summary = national_summary(covs)
     assert list(summary["scenario"]) == ["full"] * 3 + ["part"] * 3
     part_af = summary[(summary["scenario"] == "part") & (summary["group"] == "af")].iloc[0]
-    assert part_af["pop_over_50km_min"] == pytest.approx(450) and part_af["pop_over_50km_max"] == pytest.approx(950)
-    assert part_af["without_no_office_inside_min"] == 1 and part_af["without_no_office_inside_max"] == 2
+    assert part_af["pop_over_50km_lo"] == pytest.approx(450) and part_af["pop_over_50km_hi"] == pytest.approx(950)
+    assert part_af["without_no_office_inside_lo"] == 1 and part_af["without_no_office_inside_hi"] == 2
     assert part_af["status_known"] == "2 of 3"
     text = format_summary(summary, headline="50km")
     # 450/1350 = 33.3 %, 950/1350 = 70.4 %; the complete list gives one number
@@ -70,7 +70,7 @@ def test_exports_csv_excel_gpkg(covs, tmp_path):
     assert csv.loc[2, "AF invånare längre än 50 km högsta"] == pytest.approx(500)
     assert csv.loc[2, "AF invånare längre än 50 km lägsta"] == pytest.approx(0)
     en = pd.read_csv(export(cov, tmp_path / "e.csv"))
-    assert "af_pop_over_50km_min" in en.columns and "geometry" not in en.columns
+    assert "af_pop_over_50km_lo" in en.columns and "geometry" not in en.columns
     sheets = pd.read_excel(export(cov, tmp_path / "t.xlsx", lang="sv"), sheet_name=None)
     assert set(sheets) == {"data", "metadata", "columns"}
     assert "Folkmängd" in sheets["data"].columns

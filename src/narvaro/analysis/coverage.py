@@ -40,7 +40,7 @@ The kommun's nearest office
 Point value and range
     Offices with ``basis == "candidate"`` (positions assumed for kommuner whose office status
     is unknown) never enter the point value: ``X`` is computed from the known (confirmed)
-    offices. With ``bounds=True``, ``X_min``/``X_max`` span X over the two lists "confirmed
+    offices. With ``bounds=True``, ``X_lo``/``X_hi`` span X over the two lists "confirmed
     only" and "confirmed + all candidates" (see :mod:`narvaro.analysis.bounds`).
 
 National figures (:func:`national`) are computed from the demand points, not from the kommun
@@ -241,7 +241,7 @@ def coverage(
     thresholds : dict or (km, min) pair, optional
         See :func:`parse_thresholds`. Defaults 10/25/50 km and 30/45/60 min (settings).
     bounds : bool, default False
-        Add ``X_min``/``X_max`` for every metric and ``{g}_status`` (see :mod:`narvaro.analysis.bounds`).
+        Add ``X_lo``/``X_hi`` for every metric and ``{g}_status`` (see :mod:`narvaro.analysis.bounds`).
     name : str, optional
         Scenario name (e.g. ``"af_2020+ssc_2020"``); default from the offices' ``network``.
     candidates : GeoDataFrame, optional
@@ -315,8 +315,8 @@ def coverage(
                 near_all, cols_all, nat_all = near, cols, nat_g
             for col in group_metric_columns(gr, km, mins):
                 lo, hi = _bounds.span(cols[col], cols_all[col])
-                cols[col + "_min"], cols[col + "_max"] = lo, hi
-                nat[col + "_min"], nat[col + "_max"] = _bounds.span(nat_g[col], nat_all[col])
+                cols[col + "_lo"], cols[col + "_hi"] = lo, hi
+                nat[col + "_lo"], nat[col + "_hi"] = _bounds.span(nat_g[col], nat_all[col])
             info_inputs[gr] = (near, cand_g)
         table.update(cols)
         nat.update(nat_g)
@@ -326,8 +326,8 @@ def coverage(
         for col in group_metric_columns(gr, km, mins, include_office=False) + [f"{gr}_has_office", f"{gr}_n_offices"]:
             columns[col] = table[col]
             if bounds:
-                columns[col + "_min"] = table[col + "_min"]
-                columns[col + "_max"] = table[col + "_max"]
+                columns[col + "_lo"] = table[col + "_lo"]
+                columns[col + "_hi"] = table[col + "_hi"]
         for col in ("nearest_office", "nearest_office_kommun", "nearest_office_id"):
             columns[f"{gr}_{col}"] = table[f"{gr}_{col}"]
     office_prov = list(get_provenance(offices).get("offices") or [])
@@ -345,7 +345,7 @@ def coverage(
             columns[f"{gr}_status"] = st
             # presence deduced by a status rule without an office row: the kommun has an office
             deduced = (st == "confirmed") & ~np.asarray(columns[f"{gr}_has_office"], dtype=bool)
-            for suffix in ("", "_min", "_max"):
+            for suffix in ("", "_lo", "_hi"):
                 col = f"{gr}_has_office{suffix}"
                 columns[col] = np.asarray(columns[col], dtype=bool) | deduced
                 nat[col] = int(columns[col].sum())  # national: number of kommuner with an office
@@ -396,11 +396,11 @@ def national(cov: pd.DataFrame) -> pd.Series:
     out: dict[str, Any] = {"population": float(pop.sum()), "n_kommuner": len(cov)}
     for gr in groups_in(cov):
         for col in group_metric_columns(gr, km, mins):
-            for suffix in ("", "_min", "_max"):
+            for suffix in ("", "_lo", "_hi"):
                 c = col + suffix
                 if c not in cov.columns:
                     continue
-                if "_pop_" in c or c.endswith(("_n_offices", "_n_offices_min", "_n_offices_max")):
+                if "_pop_" in c or c.endswith(("_n_offices", "_n_offices_lo", "_n_offices_hi")):
                     out[c] = float(cov[c].sum())
                 elif "_has_office" in c:
                     out[c] = int(cov[c].astype(bool).sum())

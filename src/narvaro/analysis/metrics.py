@@ -137,7 +137,7 @@ def groups_in(cov: pd.DataFrame) -> list[str]:
 
 def group_metric_columns(group: str, km: Sequence[float], mins: Sequence[float],
                          include_office: bool = True) -> list[str]:
-    """Numeric metric columns of one group (those that get ``_min``/``_max`` with bounds)."""
+    """Numeric metric columns of one group (those that get ``_lo``/``_hi`` with bounds)."""
     cols = [f"{group}_{m}_{s}_{u}" for m, u in (("dist", "km"), ("time", "min")) for s in _STATS]
     for values, unit in ((km, "km"), (mins, "min")):
         for t in values:

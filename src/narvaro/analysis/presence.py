@@ -57,12 +57,12 @@ RULES: dict[str, str] = {
 
 
 def _col(cov: pd.DataFrame, name: str, end: str) -> pd.Series:
-    """``name`` with suffix ``end`` ("_min"/"_max") if the table has ranges, else ``name``."""
+    """``name`` with suffix ``end`` ("_lo"/"_hi") if the table has ranges, else ``name``."""
     return cov[name + end] if name + end in cov.columns else cov[name]
 
 
 def _has_bounds(cov: pd.DataFrame) -> bool:
-    return any(c.endswith("_has_office_min") for c in cov.columns)
+    return any(c.endswith("_has_office_lo") for c in cov.columns)
 
 
 def kommuner_without_presence(
@@ -105,23 +105,23 @@ def kommuner_without_presence(
             raise CoverageInputError(
                 "rule 'af_definition' needs a coverage table with both AF offices and SSC servicekontor "
                 "(e.g. scenario af_2020+ssc_2020)")
-        maybe = ~_col(cov, "af_has_office", "_min").astype(bool) & ~_col(cov, "ssc_has_office", "_min").astype(bool)
-        sure = ~_col(cov, "af_has_office", "_max").astype(bool) & ~_col(cov, "ssc_has_office", "_max").astype(bool)
+        maybe = ~_col(cov, "af_has_office", "_lo").astype(bool) & ~_col(cov, "ssc_has_office", "_lo").astype(bool)
+        sure = ~_col(cov, "af_has_office", "_hi").astype(bool) & ~_col(cov, "ssc_has_office", "_hi").astype(bool)
         reasons = pd.Series("no AF office and no SSC servicekontor in the kommun", index=cov.index)
         group = "af+ssc"
     else:
         if group not in present:
             raise CoverageInputError(f"group {group!r} is not in this coverage table (it has {present})")
         has = f"{group}_has_office"
-        maybe = ~_col(cov, has, "_min").astype(bool)
-        sure = ~_col(cov, has, "_max").astype(bool)
+        maybe = ~_col(cov, has, "_lo").astype(bool)
+        sure = ~_col(cov, has, "_hi").astype(bool)
         reasons = pd.Series(f"no {GROUP_OFFICE_LABEL[group]} in the kommun", index=cov.index)
         if rule == "no_office_and_far":
             t = float(max_time_min if max_time_min is not None else settings.TIME_THRESHOLDS_MIN[0])
             mean = f"{group}_time_mean_min"
-            maybe &= _col(cov, mean, "_max") > t
-            sure &= _col(cov, mean, "_min") > t
-            lo, hi = _col(cov, mean, "_min"), _col(cov, mean, "_max")
+            maybe &= _col(cov, mean, "_hi") > t
+            sure &= _col(cov, mean, "_lo") > t
+            lo, hi = _col(cov, mean, "_lo"), _col(cov, mean, "_hi")
             span = [format_range(a, b, ".0f") for a, b in zip(lo, hi, strict=True)]
             reasons = reasons + ", mean travel time " + pd.Series(span, index=cov.index) + f" min > {t:g} min"
     sel = maybe.to_numpy()
@@ -165,14 +165,14 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     * ``{g}_has_office_before``/``_after`` and ``{g}_lost_last_office`` (True: the kommun had an
       office of the group before and has none after).
 
-    When both tables carry ranges, ``_delta_min``/``_delta_max`` bound the change, and
-    ``{g}_lost_last_office_min`` (certainly lost) / ``_max`` (possibly lost) are added. The bound
+    When both tables carry ranges, ``_delta_lo``/``_delta_hi`` bound the change, and
+    ``{g}_lost_last_office_lo`` (certainly lost) / ``_max`` (possibly lost) are added. The bound
     is the interval difference (after_min - before_max .. after_max - before_min), tightened
     where the two groups rest on the same office networks (see ``narvaro.analysis.bounds``):
 
     * same networks and identical figures: the same offices, so every change is exactly 0;
     * the after group uses every network of the before group and more (AF -> AF or SSC): offices
-      are only added, so distances, times and residents beyond can only fall (``_delta_max <= 0``).
+      are only added, so distances, times and residents beyond can only fall (``_delta_hi <= 0``).
 
     Parameters
     ----------
@@ -232,33 +232,33 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                 nat[m + "_before"], nat[m + "_after"] = nat_b.get(mb), nat_a.get(m)
             cols[m + "_delta"] = a - b
             nat[m + "_delta"] = _sub(nat_a.get(m), nat_b.get(mb))
-            if bounded and mb + "_min" in before.columns and m + "_min" in after.columns:
-                lo = after[m + "_min"].to_numpy(dtype=float) - before[mb + "_max"].to_numpy(dtype=float)
-                hi = after[m + "_max"].to_numpy(dtype=float) - before[mb + "_min"].to_numpy(dtype=float)
-                nlo = _sub(nat_a.get(m + "_min"), nat_b.get(mb + "_max"))
-                nhi = _sub(nat_a.get(m + "_max"), nat_b.get(mb + "_min"))
+            if bounded and mb + "_lo" in before.columns and m + "_lo" in after.columns:
+                lo = after[m + "_lo"].to_numpy(dtype=float) - before[mb + "_hi"].to_numpy(dtype=float)
+                hi = after[m + "_hi"].to_numpy(dtype=float) - before[mb + "_lo"].to_numpy(dtype=float)
+                nlo = _sub(nat_a.get(m + "_lo"), nat_b.get(mb + "_hi"))
+                nhi = _sub(nat_a.get(m + "_hi"), nat_b.get(mb + "_lo"))
                 if relation == "same":
                     lo, hi, nlo, nhi = np.zeros_like(lo), np.zeros_like(hi), 0.0, 0.0
                 elif relation == "added":
                     hi, nhi = np.minimum(hi, 0.0), min(nhi, 0.0)
-                cols[m + "_delta_min"], cols[m + "_delta_max"] = lo, hi
-                nat[m + "_delta_min"], nat[m + "_delta_max"] = nlo, nhi
+                cols[m + "_delta_lo"], cols[m + "_delta_hi"] = lo, hi
+                nat[m + "_delta_lo"], nat[m + "_delta_hi"] = nlo, nhi
         hb, ha = before[f"{gb}_has_office"].astype(bool).to_numpy(), after[f"{g}_has_office"].astype(bool).to_numpy()
         cols[f"{g}_has_office_before"], cols[f"{g}_has_office_after"] = hb, ha
         cols[f"{g}_lost_last_office"] = hb & ~ha
         nat[f"{g}_has_office_before"], nat[f"{g}_has_office_after"] = int(hb.sum()), int(ha.sum())
         nat[f"{g}_lost_last_office"] = int((hb & ~ha).sum())
         if bounded:
-            b_lo = _col(before, f"{gb}_has_office", "_min").astype(bool).to_numpy()
-            b_hi = _col(before, f"{gb}_has_office", "_max").astype(bool).to_numpy()
-            a_lo = _col(after, f"{g}_has_office", "_min").astype(bool).to_numpy()
-            a_hi = _col(after, f"{g}_has_office", "_max").astype(bool).to_numpy()
+            b_lo = _col(before, f"{gb}_has_office", "_lo").astype(bool).to_numpy()
+            b_hi = _col(before, f"{gb}_has_office", "_hi").astype(bool).to_numpy()
+            a_lo = _col(after, f"{g}_has_office", "_lo").astype(bool).to_numpy()
+            a_hi = _col(after, f"{g}_has_office", "_hi").astype(bool).to_numpy()
             lost_lo, lost_hi = b_lo & ~a_hi, b_hi & ~a_lo
             if relation in ("same", "added"):  # the after group keeps every office of the before group
                 lost_lo, lost_hi = np.zeros_like(lost_lo), np.zeros_like(lost_hi)
-            cols[f"{g}_lost_last_office_min"], cols[f"{g}_lost_last_office_max"] = lost_lo, lost_hi
-            nat[f"{g}_lost_last_office_min"] = int(lost_lo.sum())
-            nat[f"{g}_lost_last_office_max"] = int(lost_hi.sum())
+            cols[f"{g}_lost_last_office_lo"], cols[f"{g}_lost_last_office_hi"] = lost_lo, lost_hi
+            nat[f"{g}_lost_last_office_lo"] = int(lost_lo.sum())
+            nat[f"{g}_lost_last_office_hi"] = int(lost_hi.sum())
     out = pd.DataFrame(cols)
     geometry = list(cov_before.geometry.values) if isinstance(cov_before, gpd.GeoDataFrame) else [None] * len(out)
     if national_row:
@@ -287,7 +287,7 @@ def _relation(cov_b: pd.DataFrame, cov_a: pd.DataFrame, gb: str, ga: str, km, mi
     # the before group's own figures must be identical in the after table (same offices, same status)
     if gb not in groups_in(cov_a):
         return "independent"
-    cols = [c + s for c in group_metric_columns(gb, km, mins) for s in ("", "_min", "_max")]
+    cols = [c + s for c in group_metric_columns(gb, km, mins) for s in ("", "_lo", "_hi")]
     cols = [c for c in cols if c in cov_b.columns and c in cov_a.columns]
     left = cov_b.set_index("kommunkod")[cols].astype(float)
     right = cov_a.set_index("kommunkod").loc[left.index, cols].astype(float)

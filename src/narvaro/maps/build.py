@@ -320,7 +320,7 @@ def compare_map(
         before[column], errors="coerce"
     )
     change = change.drop(
-        columns=[f"{column}_min", f"{column}_max"], errors="ignore"
+        columns=[f"{column}_lo", f"{column}_hi"], errors="ignore"
     )  # not a range of the change
     cbreaks = _CHANGE_CLASSES.get(style.unit, _CHANGE_CLASSES["min"])
     _choropleth(

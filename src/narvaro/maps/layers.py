@@ -206,7 +206,7 @@ def _status(cov: pd.DataFrame, group: str | None) -> pd.Series:
 # Tooltips and layers
 # --------------------------------------------------------------------------------------
 def _range(row: pd.Series, col: str, unit: str) -> str:
-    lo, hi = row.get(f"{col}_min"), row.get(f"{col}_max")
+    lo, hi = row.get(f"{col}_lo"), row.get(f"{col}_hi")
     if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or np.isclose(float(lo), float(hi)):
         return ""
     return f" (range {_fmt(lo, unit)} to {_fmt(hi, unit)})"

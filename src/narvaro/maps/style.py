@@ -99,12 +99,12 @@ def _esc(value: Any) -> str:
 # Columns, units, classes
 # --------------------------------------------------------------------------------------
 def _unit(column: str) -> str:
-    base = re.sub(r"_(min|max)$", "", column) if re.search(r"_(km|min)_(min|max)$", column) else column
+    base = re.sub(r"_(lo|hi|q05|q95)$", "", column)
     if "_share_" in base:
         return "share"
     if "_pop_" in base:
         return "pop"
-    if base.endswith(("_n_offices", "_n_offices_min", "_n_offices_max")):
+    if base.endswith("_n_offices"):
         return "count"
     if base.endswith("_km"):
         return "km"
@@ -143,12 +143,9 @@ def column_label(column: str, method: str | None = None) -> str:
     target = _GROUP_LABEL.get(group or "", "nearest office")
     rest = column.split("_", 1)[1] if group else column
     bound = ""
-    m = re.match(r"(.*)_(min|max)$", rest)
-    if m and (
-        re.search(r"_(km|min)$|_over_[\d.]+(km|min)$", m.group(1))
-        or m.group(1) in ("has_office", "n_offices", "pop_unreachable")
-    ):
-        rest, bound = m.group(1), {"min": ", lower bound", "max": ", upper bound"}[m.group(2)]
+    m = re.match(r"(.*)_(lo|hi)$", rest)
+    if m:
+        rest, bound = m.group(1), {"lo": ", lower bound", "hi": ", upper bound"}[m.group(2)]
     est = "estimated " if method == "estimate" else ""
     m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)$", rest)
     if m:
@@ -259,12 +256,12 @@ def _short_name(column: str) -> str:
     group = _group(column)
     rest = column.split("_", 1)[1] if group else column
     who = GROUP_LABEL["en"].get(group or "", "")
-    m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)(_min|_max)?$", rest)
+    m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)(_lo|_hi)?$", rest)
     if m:
         what, stat, unit, bound = m.groups()
         stat = {"p90": "P90"}.get(stat, stat.capitalize())
         text = f"{stat} {'distance' if what == 'dist' else 'time'}, {who} ({unit})"
-        return text + {"_min": " lower", "_max": " upper"}.get(bound or "", "")
+        return text + {"_lo": " lower", "_hi": " upper"}.get(bound or "", "")
     return f"{rest.replace('_', ' ')}, {who}" if who else rest.replace("_", " ")
 
 

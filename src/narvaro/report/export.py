@@ -36,10 +36,10 @@ _BASE_LABELS = {
 }
 _STAT = {"mean": ("mean", "medel"), "median": ("median", "median"), "p90": ("90th percentile", "90:e percentil"),
          "max": ("maximum", "största")}
-_SUFFIX = {"_min": (" (lowest)", " lägsta"), "_max": (" (highest)", " högsta"), "_before": (" before", " före"),
+_SUFFIX = {"_lo": (" (lowest)", " lägsta"), "_hi": (" (highest)", " högsta"), "_before": (" before", " före"),
            "_after": (" after", " efter"), "_delta": (" change", " förändring"),
-           "_delta_min": (" change (lowest)", " förändring lägsta"),
-           "_delta_max": (" change (highest)", " förändring högsta")}
+           "_delta_lo": (" change (lowest)", " förändring lägsta"),
+           "_delta_hi": (" change (highest)", " förändring högsta")}
 _OFFICE = {
     "has_office": ("office in the kommun", "kontor i kommunen"),
     "n_offices": ("number of offices in the kommun", "antal kontor i kommunen"),
@@ -61,7 +61,7 @@ def column_label(column: str, lang: str = "en") -> str:
     --------
     >>> column_label("af_dist_mean_km", "sv")
     'AF medelavstånd (km)'
-    >>> column_label("any_share_over_25km_max", "en")
+    >>> column_label("any_share_over_25km_hi", "en")
     'AF or SSC share of residents beyond 25 km (highest)'
     """
     if lang not in ("en", "sv"):
@@ -136,7 +136,7 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
     Parameters
     ----------
     table : DataFrame or GeoDataFrame
-        A coverage table (with its ``_min``/``_max`` columns), a comparison, a presence list,
+        A coverage table (with its ``_lo``/``_hi`` columns), a comparison, a presence list,
         the national summary ...
     path : str or Path
         ``.csv`` (UTF-8, no geometry), ``.xlsx`` (sheets "data", "metadata" with the provenance,

@@ -77,15 +77,15 @@ def national_summary(
         Presence rules to count (:data:`narvaro.analysis.presence.RULES`); ``af_definition`` only where the
         table holds AF and SSC (group "any" row).
     constrained : dict name -> DataFrame, optional
-        :func:`narvaro.analysis.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_cmin``,
-        ``_cmax`` and ``share_over_{T}_cmin``/``_cmax`` (range given the published count).
+        :func:`narvaro.analysis.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_clo``,
+        ``_chi`` and ``share_over_{T}_clo``/``_chi`` (range given the published count).
 
     Returns
     -------
     DataFrame
         ``scenario``, ``group``, ``method``, ``status_known`` ("90 of 290" with ranges),
-        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (+ ``_min``/``_max``
-        with ranges); per rule ``without_{rule}`` (with ranges: ``_min`` = certain, ``_max`` =
+        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (+ ``_lo``/``_hi``
+        with ranges); per rule ``without_{rule}`` (with ranges: ``_lo`` = certain, ``_hi`` =
         possibly). ``attrs["provenance"]``: scenario -> provenance line.
     """
     if not isinstance(covs, Mapping):
@@ -104,15 +104,15 @@ def national_summary(
                 for kind in ("pop", "share"):
                     col = f"{g}_{kind}_over_{lab}"
                     row[f"{kind}_over_{lab}"] = nat.get(col)
-                    if f"{col}_min" in nat:
-                        row[f"{kind}_over_{lab}_min"] = nat[f"{col}_min"]
-                        row[f"{kind}_over_{lab}_max"] = nat[f"{col}_max"]
+                    if f"{col}_lo" in nat:
+                        row[f"{kind}_over_{lab}_lo"] = nat[f"{col}_lo"]
+                        row[f"{kind}_over_{lab}_hi"] = nat[f"{col}_hi"]
                 if cr is not None and len(cr):
                     hit = cr[(cr["group"] == g) & (cr["threshold"] == lab)]
                     if len(hit):
                         h = hit.iloc[0]
-                        row[f"pop_over_{lab}_cmin"], row[f"pop_over_{lab}_cmax"] = h["pop_min"], h["pop_max"]
-                        row[f"share_over_{lab}_cmin"], row[f"share_over_{lab}_cmax"] = h["share_min"], h["share_max"]
+                        row[f"pop_over_{lab}_clo"], row[f"pop_over_{lab}_chi"] = h["pop_lo"], h["pop_hi"]
+                        row[f"share_over_{lab}_clo"], row[f"share_over_{lab}_chi"] = h["share_lo"], h["share_hi"]
                         row["constrained_range"] = h["range"]
                         row["constrained_note"] = h["note"]
             info = cov.attrs.get(BOUNDS_ATTR)
@@ -134,8 +134,8 @@ def national_summary(
                     continue
                 row[f"without_{rule}"] = len(lst)
                 if "certainty" in lst.columns:
-                    row[f"without_{rule}_min"] = int((lst["certainty"] == "certain").sum())
-                    row[f"without_{rule}_max"] = len(lst)
+                    row[f"without_{rule}_lo"] = int((lst["certainty"] == "certain").sum())
+                    row[f"without_{rule}_hi"] = len(lst)
             rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["provenance"] = prov
@@ -161,8 +161,8 @@ def format_scenarios(scenarios: Sequence[str]) -> str:
 
 
 def _val(row: pd.Series, col: str) -> tuple[Any, Any]:
-    if f"{col}_min" in row.index and pd.notna(row.get(f"{col}_min")):
-        return row[f"{col}_min"], row[f"{col}_max"]
+    if f"{col}_lo" in row.index and pd.notna(row.get(f"{col}_lo")):
+        return row[f"{col}_lo"], row[f"{col}_hi"]
     return row.get(col), row.get(col)
 
 
@@ -183,16 +183,16 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
             continue
         text = (f"{scenario_label(r['scenario'])} ({GROUP_LABEL['en'][r['group']]}): {format_range(lo * 100, hi * 100, '.1f', ' %')} "
                 f"of residents beyond {what} ({method_word.get(r['method'], r['method'])})")
-        if pd.notna(r.get(f"share_over_{headline}_cmin", np.nan)) and str(r.get("constrained_range", "")).startswith(
+        if pd.notna(r.get(f"share_over_{headline}_clo", np.nan)) and str(r.get("constrained_range", "")).startswith(
                 "range given"):
-            text += (f"; {format_range(r[f'share_over_{headline}_cmin'] * 100, r[f'share_over_{headline}_cmax'] * 100, '.1f', ' %')}"
+            text += (f"; {format_range(r[f'share_over_{headline}_clo'] * 100, r[f'share_over_{headline}_chi'] * 100, '.1f', ' %')}"
                      " given the published number of kommuner with an office")
         if r.get("status_known"):
             text += f"; office status known for {r['status_known']} kommuner"
         lines.append(text)
     # the table
     labels = [c[len("share_over_"):] for c in summary.columns
-              if c.startswith("share_over_") and not c.endswith(("_min", "_max", "_cmin", "_cmax"))]
+              if c.startswith("share_over_") and not c.endswith(("_lo", "_hi", "_clo", "_chi"))]
     table = pd.DataFrame({"scenario": summary["scenario"],
                           "group": summary["group"].map(GROUP_LABEL[lang])})
     for lab in labels:
@@ -200,8 +200,8 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
         for _, r in summary.iterrows():
             lo, hi = _val(r, f"share_over_{lab}")
             cell = format_range(lo * 100, hi * 100, ".1f") if lo is not None else "n/a"
-            if pd.notna(r.get(f"share_over_{lab}_cmin", np.nan)):
-                cell += f" [{format_range(r[f'share_over_{lab}_cmin'] * 100, r[f'share_over_{lab}_cmax'] * 100, '.1f')}]"
+            if pd.notna(r.get(f"share_over_{lab}_clo", np.nan)):
+                cell += f" [{format_range(r[f'share_over_{lab}_clo'] * 100, r[f'share_over_{lab}_chi'] * 100, '.1f')}]"
             vals.append(cell)
         table[f"% >{lab}"] = vals
     for rule in RULES:
@@ -209,8 +209,8 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
         if col in summary.columns:
             pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
             table[f"without: {rule}"] = [
-                "" if pd.isna(r.get(col)) else (format_range(r[f"{col}_min"], r[f"{col}_max"], ".0f")
-                                                if pd.notna(r.get(f"{col}_min", np.nan)) else f"{r[col]:.0f}")
+                "" if pd.isna(r.get(col)) else (format_range(r[f"{col}_lo"], r[f"{col}_hi"], ".0f")
+                                                if pd.notna(r.get(f"{col}_lo", np.nan)) else f"{r[col]:.0f}")
                 for _, r in summary.iterrows()]
             if pub is not None:
                 table[f"without: {rule}"] += [f" [{p:.0f}]" if pd.notna(p) else "" for p in pub]
@@ -377,9 +377,9 @@ def run_report(
                 continue
             gb = pairs.get(g, g)
             glab = GROUP_LABEL["en"][g] if gb == g else f"{GROUP_LABEL['en'][gb]} -> {GROUP_LABEL['en'][g]}"
-            if f"{col}_min" in cmp.columns:
-                change = (f"{nat[f'{col}_min']:+,.0f} to {nat[f'{col}_max']:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[f'{g}_lost_last_office_min'])}-{int(nat[f'{g}_lost_last_office_max'])} "
+            if f"{col}_lo" in cmp.columns:
+                change = (f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f} residents beyond 25 km; "
+                          f"{int(nat[f'{g}_lost_last_office_lo'])}-{int(nat[f'{g}_lost_last_office_hi'])} "
                           "kommuner lost their last office (certain-possible)")
             else:
                 change = (f"{nat[col]:+,.0f} residents beyond 25 km; "
