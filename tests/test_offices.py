@@ -19,10 +19,10 @@ from narvaro.offices import status as kommun_status
 DATA = offices.offices_dir()
 EXPECTED_ROWS = {
     "af_2019": 131,
-    "af_2020": 39,
+    "af_2020": 40,
     "af_closed_2020": 76,
     "af_2020_changes": 11,
-    "ssc_2019": 12,
+    "ssc_2019": 14,
     "ssc_2020": 19,
 }
 
@@ -110,10 +110,11 @@ def test_networks_are_consistent():
     assert ids["af_2020_changes"] <= ids["af_2019"]
     assert not ids["af_2020"] & ids["af_closed_2020"]
     assert not ids["af_closed_2020"] & ids["af_2020_changes"]
-    # the five offices staffed again in 2020 were already kept as travel-in offices
+    # the five offices staffed again in 2020 were already kept as travel-in offices; Älvsbyn
+    # stayed a travel-in office (pt.se, 14 Dec 2020)
     travel = set(_csv("af_2020").query("status == 'travel_in'")["office_id"])
-    assert travel == ids["af_2020"] & ids["af_2020_changes"]
-    assert len(travel) == 5
+    assert ids["af_2020"] & ids["af_2020_changes"] == travel - {"af-2560-alvsbyn"}
+    assert len(travel) == 6
 
 
 def test_build_is_reproducible(tmp_path):
@@ -135,21 +136,21 @@ def test_load_offices_frame_and_provenance():
     assert set(gdf["basis"]) == {"confirmed"}
     prov = gdf.attrs["narvaro"]["offices"]
     assert prov == [
-        {"name": "af_2020", "known": 39, "published": 106, "label": "AF 2020: 39 of 106 offices known"}
+        {"name": "af_2020", "known": 40, "published": 106, "label": "AF 2020: 40 of 106 offices known"}
     ]
     assert offices.completeness_label("af_2020+ssc_2020") == (
-        "AF 2020: 39 of 106 offices known; SSC 2020: 19 of 117 offices known"
+        "AF 2020: 40 of 106 offices known; SSC 2020: 19 of 117 offices known"
     )
 
 
 def test_load_offices_combinations():
     both = offices.load_offices("af_2020+ssc_2020")
-    assert len(both) == 39 + 19
+    assert len(both) == 40 + 19
     assert set(both["network"]) == {"af_2020", "ssc_2020"}
     end2020 = offices.load_offices("af_2020+af_2020_changes")
-    assert len(end2020) == 39 + 6  # five of the eleven changes replace travel-in rows
+    assert len(end2020) == 40 + 6  # five of the eleven changes replace travel-in rows
     assert offices.completeness_label("af_2020+af_2020_changes") == (
-        "AF 2020 + AF June 2020 changes: 45 of 112 offices known"
+        "AF 2020 + AF June 2020 changes: 46 of 112 offices known"
     )
     assert end2020.attrs["narvaro"]["offices"][0]["published"] == 112
     storuman = end2020.loc[end2020["office_id"] == "af-2421-storuman"]
@@ -167,7 +168,7 @@ def test_unknown_network_lists_valid_names():
 def test_load_offices_with_candidates():
     gdf = offices.load_offices("af_2020", include_candidates=True)
     cands = kommun_status.candidate_offices("af_2020")
-    assert len(gdf) == 39 + len(cands)
+    assert len(gdf) == 40 + len(cands)
     confirmed_kommuner = set(offices.load_offices("af_2020")["kommunkod"])
     assert confirmed_kommuner.isdisjoint(cands["kommunkod"])
     assert gdf["kommunkod"].nunique() == len(confirmed_kommuner) + len(cands)
@@ -341,14 +342,14 @@ def test_office_completeness_table():
     ]
     by = table.set_index(["network", "counted"])
     assert by.loc[("af_2020", "offices"), "published_count"] == 106
-    assert by.loc[("af_2020", "offices"), "rows_known"] == 39
+    assert by.loc[("af_2020", "offices"), "rows_known"] == 40
     assert by.loc[("af_2019", "offices"), "published_count"] == 242
     assert by.loc[("af_closed_2020", "offices"), "published_count"] == 132
     assert by.loc[("ssc_2019", "offices"), "published_count"] == 113
     assert by.loc[("ssc_2020", "offices"), "published_count"] == 117
     assert by.loc[("ssc_2020", "kommuner"), "published_count"] == 110
     assert by.loc[("af_2020+af_2020_changes", "offices"), "published_count"] == 112
-    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 45
+    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 46
     assert by.loc[("af_2019", "kommuner"), "published_count"] == 218
     assert by.loc[("af_2019", "kommuner"), "rows_known"] == 124
     assert (table["ratio"] == (table["rows_known"] / table["published_count"]).round(3)).all()
@@ -499,13 +500,19 @@ def test_rule_ds2020_29_rural_new_offices():
 
 
 def test_rule_ssc_2019_from_2020():
-    for namn in ("Kiruna", "Trelleborg", "Gotland", "Skövde"):
+    for namn in ("Gotland", "Skövde", "Falun"):
         row = _status_of("ssc_2019", namn)
         assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2019_from_2020", 0), namn
     # the June 2020 openings were new: no deduction for 2019
     assert _status_of("ssc_2019", "Torsby")["status"] == "unknown"
     c = kommun_status.candidate_offices("ssc_2019").set_index("kommunkod")
-    assert c.loc[_kod("Kiruna"), "town"] == "Kiruna"
+    assert c.loc[_kod("Gotland"), "town"] == "Visby"
+    # Kiruna and Trelleborg are stated for January 2020 (nordsverige.se): rows, no candidate
+    for namn in ("Kiruna", "Trelleborg"):
+        row = _status_of("ssc_2019", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "listed_office", 1), namn
+        assert "nordsverige.se" in row["source"], namn
+        assert _kod(namn) not in c.index
 
 
 def test_end_2020_status_includes_changes():
@@ -530,9 +537,12 @@ def test_status_ignores_candidates_and_flagged_rows(tmp_path):
 
 
 def test_rule_not_in_county_closing_set():
-    for namn in ("Älvsbyn", "Södertälje"):
-        row = _status_of("af_2020", namn)
-        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
+    row = _status_of("af_2020", "Södertälje")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
+    # Älvsbyn's office is a row since pt.se (14 Dec 2020) states it in use by travelling staff
+    row = _status_of("af_2020", "Älvsbyn")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "listed_office", 1)
+    assert "pt.se/nyheter/alvsbyn" in row["source"]
     # Piteå's known office closes; whether it had another is not known
     assert _status_of("af_2020", "Piteå")["status"] == "unknown"
     # Luleå's office is now a row (the minister's visit, 31 Jan 2020)
@@ -574,8 +584,9 @@ def test_kronofogden_places_have_servicekontor_2020():
         hit = rows.loc[rows.index.str.endswith("-" + slug)]
         assert len(hit) == 1, slug
         src = hit["source"].iloc[0]
-        assert "5dok.org" in src and "oppet-brev-till-rikskronifogde" in src, slug
-    assert "Kramfors and Sollefteå" in rows.filter(like="sundsvall", axis=0)["note"].iloc[0]
+        assert "lagen.nu/ds/2020:29" in src and "oppet-brev-till-rikskronifogde" in src, slug
+    assert "5dok.org" not in " ".join(rows["source"])  # the Ds itself, not a document-sharing copy
+    assert "Kramfors och Sollefteå" in rows.filter(like="sundsvall", axis=0)["note"].iloc[0]
     for namn in ("Uppsala", "Umeå", "Gävle", "Sundsvall", "Karlstad", "Östersund"):
         assert _status_of("ssc_2020", namn)["rule"] == "listed_office", namn
         row = _status_of("ssc_2019", namn)
