@@ -491,8 +491,9 @@ def test_candidate_locations():
     c = kommun_status.candidate_offices("af_2020").set_index("kommunkod")
     # Västerås had a 2019 office (not on any closing list): the candidate stands there
     assert c.loc["1980", "town"] == "Västerås" and "af-1980-vasteras" in c.loc["1980", "source"]
-    # Ale's only known office closes: the candidate stands at the centralort
-    assert c.loc["1440", "geocode"] == "centralort" and c.loc["1440", "town"] == "Nödinge-Nol"
+    # Ale's only known office closes: the candidate stands at the centralort, whose point lies
+    # 575 m inside Kungälv on SCB's land-clipped boundaries, so it is moved into Ale
+    assert c.loc["1440", "geocode"] == "centralort_moved" and c.loc["1440", "town"] == "Nödinge-Nol"
     # Gotland: presence deduced, candidate at the 2019 office in Visby
     assert c.loc["0980", "town"] == "Visby"
     s = kommun_status.candidate_offices("ssc_2020").set_index("kommunkod")
@@ -702,3 +703,37 @@ def test_status_counts_per_network():
     for network, counts in expected.items():
         s = kommun_status.office_status(network)["status"].value_counts()
         assert tuple(int(s.get(k, 0)) for k in ("confirmed", "none", "unknown")) == counts, network
+
+
+# --------------------------------------------------------------------------------------
+# Geocoding: every point inside its own kommun
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("source", ["valmyndigheten", "scb"])
+def test_every_office_point_lies_in_its_kommun(source):
+    k = data.load_kommuner(source).set_index("kommunkod").geometry
+    frames = [offices.network_table(n) for n in EXPECTED_ROWS]
+    frames += [kommun_status.candidate_offices(n) for n in ("af_2019", "af_2020", "ssc_2019", "ssc_2020")]
+    for df in frames:
+        for oid, kod, geom in zip(df["office_id"], df["kommunkod"], df.geometry.to_crs(3006), strict=True):
+            assert k[kod].contains(geom), (source, oid)
+
+
+def test_points_outside_their_kommun_are_moved_inside():
+    rows = {n: _csv(n).set_index("office_id") for n in ("af_2019", "af_2020_changes")}
+    # SCB's Hallsberg tätort point lies 72 m inside Kumla; Göteborg's centralort point in Mölndal;
+    # Ale's centralort point 575 m inside Kungälv (SCB boundaries)
+    assert rows["af_2019"].loc["af-1861-hallsberg", "geocode"] == "tatort_moved"
+    assert rows["af_2020_changes"].loc["af-1861-hallsberg", "geocode"] == "tatort_moved"
+    assert rows["af_2019"].loc["af-1480-goteborg-closing-1", "geocode"] == "centralort_moved"
+    assert rows["af_2019"].loc["af-1440-ale", "geocode"] == "centralort_moved"
+    moved = pd.concat([_csv(n) for n in EXPECTED_ROWS])
+    assert set(moved.loc[moved["geocode"].str.endswith("_moved"), "kommunkod"]) == {"1440", "1480", "1861"}
+    # a point already inside is kept; a moved point lands INSIDE_MARGIN_M inside, close to the original
+    tat = data.load_tatorter().set_index("tatort")
+    x, y = tat.loc["Hallsberg"].geometry.x, tat.loc["Hallsberg"].geometry.y
+    nx, ny, moved_flag = geocode.place_inside_kommun("1861", x, y)
+    assert moved_flag and 50 < np.hypot(nx - x, ny - y) < 300
+    mx, my = tat.loc["Mora"].geometry.x, tat.loc["Mora"].geometry.y
+    assert geocode.place_inside_kommun("2062", mx, my) == (mx, my, False)
+    assert geocode.place_inside_kommun("9999", 1.0, 2.0) == (1.0, 2.0, False)
+    assert {"tatort_moved", "centralort_moved"} <= set(geocode.GEOCODE_METHODS)

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import Point
 
 from .. import settings
 from ..data import layers as data
 from ..errors import UnknownNetworkError
 from ..provenance import set_provenance
+from .geocode import place_inside_kommun
 from .lists import is_candidate, load_confirmed, network_table
 from .sources import (
     AF_NEWS_2019_03_28,
@@ -847,7 +849,8 @@ def candidate_offices(
     ``n_offices == 0``). It stands at the town of an office stated in the kommun by a
     related list (for af_2020: a 2019 office not stated as closing; for ssc_2020: the 2019
     servicekontor; for ssc_2019: a 2020 servicekontor), else at the kommun's centralort
-    (:func:`narvaro.data.load_centralorter`).
+    (:func:`narvaro.data.load_centralorter`), moved just inside the kommun where that point lies
+    outside it (Tumba, Göteborg, Hallsberg; geocode ``centralort_moved``).
 
     Returns
     -------
@@ -884,10 +887,11 @@ def candidate_offices(
                 break
         if row is None:
             c = central.loc[kod]
+            x, y, moved = place_inside_kommun(kod, c.geometry.x, c.geometry.y)
             row = {
                 "town": c["centralort"],
-                "geometry": c.geometry,
-                "geocode": "centralort",
+                "geometry": Point(x, y),
+                "geocode": "centralort_moved" if moved else "centralort",
                 "source": f"candidate at the kommun's centralort {c['centralort']} ({why})",
             }
         out.append(
