@@ -26,7 +26,8 @@ How the draws are evaluated (one OD pass, then cheap per-draw work)
 
 from __future__ import annotations
 
-import warnings
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,8 +35,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .. import settings
 from ..network.distance import od_matrix
-from .metrics import aggregate_arrays, group_metric_columns
+from .metrics import group_metric_columns, threshold_label
 
 __all__ = [
     "DRAWS_ATTR",
@@ -96,16 +98,71 @@ def _points_by_kommun(g: np.ndarray, n: int) -> Iterator[tuple[int, np.ndarray]]
         yield k, order[bounds[k]:bounds[k + 1]]
 
 
-def _pattern_values(base: np.ndarray, od: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-    """Nearest value per (pattern, point): min of ``base`` and the present columns of ``od``."""
-    u, s = patterns.shape
+def _nearest_values(base: np.ndarray, od: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Value to the nearest present office per (row, point).
+
+    ``base`` (n,) is each point's value to the offices present in every draw, ``od`` (n, s) its
+    value to ``s`` variable offices, ``present`` (r, s) which of them exist in each row (a draw
+    or a distinct pattern). Each point's candidates are visited nearest first; a row's value is
+    fixed by the first present one, so the loop ends as soon as every row is resolved.
+    """
+    r, s = present.shape
     n = len(base)
-    out = np.empty((u, n), dtype=float)
-    step = max(1, _CHUNK_ELEMENTS // max(1, n * s))
-    for a in range(0, u, step):
-        pat = patterns[a:a + step]
-        vals = np.where(pat[:, None, :], od[None, :, :], np.inf).min(axis=2) if s else np.full((len(pat), n), np.inf)
-        out[a:a + step] = np.minimum(vals, base[None, :])
+    val = np.broadcast_to(base, (r, n)).copy()
+    if s == 0 or n == 0:
+        return val
+    order = np.argsort(od, axis=1, kind="stable")
+    od_sorted = np.take_along_axis(od, order, axis=1)
+    unresolved = np.ones((r, n), dtype=bool)
+    for j in range(s):
+        dj = od_sorted[:, j]
+        live = dj < base
+        if not live.any():
+            break
+        pres = present[:, order[:, j]] & live[None, :]
+        hit = unresolved & pres
+        val = np.where(hit, dj[None, :], val)
+        unresolved &= ~pres
+        if not unresolved[:, live].any():
+            break
+    return val
+
+
+def _row_stats(d: np.ndarray, t: np.ndarray, w: np.ndarray, group: str, km: Sequence[float],
+               mins: Sequence[float]) -> dict[str, np.ndarray]:
+    """Per-row statistics of value matrices (rows x points), as :func:`aggregate_arrays` per group.
+
+    Same definitions: reachable points with residents enter means, quantiles (inverted CDF,
+    smallest value whose cumulative share >= q) and maxima; unreachable residents count beyond
+    every threshold.
+    """
+    reach = np.isfinite(d) & np.isfinite(t)
+    use = reach & (w > 0)[None, :]
+    wu = np.where(use, w[None, :], 0.0)
+    wsum = wu.sum(axis=1)
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, vals in (("dist", d), ("time", t)):
+            unit = "km" if name == "dist" else "min"
+            x = np.where(use, vals, np.inf)
+            order = np.argsort(x, axis=1, kind="stable")
+            xs = np.take_along_axis(x, order, axis=1)
+            cw = np.cumsum(np.take_along_axis(wu, order, axis=1), axis=1) / wsum[:, None]
+            out[f"{group}_{name}_mean_{unit}"] = np.where(wsum > 0, (np.where(use, vals, 0.0) * wu).sum(axis=1) / wsum,
+                                                          np.nan)
+            for q, label in ((0.5, "median"), (0.9, "p90")):
+                first = np.argmax(cw >= q - 1e-12, axis=1)
+                out[f"{group}_{name}_{label}_{unit}"] = np.where(wsum > 0, xs[np.arange(len(xs)), first], np.nan)
+            mx = np.where(use, vals, -np.inf).max(axis=1) if vals.shape[1] else np.full(len(vals), -np.inf)
+            out[f"{group}_{name}_max_{unit}"] = np.where(np.isfinite(mx), mx, np.nan)
+        total = w.sum()
+        for values, vals, unit in ((km, d, "km"), (mins, t, "min")):
+            for thr in values:
+                pop = (np.where(~reach | (vals > thr), w[None, :], 0.0)).sum(axis=1)
+                lab = threshold_label(thr, unit)
+                out[f"{group}_pop_over_{lab}"] = pop
+                out[f"{group}_share_over_{lab}"] = pop / total if total > 0 else np.full(len(pop), np.nan)
+        out[f"{group}_pop_unreachable"] = np.where(reach, 0.0, w[None, :]).sum(axis=1)
     return out
 
 
@@ -155,11 +212,48 @@ def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, u
         kommun's most frequent pattern (``name``, ``office_id``, ``kommunkod``, ``basis``).
     """
     mask = np.asarray(mask, dtype=bool)
+    universe = universe.reset_index(drop=True)
+    key = _memo_key(demand, w, g, codes, universe, mask, graph, group, km, mins)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    result = _evaluate(demand, w, g, codes, universe, mask, graph, group, km, mins)
+    _MEMO[key] = result
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return result
+
+
+#: Results of recent evaluations: the AF part of "af_2020+ssc_2020" is the "af_2020" scenario
+#: itself when the draws are coupled, so a report evaluates it once.
+_MEMO: OrderedDict[str, tuple] = OrderedDict()
+_MEMO_SIZE = 8
+
+
+def _memo_key(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
+              mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float]) -> str:
+    digest = hashlib.sha256()
+    xy = np.column_stack([demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()])
+    oxy = np.column_stack([universe.geometry.x.to_numpy(), universe.geometry.y.to_numpy()])
+    for arr in (xy, np.asarray(w, dtype=float), np.asarray(g, dtype=np.int64), oxy, np.packbits(mask, axis=1)):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+        digest.update(str(arr.shape).encode())
+    digest.update("|".join(map(str, codes)).encode())
+    digest.update("|".join(map(str, universe["office_id"])).encode())
+    digest.update(f"{group}|{tuple(km)}|{tuple(mins)}|{id(graph) if graph is not None else None}".encode())
+    return digest.hexdigest()
+
+
+def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
+              mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float],
+              ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
     n_draws, n_off = mask.shape
     n = len(codes)
-    universe = universe.reset_index(drop=True)
     od_d = od_matrix(demand, universe, graph, metric="distance", progress=False).to_numpy(dtype=float)
-    od_t = od_matrix(demand, universe, graph, metric="time", progress=False).to_numpy(dtype=float)
+    if graph is None:  # estimate mode: time is the estimated road distance at the estimate speed
+        od_t = od_d / settings.ESTIMATE_SPEED_KMH * 60.0
+    else:
+        od_t = od_matrix(demand, universe, graph, metric="time", progress=False).to_numpy(dtype=float)
     fixed = mask.all(axis=0)
     var = np.flatnonzero(mask.any(axis=0) & ~fixed)
     fixed_idx = np.flatnonzero(fixed)
@@ -188,14 +282,12 @@ def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, u
         else:
             patterns, inverse = np.zeros((1, 0), dtype=bool), np.zeros(n_draws, dtype=np.int64)
         u = len(patterns)
-        d = _pattern_values(base_d[pts], od_d[np.ix_(pts, cols)], patterns).reshape(-1)
-        t = _pattern_values(base_t[pts], od_t[np.ix_(pts, cols)], patterns).reshape(-1)
-        wk = np.tile(w[pts], u)
-        gk = np.repeat(np.arange(u), len(pts))
-        vals = aggregate_arrays(np.ones(len(d), dtype=bool), d, t, wk, gk, u, group, km, mins)
+        d = _nearest_values(base_d[pts], od_d[np.ix_(pts, cols)], patterns)
+        t = _nearest_values(base_t[pts], od_t[np.ix_(pts, cols)], patterns)
+        vals = _row_stats(d, t, w[pts], group, km, mins)
         for col in names:
             per_kommun[col][:, k] = vals[col][inverse]
-        reach_pop[:, k] = (np.bincount(gk, weights=wk, minlength=u) - vals[f"{group}_pop_unreachable"])[inverse]
+        reach_pop[:, k] = (w[pts].sum() - vals[f"{group}_pop_unreachable"])[inverse]
         modal = int(np.bincount(inverse, minlength=u).argmax())
         best = _modal_nearest(base_idx[pts], base_t[pts], od_t[np.ix_(pts, cols)], cols, patterns[modal], w[pts])
         nearest_rows.append(best)
@@ -247,10 +339,16 @@ def summarise(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray
     >>> float(best), float(lo), float(hi)
     (50.5, 5.0, 95.0)
     """
-    v = np.asarray(values, dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        best = np.nanmedian(v, axis=axis)
-        lo = np.nanquantile(v, 0.05, axis=axis, method="inverted_cdf")
-        hi = np.nanquantile(v, 0.95, axis=axis, method="inverted_cdf")
+    v = np.sort(np.asarray(values, dtype=float), axis=axis)  # NaN sorts last
+    v = np.moveaxis(v, axis, 0)
+    nv = (~np.isnan(v)).sum(axis=0)
+    cols = np.indices(nv.shape)
+    last = np.maximum(nv - 1, 0)
+
+    def pick(i: np.ndarray) -> np.ndarray:
+        return np.where(nv > 0, v[(np.clip(i, 0, last),) + tuple(cols)], np.nan)
+
+    best = (pick((nv - 1) // 2) + pick(nv // 2)) / 2.0
+    lo = pick(np.ceil(0.05 * nv).astype(int) - 1)
+    hi = pick(np.ceil(0.95 * nv).astype(int) - 1)
     return best, lo, hi
