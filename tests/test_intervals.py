@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from narvaro.analysis import coverage, national
+from narvaro.analysis import compare, coverage, kommuner_without_presence, national
 from narvaro.analysis.intervals import DRAWS_ATTR, summarise
 from narvaro.analysis.metrics import group_metric_columns
 from narvaro.errors import CoverageInputError
@@ -162,3 +162,46 @@ def test_adding_an_office_never_increases_any_distance_in_any_draw(row, extra):
             a, b = v[0], v[1]
             ok = ~np.isnan(a) & ~np.isnan(b)
             assert (b[ok] <= a[ok] + 1e-9).all(), col
+
+
+def test_compare_takes_differences_within_each_draw():
+    before = _draws(seed=5)
+    after = Draws(before.offices, before.mask.copy())
+    after.mask[:, 0] = False  # AF Aby closes in every draw; the unknowns stay what they were
+    cb, ca = _cov(before), _cov(after)
+    cmp = compare(cb, ca)
+    per_b, per_a = cb.attrs[DRAWS_ATTR].per_kommun, ca.attrs[DRAWS_ATTR].per_kommun
+    col = "af_pop_over_25km"
+    diff = per_a[col] - per_b[col]
+    best, q05, q95 = summarise(diff)
+    np.testing.assert_allclose(cmp[col + "_delta"].iloc[:3], best)
+    np.testing.assert_allclose(cmp[col + "_delta_q05"].iloc[:3], q05)
+    # closing an office never brings anyone closer: every draw's change is >= 0
+    assert (diff >= 0).all() and (cmp[col + "_delta_q05"].iloc[:3] >= 0).all()
+    # Aby: the 100 residents 0.5 km from A1 move beyond 25 km (the next AF office is 42+ km away);
+    # its other 300 live 23 km straight x 1.22 = 28.1 km from A1, beyond 25 km already
+    assert cmp.loc[0, col + "_delta"] == 100
+    nat = cmp.iloc[-1]
+    assert nat[col + "_delta"] == pytest.approx(float(np.median(diff.sum(axis=1))))
+    assert cmp.loc[0, "af_lost_last_office"] and cmp.loc[0, "af_p_lost_last_office"] == 1.0
+
+
+def test_uncoupled_draws_are_not_differenced():
+    cb, ca = _cov(_draws(n=30, seed=1)), _cov(_draws(n=40, seed=2))
+    cmp = compare(cb, ca)
+    assert "af_pop_over_25km_delta_q05" not in cmp.columns
+
+
+def test_presence_probabilities_and_counts():
+    draws = _draws(seed=7)
+    cov = _cov(draws)
+    lst = kommuner_without_presence(cov, "no_office_inside", group="af")
+    p_b = 1 - draws.mask[:, 3].mean()   # Bby has an AF office only when the false candidate B? is drawn
+    p_c = 1 - draws.mask[:, 1].mean()
+    assert lst["kommunkod"].tolist() == ["0002", "0003"]
+    np.testing.assert_allclose(lst["p_without"], [p_b, p_c])
+    count = lst.attrs["narvaro"]["count"]
+    assert count["expected"] == pytest.approx(p_b + p_c)
+    assert (count["lo"], count["hi"]) == (0, 2)
+    per_draw = (~draws.mask[:, 3]).astype(int) + (~draws.mask[:, 1]).astype(int)
+    assert (count["best"], count["q05"], count["q95"]) == tuple(float(x) for x in summarise(per_draw))

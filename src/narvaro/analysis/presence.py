@@ -36,6 +36,7 @@ from ..errors import CoverageInputError
 from ..provenance import get_provenance, merge_provenance, set_provenance
 from .bounds import BOUNDS_ATTR
 from .coverage import national
+from .intervals import DRAWS_ATTR, summarise
 from .metrics import (
     GROUP_OFFICE_LABEL,
     format_range,
@@ -88,8 +89,13 @@ def kommuner_without_presence(
     -------
     DataFrame
         ``kommunkod``, ``kommunnamn``, ``population``, ``reason`` and, for a table with ranges,
-        ``certainty`` ("certain" / "depends_on_unknown"); sorted by kommunkod. ``attrs`` carry
-        the table's provenance plus ``rule`` and ``group``.
+        ``certainty`` ("certain" / "depends_on_unknown"); for a table with office draws also
+        ``p_without`` (share of the draws in which the kommun has no presence). One row per
+        kommun that possibly lacks presence, sorted by kommunkod. ``attrs["narvaro"]`` carries
+        the table's provenance plus ``rule``, ``group`` and, for a table with ranges,
+        ``count``: ``lo`` (certain kommuner), ``hi`` (possible kommuner) and, with draws,
+        ``expected`` (sum of the probabilities), ``best`` (median count over the draws),
+        ``q05``/``q95`` (its 90 % interval).
 
     Raises
     ------
@@ -131,16 +137,43 @@ def kommuner_without_presence(
         "population": cov["population"].to_numpy()[sel],
         "reason": reasons.to_numpy()[sel],
     })
+    count = None
     if bounded:
         certain = sure.to_numpy()[sel]
         out["certainty"] = np.where(certain, "certain", "depends_on_unknown")
         out.loc[~certain, "reason"] = out.loc[~certain, "reason"] + " (unless the office of unknown status exists)"
+        count = {"lo": int(sure.sum()), "hi": int(maybe.sum())}
+    per_draw = _without_per_draw(cov, rule, group, max_time_min)
+    if per_draw is not None:
+        p_without = per_draw.mean(axis=0)
+        out["p_without"] = p_without[sel]
+        n_without = per_draw.sum(axis=1)
+        best, q05, q95 = summarise(n_without)
+        count = {"expected": float(p_without.sum()), "best": float(best), "q05": float(q05), "q95": float(q95),
+                 **(count or {})}
     out = out.sort_values("kommunkod", ignore_index=True)
     out.attrs = {}
     set_provenance(out, **get_provenance(cov))
     out.attrs["narvaro"]["rule"] = rule
     out.attrs["narvaro"]["group"] = group
+    if count is not None:
+        out.attrs["narvaro"]["count"] = count
     return out
+
+
+def _without_per_draw(cov: pd.DataFrame, rule: str, group: str, max_time_min: float | None) -> np.ndarray | None:
+    """Bool (n_draws, n_kommuner): no presence under ``rule`` in each draw; None without draws."""
+    values = cov.attrs.get(DRAWS_ATTR)
+    if values is None or tuple(cov["kommunkod"]) != values.codes:
+        return None
+    per = values.per_kommun
+    if rule == "af_definition":
+        return (per["af_has_office"] < 0.5) & (per["ssc_has_office"] < 0.5)
+    without = per[f"{group}_has_office"] < 0.5
+    if rule == "no_office_and_far":
+        t = float(max_time_min if max_time_min is not None else settings.TIME_THRESHOLDS_MIN[0])
+        without &= per[f"{group}_time_mean_min"] > t
+    return without
 
 
 # --------------------------------------------------------------------------------------
@@ -213,6 +246,7 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     mins = [t for t in min_b if t in min_a]
     bounded = _has_bounds(before) and _has_bounds(after)
     nat_b, nat_a = national(before), national(after)
+    draws_b, draws_a = _coupled_draws(cov_before, cov_after)
     cols: dict[str, Any] = {"kommunkod": before["kommunkod"].to_numpy(),
                             "kommunnamn": before["kommunnamn"].to_numpy(),
                             "population": before["population"].to_numpy()}
@@ -232,6 +266,12 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                 nat[m + "_before"], nat[m + "_after"] = nat_b.get(mb), nat_a.get(m)
             cols[m + "_delta"] = a - b
             nat[m + "_delta"] = _sub(nat_a.get(m), nat_b.get(mb))
+            if draws_b is not None and mb in draws_b.per_kommun and m in draws_a.per_kommun:
+                # within each draw: the same world before and after, then the median change
+                d = _in_order(draws_a, m, before["kommunkod"]) - _in_order(draws_b, mb, before["kommunkod"])
+                cols[m + "_delta"], cols[m + "_delta_q05"], cols[m + "_delta_q95"] = summarise(d)
+                nd = summarise(draws_a.national[m] - draws_b.national[mb])
+                nat[m + "_delta"], nat[m + "_delta_q05"], nat[m + "_delta_q95"] = (float(x) for x in nd)
             if bounded and mb + "_lo" in before.columns and m + "_lo" in after.columns:
                 lo = after[m + "_lo"].to_numpy(dtype=float) - before[mb + "_hi"].to_numpy(dtype=float)
                 hi = after[m + "_hi"].to_numpy(dtype=float) - before[mb + "_lo"].to_numpy(dtype=float)
@@ -248,6 +288,14 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
         cols[f"{g}_lost_last_office"] = hb & ~ha
         nat[f"{g}_has_office_before"], nat[f"{g}_has_office_after"] = int(hb.sum()), int(ha.sum())
         nat[f"{g}_lost_last_office"] = int((hb & ~ha).sum())
+        if draws_b is not None and f"{gb}_has_office" in draws_b.per_kommun:
+            lost = ((_in_order(draws_b, f"{gb}_has_office", before["kommunkod"]) > 0.5)
+                    & (_in_order(draws_a, f"{g}_has_office", before["kommunkod"]) < 0.5))
+            p_lost = lost.mean(axis=0)
+            cols[f"{g}_lost_last_office"], cols[f"{g}_p_lost_last_office"] = p_lost >= 0.5, p_lost
+            best, q05, q95 = summarise(lost.sum(axis=1))
+            nat[f"{g}_lost_last_office"] = float(best)
+            nat[f"{g}_lost_last_office_q05"], nat[f"{g}_lost_last_office_q95"] = float(q05), float(q95)
         if bounded:
             b_lo = _col(before, f"{gb}_has_office", "_lo").astype(bool).to_numpy()
             b_hi = _col(before, f"{gb}_has_office", "_hi").astype(bool).to_numpy()
@@ -272,6 +320,20 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                    scenario=f"{scenario_name(cov_before)} -> {scenario_name(cov_after)}",
                    scenario_before=scenario_name(cov_before), scenario_after=scenario_name(cov_after))
     return out
+
+
+def _coupled_draws(cov_b: pd.DataFrame, cov_a: pd.DataFrame) -> tuple[Any, Any]:
+    """Both tables' draw values when they come from the same joint draws, else (None, None)."""
+    vb, va = cov_b.attrs.get(DRAWS_ATTR), cov_a.attrs.get(DRAWS_ATTR)
+    if vb is None or va is None or vb.n_draws != va.n_draws or vb.description != va.description:
+        return None, None
+    return vb, va
+
+
+def _in_order(values: Any, column: str, codes: pd.Series) -> np.ndarray:
+    """A per-draw matrix (n_draws, n_kommuner) with its columns in the order of ``codes``."""
+    pos = pd.Index(values.codes).get_indexer(codes)
+    return values.per_kommun[column][:, pos]
 
 
 def _relation(cov_b: pd.DataFrame, cov_a: pd.DataFrame, gb: str, ga: str, km, mins) -> str:
