@@ -46,6 +46,8 @@ def test_features_cover_every_kommun():
     prev = x["previous_status"]
     assert (prev[st == "confirmed"] == 1).all() and (prev[st == "none"] == 0).all()
     assert prev[st == "unknown"].between(0, 1).all()
+    assert x.loc[["2280", "1765", "0581"], "closure_listed"].eq(1).all()  # Härnösand, Årjäng, Norrköping
+    assert "closure_listed" not in kommun_features("af_2019").columns
     assert "previous_status" not in kommun_features("af_2019").columns
     assert "previous_status" not in kommun_features("ssc_2020").columns  # leaks the label there
 

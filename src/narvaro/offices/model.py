@@ -22,10 +22,19 @@ features come from narvaro's own data (:data:`FEATURES`):
     the kommun's status in the earlier network of the same org (af_2019 for af_2020 and the
     end-2020 AF network, ssc_2019 for ssc_2020): 1 confirmed, 0 none, and where it is unknown
     the earlier network's own model probability. Not used for the first network of an org.
+``closure_listed``
+    AF 2020 only: 1 if a known 2019 office of the kommun was on the 2019 decision's closure
+    list (a row of ``af_closed_2020``, or one of the June 2020 reversals, which were on it).
+    Such a kommun keeps an AF 2020 office only if it had another office that was kept
+    (Norrköping, Malung-Sälen, Älvdalen among the known ones).
 ``log_dist_nearest_km``
     log(1 + km) of the straight line from the kommun's centralort to the nearest confirmed
     office of the same network outside the kommun (rows of the list, and the fixed candidate
     of a kommun whose presence is deduced without a row).
+
+Every feature is clipped to the range of the known kommuners before a prediction (no
+extrapolation): the distance feature in particular is large where offices are undocumented,
+not only where they are sparse.
 
 :func:`cross_validate` validates by leave-one-län-out cross-validation on the known kommuner
 against two baselines (population rank alone, a one-feature logistic; a constant, the known
@@ -47,6 +56,7 @@ import pandas as pd
 from .. import settings
 from ..data import layers as data
 from ..errors import NarvaroError, UnknownNetworkError
+from .lists import network_table
 from .load import load_offices
 from .status import COUNTY_COMPLETE_2019, COUNTY_KEPT_SETS, STATUS_RULES, office_status
 
@@ -71,6 +81,7 @@ FEATURES = (
     "fa_centre",
     "residensstad",
     "previous_status",
+    "closure_listed",
     "log_dist_nearest_km",
 )
 #: Readable names of the features (for the coefficient table and the provenance line).
@@ -80,6 +91,7 @@ FEATURE_LABELS = {
     "fa_centre": "FA-region centre",
     "residensstad": "residence town",
     "previous_status": "earlier status",
+    "closure_listed": "office on the 2019 closure list",
     "log_dist_nearest_km": "distance to nearest confirmed office",
 }
 #: The earlier network of the same org whose status is a feature.
@@ -94,6 +106,9 @@ PREVIOUS_NETWORK = {
 #: never where it is not: the feature would only leak the label into the validation (CV AUC
 #: 1.00) and say nothing about the unknown kommuner. Pass ``features=`` to use it anyway.
 DEFAULT_PREVIOUS = ("af_2020", "af_2020+af_2020_changes")
+#: Networks whose default features include ``closure_listed``: af_2020 (the 2019 decision).
+#: Not the end-2020 network, where the six June 2020 reversals make a listed office a kept one.
+CLOSURE_NETWORKS = ("af_2020",)
 #: The 21 residence towns (residensstäder) of the län, by the kommun that holds them.
 #: Source: https://nn.m.wikipedia.org/wiki/Residensby ("Noverande residensbyar ... i Sverige":
 #: Falun, Gävle, Göteborg, Halmstad, Härnösand, Jönköping, Kalmar, Karlskrona, Karlstad,
@@ -238,6 +253,8 @@ def kommun_features(network: str, features: Sequence[str] | None = None) -> pd.D
         st = office_status(prev).set_index("kommunkod")["status"].reindex(out.index)
         p_prev = presence_model(prev).p.reindex(out.index)
         out["previous_status"] = np.where(st == "confirmed", 1.0, np.where(st == "none", 0.0, p_prev))
+    if "closure_listed" in feats:
+        out["closure_listed"] = out.index.isin(list(_closure_listed_kommuner())).astype(float)
     if "log_dist_nearest_km" in feats:
         km = _nearest_confirmed_km(network, out.index)
         out["log_dist_nearest_km"] = np.log1p(km.fillna(km.max() if km.notna().any() else 0.0))
@@ -246,19 +263,39 @@ def kommun_features(network: str, features: Sequence[str] | None = None) -> pd.D
     return out
 
 
+@functools.cache
+def _closure_listed_kommuner() -> frozenset[str]:
+    """Kommuner with a known 2019 AF office on the 2019 closure list (closed, or reversed in June 2020)."""
+    kept = set(network_table("af_2020")["office_id"])
+    changes = network_table("af_2020_changes")
+    listed = set(network_table("af_closed_2020")["office_id"]) | (set(changes["office_id"]) - kept)
+    rows = network_table("af_2019")
+    return frozenset(rows.loc[rows["office_id"].isin(listed), "kommunkod"])
+
+
+def _default_feature(network: str, feature: str) -> bool:
+    if feature == "previous_status":
+        return network in DEFAULT_PREVIOUS
+    if feature == "closure_listed":
+        return network in CLOSURE_NETWORKS
+    return True
+
+
 def _feature_names(network: str, features: Sequence[str] | None) -> tuple[str, ...]:
     if network not in STATUS_RULES:
         raise UnknownNetworkError(
             f"no presence model for network {network!r}; choose from {list(STATUS_RULES)}"
         )
     if features is None:
-        return tuple(f for f in FEATURES if f != "previous_status" or network in DEFAULT_PREVIOUS)
+        return tuple(f for f in FEATURES if _default_feature(network, f))
     feats = tuple(features)
     bad = [f for f in feats if f not in FEATURES]
     if bad:
         raise NarvaroError(f"unknown feature(s) {bad}; choose from {list(FEATURES)}")
     if "previous_status" in feats and network not in PREVIOUS_NETWORK:
         raise NarvaroError(f"{network} has no earlier network, so no 'previous_status' feature")
+    if "closure_listed" in feats and not network.startswith("af"):
+        raise NarvaroError(f"'closure_listed' is about AF's 2019 closure list, not {network}")
     if not feats:
         raise NarvaroError("a presence model needs at least one feature")
     return feats
@@ -313,10 +350,27 @@ def _columns(kind: str, x: np.ndarray, rank: np.ndarray) -> np.ndarray:
     return rank[:, None] if kind == "population_rank" else x
 
 
+class _Clipped:
+    """A fitted predictor that clips each feature to the range seen in training.
+
+    No extrapolation: a kommun outside the known kommuner's range (e.g. 180 km from the
+    nearest *known* office in a county whose offices are simply undocumented) is predicted
+    as if it sat at the edge of that range.
+    """
+
+    def __init__(self, inner, x: np.ndarray):
+        self.inner = inner
+        self.lo, self.hi = x.min(axis=0), x.max(axis=0)
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.inner.predict_proba(np.clip(x, self.lo, self.hi))
+
+
 def _fit(kind: str, x: np.ndarray, rank: np.ndarray, y: np.ndarray):
     if kind != "constant" and len(np.unique(y)) < 2:
         return _Constant().fit(x, y)
-    return _make(kind).fit(_columns(kind, x, rank), y)
+    cols = _columns(kind, x, rank)
+    return _Clipped(_make(kind).fit(cols, y), cols)
 
 
 def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
@@ -581,7 +635,7 @@ def _coefficient_table(x: np.ndarray, rank: np.ndarray, y: np.ndarray, feats: Se
         coef, icpt = np.zeros(len(feats)), float(np.log(pipe.p_ / (1 - pipe.p_)))
         mean, sd = x.mean(axis=0), x.std(axis=0)
     else:
-        scaler, lr = pipe[0], pipe[-1]
+        scaler, lr = pipe.inner[0], pipe.inner[-1]
         coef, icpt = lr.coef_[0], float(lr.intercept_[0])
         mean, sd = scaler.mean_, scaler.scale_
     rows = [
