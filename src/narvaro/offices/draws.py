@@ -279,7 +279,21 @@ class OfficeDraws:
 
     Index by network name (``draws["af_2020"]``) or by a "+" combination
     (``draws["af_2020+ssc_2020"]``: offices concatenated, masks side by side, a kommun
-    present where any part is).
+    present where any part is; its ``p_kommun`` is 1 - prod(1 - p) since the orgs are drawn
+    independently).
+
+    Attributes
+    ----------
+    n : int
+        Number of draws.
+    seed : int
+        The seed.
+    networks : tuple of str
+        The networks asked for (``keys()`` also lists the chain drawn with them).
+    counts : dict
+        network -> the published kommun count every draw meets.
+    models : dict
+        network -> the features of its presence model, or the baseline used instead.
     """
 
     n: int
