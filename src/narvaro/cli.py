@@ -1,4 +1,4 @@
-"""Command-line interface: ``narvaro report | map | offices | network build | kommuner``.
+"""Command-line interface: ``narvaro report | map | offices | model | network build | kommuner``.
 
 Every command prints what it computed with the provenance line (method: road network or
 estimate; how complete the office lists are). Errors end with one line on stderr and exit
@@ -482,6 +482,98 @@ def offices_cmd(
     _echo("Sources of the published counts:")
     for row in comp.itertuples():
         _echo(f"  {row.network} ({row.counted}): {getattr(row, 'published_source', '')}")
+
+
+# --------------------------------------------------------------------------------------
+# narvaro model
+# --------------------------------------------------------------------------------------
+_MODEL_TEXT = {
+    "en": {
+        "title": "Office presence model: {label} ({network})",
+        "coef": "Coefficients (logistic regression, L2, standardised features; per standard deviation):",
+        "cv": "Leave-one-län-out cross-validation (out-of-fold predictions; known kommuner only):",
+        "rel": "Reliability (model, all known kommuner): mean predicted vs observed share per bin:",
+        "no_complete": "No county has a sourced complete set for this network.",
+        "verdict": "Verdict",
+        "sample": {"all known": "all known", "sourced-complete counties": "sourced-complete counties"},
+    },
+    "sv": {
+        "title": "Modell för kontorsnärvaro: {label} ({network})",
+        "coef": "Koefficienter (logistisk regression, L2, standardiserade variabler; per standardavvikelse):",
+        "cv": "Korsvalidering med ett län i taget utelämnat (prediktioner utanför träningen; kända kommuner):",
+        "rel": "Kalibrering (modellen, alla kända kommuner): medelprognos mot observerad andel per intervall:",
+        "no_complete": "Inget län har en källbelagd fullständig lista för detta nät.",
+        "verdict": "Slutsats",
+        "sample": {"all known": "alla kända", "sourced-complete counties": "län med fullständig lista"},
+    },
+}
+
+
+@app.command("model")
+def model_cmd(
+    network: Annotated[
+        str,
+        typer.Option(
+            "--network",
+            "-n",
+            help="af_2019, af_2020, af_2020+af_2020_changes, ssc_2019 or ssc_2020.",
+        ),
+    ] = "af_2020",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the headings: en or sv (svenska).")] = "en",
+) -> None:
+    """Print the office presence model's coefficients and its cross-validation against two baselines."""
+    import pandas as pd
+
+    from .offices.model import cross_validate, presence_model
+    from .offices.sources import network_label
+    from .offices.status import STATUS_RULES
+
+    if lang not in _MODEL_TEXT:
+        raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
+    if network not in STATUS_RULES:
+        raise UnknownNetworkError(f"no presence model for {network!r}; choose from {', '.join(STATUS_RULES)}")
+    text = _MODEL_TEXT[lang]
+    model = presence_model(network)
+    cv = cross_validate(network)
+    with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+        _echo(text["title"].format(label=network_label(network), network=network))
+        _echo("")
+        _echo(text["coef"])
+        _echo(model.coefficients.drop(columns=["label"]).to_string(index=False))
+        _echo("")
+        _echo(text["cv"])
+        table = cv.drop(columns=["network"]).assign(sample=cv["sample"].map(text["sample"]))
+        _echo(table.to_string(index=False))
+        if "sourced-complete counties" not in set(cv["sample"]):
+            _echo(text["no_complete"])
+        _echo("")
+        _echo(text["rel"])
+        rel = cv.attrs["reliability"]
+        rel = rel[(rel["predictor"] == "model") & (rel["sample"] == "all known")]
+        _echo(rel[["bin", "n", "mean_predicted", "observed"]].to_string(index=False))
+    _echo("")
+    _echo(f"{text['verdict']}: {_model_verdict(model, cv, lang)}")
+
+
+def _model_verdict(model: Any, cv: Any, lang: str) -> str:
+    """The model's one-line verdict, in English or Swedish."""
+    if lang != "sv":
+        return model.verdict
+    m = cv[cv["sample"] == "all known"].set_index("predictor")
+    figures = ", ".join(
+        f"{name} AUC {m.loc[k, 'auc']:.2f} Brier {m.loc[k, 'brier']:.3f}"
+        for k, name in (
+            ("model", "modellen"),
+            ("population_rank", "befolkningsrang"),
+            ("constant", "konstant"),
+        )
+    )
+    what = {
+        "model": "modellen slår båda jämförelsealternativen på AUC och Brier; modellen används",
+        "population_rank": "modellen slår INTE båda jämförelsealternativen; befolkningsrang används",
+        "constant": "varken modellen eller befolkningsrang slår konstanten; konstanten används",
+    }[model.chosen]
+    return f"{model.network}: {what} ({figures})"
 
 
 # --------------------------------------------------------------------------------------
