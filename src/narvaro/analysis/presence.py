@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import settings
 from ..errors import CoverageInputError
+from ..offices.sources import CONTAINED_IN
 from ..provenance import get_provenance, merge_provenance, set_provenance
 from .bounds import BOUNDS_ATTR
 from .coverage import national
@@ -281,6 +282,8 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                     lo, hi, nlo, nhi = np.zeros_like(lo), np.zeros_like(hi), 0.0, 0.0
                 elif relation == "added":
                     hi, nhi = np.minimum(hi, 0.0), min(nhi, 0.0)
+                elif relation == "removed":  # offices only closed: nobody gets closer
+                    lo, nlo = np.maximum(lo, 0.0), max(nlo, 0.0)
                 cols[m + "_delta_lo"], cols[m + "_delta_hi"] = lo, hi
                 nat[m + "_delta_lo"], nat[m + "_delta_hi"] = nlo, nhi
         hb, ha = before[f"{gb}_has_office"].astype(bool).to_numpy(), after[f"{g}_has_office"].astype(bool).to_numpy()
@@ -293,6 +296,8 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                     & (_in_order(draws_a, f"{g}_has_office", before["kommunkod"]) < 0.5))
             p_lost = lost.mean(axis=0)
             cols[f"{g}_lost_last_office"], cols[f"{g}_p_lost_last_office"] = p_lost >= 0.5, p_lost
+            # percentiles of the 0/1 outcome over the draws: lost in more than 95 % / 5 % of them
+            cols[f"{g}_lost_last_office_q05"], cols[f"{g}_lost_last_office_q95"] = p_lost > 0.95, p_lost > 0.05
             best, q05, q95 = summarise(lost.sum(axis=1))
             nat[f"{g}_lost_last_office"] = float(best)
             nat[f"{g}_lost_last_office_q05"], nat[f"{g}_lost_last_office_q95"] = float(q05), float(q95)
@@ -338,12 +343,17 @@ def _in_order(values: Any, column: str, codes: pd.Series) -> np.ndarray:
 
 def _relation(cov_b: pd.DataFrame, cov_a: pd.DataFrame, gb: str, ga: str, km, mins) -> str:
     """"same" (same networks, identical figures), "added" (after uses every network of before and
-    more, with the same figures for the shared group) or "independent"."""
+    more, with the same figures for the shared group), "removed" (every after network lies inside
+    a before network, :data:`narvaro.offices.sources.CONTAINED_IN`: offices only closed) or
+    "independent"."""
 
     info_b, info_a = cov_b.attrs.get(BOUNDS_ATTR), cov_a.attrs.get(BOUNDS_ATTR)
     if info_b is None or info_a is None:
         return "independent"
     nets_b, nets_a = set(info_b.group_networks(gb)), set(info_a.group_networks(ga))
+    if nets_a and nets_b and nets_a != nets_b and all(
+            n in nets_b or set(CONTAINED_IN.get(n, ())) & nets_b for n in nets_a):
+        return "removed"
     if not nets_b or not nets_b <= nets_a:
         return "independent"
     # the before group's own figures must be identical in the after table (same offices, same status)

@@ -40,7 +40,7 @@ network's draws do not depend on which other networks were asked for.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -266,6 +266,11 @@ class NetworkDraws:
     p_kommun: pd.Series
     p_drawn: pd.Series
     status: pd.DataFrame
+    description: str = ""
+
+    def describe(self) -> str:
+        """The provenance line of the joint draws this network's draws belong to."""
+        return self.description or f"{len(self.mask)} joint office draws"
 
     @property
     def n_kommuner(self) -> np.ndarray:
@@ -304,6 +309,9 @@ class OfficeDraws:
     _parts: dict[str, NetworkDraws] = field(repr=False)
 
     def __getitem__(self, name: str) -> NetworkDraws:
+        return replace(self._get(name), description=self.describe())
+
+    def _get(self, name: str) -> NetworkDraws:
         if name in self._parts:
             return self._parts[name]
         parts = [p.strip() for p in str(name).split("+")]

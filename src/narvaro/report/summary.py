@@ -22,14 +22,24 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
+from .. import settings
 from ..analysis.bounds import BOUNDS_ATTR, unknowns
 from ..analysis.constrained import constrained_range
 from ..analysis.coverage import coverage, national
-from ..analysis.metrics import GROUP_LABEL, format_range, groups_in, threshold_labels, thresholds_of
+from ..analysis.metrics import (
+    GROUP_LABEL,
+    KIND_SUFFIXES,
+    format_range,
+    groups_in,
+    threshold_labels,
+    thresholds_of,
+)
 from ..analysis.presence import RULES, compare, kommuner_without_presence, scenario_name
 from ..data.layers import load_demand_points, load_kommuner
 from ..errors import CoverageInputError
+from ..offices.draws import DRAWABLE, office_draws
 from ..offices.load import load_offices
 from ..offices.sources import NETWORKS, network_label, published_kommun_count
 from ..provenance import describe, get_provenance
@@ -84,9 +94,11 @@ def national_summary(
     -------
     DataFrame
         ``scenario``, ``group``, ``method``, ``status_known`` ("90 of 290" with ranges),
-        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (+ ``_lo``/``_hi``
-        with ranges); per rule ``without_{rule}`` (with ranges: ``_lo`` = certain, ``_hi`` =
-        possibly). ``attrs["provenance"]``: scenario -> provenance line.
+        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (the best estimate,
+        + ``_q05``/``_q95`` with draws, + ``_lo``/``_hi`` with ranges); per rule
+        ``without_{rule}`` (number of kommuner: the median over the draws, else the count; with
+        draws ``_q05``/``_q95``; with ranges ``_lo`` = certain, ``_hi`` = possibly).
+        ``attrs["provenance"]``: scenario -> provenance line.
     """
     if not isinstance(covs, Mapping):
         covs = {scenario_name(c): c for c in covs}
@@ -104,9 +116,9 @@ def national_summary(
                 for kind in ("pop", "share"):
                     col = f"{g}_{kind}_over_{lab}"
                     row[f"{kind}_over_{lab}"] = nat.get(col)
-                    if f"{col}_lo" in nat:
-                        row[f"{kind}_over_{lab}_lo"] = nat[f"{col}_lo"]
-                        row[f"{kind}_over_{lab}_hi"] = nat[f"{col}_hi"]
+                    for suffix in KIND_SUFFIXES:
+                        if f"{col}{suffix}" in nat:
+                            row[f"{kind}_over_{lab}{suffix}"] = nat[f"{col}{suffix}"]
                 if cr is not None and len(cr):
                     hit = cr[(cr["group"] == g) & (cr["threshold"] == lab)]
                     if len(hit):
@@ -132,10 +144,11 @@ def national_summary(
                     lst = kommuner_without_presence(cov, rule=rule, group=gr_rule)
                 except CoverageInputError:
                     continue
-                row[f"without_{rule}"] = len(lst)
-                if "certainty" in lst.columns:
-                    row[f"without_{rule}_lo"] = int((lst["certainty"] == "certain").sum())
-                    row[f"without_{rule}_hi"] = len(lst)
+                count = lst.attrs["narvaro"].get("count", {})
+                row[f"without_{rule}"] = count.get("best", len(lst) if not count else np.nan)
+                for kind in ("q05", "q95", "lo", "hi"):
+                    if kind in count:
+                        row[f"without_{rule}_{kind}"] = count[kind]
             rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["provenance"] = prov
@@ -289,6 +302,8 @@ def run_report(
     offices: Mapping[str, gpd.GeoDataFrame] | None = None,
     top: int = 20,
     presence_limit: int | None = 25,
+    draws: int = settings.N_DRAWS,
+    seed: int = 0,
 ) -> ReportResult:
     """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
 
@@ -320,6 +335,12 @@ def run_report(
     presence_limit : int or None
         How many kommuner each printed presence list shows (certain ones first, then the
         largest that hinge on unknown offices); the exported files hold them all.
+    draws : int
+        Number of joint office draws (:func:`narvaro.offices.office_draws`) behind the best
+        estimates and 90 % intervals of the shipped networks; 0 = hard bounds only. Scenarios
+        given in ``offices`` (an analyst's list, taken as complete) get no draws.
+    seed : int
+        Seed of the draws (the same seed gives byte-identical outputs).
 
     Returns
     -------
@@ -327,14 +348,16 @@ def run_report(
     """
     demand = load_demand_points() if demand is None else demand
     kommuner = load_kommuner() if kommuner is None else kommuner
+    joint = _joint_draws(scenarios, offices, draws if bounds else 0, seed)
     covs: dict[str, gpd.GeoDataFrame] = {}
-    for sc in scenarios:
+    for sc in tqdm(scenarios, desc="scenarios", unit="scenario", disable=len(scenarios) < 2):
         if offices is not None and sc in offices:
-            off = offices[sc]
+            off, sc_draws = offices[sc], None
         else:
-            off = load_offices(sc, include_candidates=bounds)
+            sc_draws = joint[sc] if joint is not None and sc in joint else None
+            off = sc_draws.offices if sc_draws is not None else load_offices(sc, include_candidates=bounds)
         covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
-                            bounds=bounds, name=sc)
+                            bounds=bounds, name=sc, draws=sc_draws)
     cons: dict[str, pd.DataFrame] = {}
     if bounds and constrained:
         for sc, cov in covs.items():
@@ -377,13 +400,20 @@ def run_report(
                 continue
             gb = pairs.get(g, g)
             glab = GROUP_LABEL["en"][g] if gb == g else f"{GROUP_LABEL['en'][gb]} -> {GROUP_LABEL['en'][g]}"
-            if f"{col}_lo" in cmp.columns:
+            lost = f"{g}_lost_last_office"
+            if f"{col}_q05" in cmp.columns:
+                change = (f"{nat[col]:+,.0f} residents beyond 25 km (best estimate; 90 % interval "
+                          f"{nat[f'{col}_q05']:+,.0f} to {nat[f'{col}_q95']:+,.0f}; possible range "
+                          f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f}); {nat[lost]:,.0f} kommuner lost "
+                          f"their last office (90 % interval {nat[f'{lost}_q05']:,.0f}-{nat[f'{lost}_q95']:,.0f}; "
+                          f"possible {int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])})")
+            elif f"{col}_lo" in cmp.columns:
                 change = (f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[f'{g}_lost_last_office_lo'])}-{int(nat[f'{g}_lost_last_office_hi'])} "
+                          f"{int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])} "
                           "kommuner lost their last office (certain-possible)")
             else:
                 change = (f"{nat[col]:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[f'{g}_lost_last_office'])} kommuner lost their last office")
+                          f"{int(nat[lost])} kommuner lost their last office")
             bits.append(f"{glab}: {change}")
         if bits:
             parts += ["", f"Change {name}: " + "; ".join(bits)]
@@ -413,6 +443,15 @@ def run_report(
         text += "\n\nFiles written to " + str(out)
     return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                         unknowns=unk, constrained=cons, text=text, files=files)
+
+
+def _joint_draws(scenarios: Sequence[str], offices: Mapping[str, Any] | None, n: int, seed: int) -> Any:
+    """One set of joint office draws for every shipped network the scenarios use (None if none)."""
+    if n <= 0:
+        return None
+    nets = [p for sc in scenarios if not (offices and sc in offices) for p in sc.split("+")]
+    drawable = [p for p in dict.fromkeys(nets) if p in DRAWABLE]
+    return office_draws(drawable, n=n, seed=seed) if drawable else None
 
 
 def _safe(name: str) -> str:
