@@ -46,7 +46,12 @@ def test_features_cover_every_kommun():
     prev = x["previous_status"]
     assert (prev[st == "confirmed"] == 1).all() and (prev[st == "none"] == 0).all()
     assert prev[st == "unknown"].between(0, 1).all()
-    assert x.loc[["2280", "1765", "0581"], "closure_listed"].eq(1).all()  # Härnösand, Årjäng, Norrköping
+    # one known 2019 office, on the closure list: Härnösand, Årjäng (reversed in June 2020);
+    # Tyresö and Sigtuna: the office Mitti names as closing, no 2019 row
+    assert x.loc[["2280", "1765", "0138", "0191"], "closure_listed"].eq(1).all()
+    # several known 2019 offices or a kept one: Stockholm (City, Spånga), Göteborg (three),
+    # Norrköping, Malung-Sälen, Älvdalen (kept office known)
+    assert x.loc[["0180", "1480", "0581", "2023", "2039"], "closure_listed"].eq(0).all()
     assert "closure_listed" not in kommun_features("af_2019").columns
     assert "previous_status" not in kommun_features("af_2019").columns
     assert "previous_status" not in kommun_features("ssc_2020").columns  # leaks the label there
@@ -87,6 +92,21 @@ def test_kept_given_existed_is_at_least_the_marginal():
     m = presence_model("af_2020")
     q = m.predict_with(previous_status=1.0)
     assert (q >= m.p_model - 1e-12).all()
+
+
+def test_af_2020_distance_is_to_the_2019_offices():
+    from narvaro.offices.model import DISTANCE_NETWORK, _nearest_confirmed_km
+
+    assert DISTANCE_NETWORK["af_2020"] == "af_2019"
+    x = kommun_features("af_2020")
+    km = _nearest_confirmed_km("af_2019", x.index)
+    assert np.allclose(x["log_dist_nearest_km"], np.log1p(km.fillna(km.max())))
+
+
+def test_af_2020_closure_feature_beats_population_rank_in_cv():
+    cv = cross_validate("af_2020")
+    m = cv[cv["sample"] == "all known"].set_index("predictor")
+    assert m.loc["model", "auc"] > 0.95 and m.loc["model", "brier"] < 0.04
 
 
 @pytest.mark.parametrize("network", ["af_2019", "af_2020", "ssc_2020"])
