@@ -52,7 +52,7 @@ from ..errors import NarvaroError, UnknownNetworkError
 from .lists import network_table
 from .model import FEATURE_LABELS, offices_with_candidates, presence_model
 from .sources import published_kommun_count
-from .status import office_status
+from .status import COUNTY_CLOSING_SETS, office_status
 
 __all__ = [
     "END_2020",
@@ -423,10 +423,20 @@ def _marginals(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _kept_given_existed(network: str, codes: pd.Index) -> np.ndarray:
-    """P(office in ``network`` | the kommun had one in the earlier network), per kommun."""
+    """P(office in ``network`` | the kommun had one in the earlier network), per kommun.
+
+    The model's estimate, except in counties whose complete list of closing offices is sourced
+    (:data:`narvaro.offices.status.COUNTY_CLOSING_SETS`, e.g. Stockholms län, mitti.se
+    2019-05-26): there a kommun off the list that had an office kept it (probability 1), the
+    same reading as the status rule ``not_in_county_closing_set``.
+    """
     m = presence_model(network)
     q = m.predict_with(previous_status=1.0) if "previous_status" in m.features else m.p_model
-    return q.reindex(codes).to_numpy(float)
+    q = q.reindex(codes).to_numpy(float)
+    lan = data.load_kommuner().set_index("kommunkod")["lanskod"].reindex(codes).to_numpy()
+    closing = set().union(*(kods for kods, _src, _what in COUNTY_CLOSING_SETS.values()))
+    kept_for_sure = np.isin(lan, list(COUNTY_CLOSING_SETS)) & ~np.isin(codes, list(closing))
+    return np.where(kept_for_sure, 1.0, q)
 
 
 def _draw_af(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generator, codes: pd.Index):
