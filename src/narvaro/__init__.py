@@ -13,7 +13,20 @@ from __future__ import annotations
 from importlib.metadata import version as _version
 
 from . import errors, settings
-from .analysis import compare, constrained_range, coverage, kommuner_without_presence, national, unknowns
+from .analysis import (
+    assumed_offices,
+    compare,
+    constrained_range,
+    coverage,
+    describe_plan,
+    kommuner_without_presence,
+    national,
+    plan_curve,
+    plan_effect,
+    plan_offices,
+    plot_plan_curve,
+    unknowns,
+)
 from .data import (
     fetch,
     kommun_codes,
@@ -25,7 +38,7 @@ from .data import (
     load_tatorter,
 )
 from .errors import NarvaroError
-from .maps import CoverageMap, compare_map, coverage_map, save_map
+from .maps import CoverageMap, compare_map, coverage_map, plan_map, save_map
 from .network import RoadGraph, circuity, nearest_office, od_matrix, parse_maxspeed
 from .offices import (
     NETWORKS,
@@ -44,6 +57,13 @@ from .report import export, format_summary, national_summary, run_report
 __version__ = _version("narvaro")
 
 __all__ = [
+    "plan_map",
+    "plot_plan_curve",
+    "plan_offices",
+    "plan_effect",
+    "plan_curve",
+    "describe_plan",
+    "assumed_offices",
     "NETWORKS",
     "CoverageMap",
     "NarvaroError",
