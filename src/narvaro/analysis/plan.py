@@ -533,12 +533,12 @@ def _solve_cbc(inst: _Instance, k: int, objective: str, greedy: list[int],
     m = inst.cost.shape[1]
     prob = pulp.LpProblem("plan", pulp.LpMaximize)
     cat = "Continuous" if relax else "Binary"
-    x = [pulp.LpVariable(f"x{j}", lowBound=0, upBound=1, cat=cat) for j in range(m)]
+    x = [prob.add_variable(f"x{j}", lowBound=0, upBound=1, cat=cat) for j in range(m)]
     terms: dict = {}
     size = {"sites": m}
     if objective == "coverage":
         sets, weights = _coverage_model(inst)
-        y = [pulp.LpVariable(f"y{r}", lowBound=0, upBound=1) for r in range(len(sets))]
+        y = [prob.add_variable(f"y{r}", lowBound=0, upBound=1) for r in range(len(sets))]
         for r, s in enumerate(sets):
             terms[y[r]] = float(weights[r])
             prob += pulp.LpAffineExpression([(y[r], 1.0)] + [(x[j], -1.0) for j in s]) <= 0
@@ -549,7 +549,7 @@ def _solve_cbc(inst: _Instance, k: int, objective: str, greedy: list[int],
             terms[x[j]] = float(single[j])
         n_z = 0
         for r, (js, sav) in enumerate(pairs):
-            zs = [pulp.LpVariable(f"z{r}_{j}", lowBound=0, upBound=1) for j in js]
+            zs = [prob.add_variable(f"z{r}_{j}", lowBound=0, upBound=1) for j in js]
             n_z += len(zs)
             for z, j, s in zip(zs, js, sav, strict=True):
                 terms[z] = float(weights[r] * s)
