@@ -18,6 +18,7 @@ from .analysis import (
     compare,
     constrained_range,
     coverage,
+    default_candidates,
     describe_plan,
     kommuner_without_presence,
     national,
@@ -57,6 +58,7 @@ from .report import export, format_summary, national_summary, run_report
 __version__ = _version("narvaro")
 
 __all__ = [
+    "default_candidates",
     "plan_map",
     "plot_plan_curve",
     "plan_offices",

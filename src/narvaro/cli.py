@@ -631,7 +631,7 @@ def plan_cmd(
     frame["lat"], frame["lon"] = wgs.y.round(6), wgs.x.round(6)
     frame.to_csv(table, index=False)
     png = out / f"{stem}.png"
-    plot_plan_curve(curve, png)
+    plot_plan_curve(curve, png, optimum=(k, plan.attrs["narvaro"]["plan"]["value_after"]) if k else None)
     html = _write_map(plan_map(plan, existing if existing is not None else draws.offices), out / f"{stem}.html", True)
     _echo(describe_plan(plan))
     with pd_options():

@@ -4,7 +4,15 @@ lists, presence rules, before/after comparison and location planning."""
 from .bounds import unknowns
 from .constrained import constrained_range
 from .coverage import coverage, national
-from .plan import assumed_offices, describe_plan, plan_curve, plan_effect, plan_offices, plot_plan_curve
+from .plan import (
+    assumed_offices,
+    default_candidates,
+    describe_plan,
+    plan_curve,
+    plan_effect,
+    plan_offices,
+    plot_plan_curve,
+)
 from .presence import compare, kommuner_without_presence
 
 __all__ = [
@@ -12,6 +20,7 @@ __all__ = [
     "compare",
     "constrained_range",
     "coverage",
+    "default_candidates",
     "describe_plan",
     "kommuner_without_presence",
     "national",

@@ -60,8 +60,10 @@ from ..provenance import describe, get_provenance, set_provenance
 from .metrics import GROUP_OFFICE_LABEL, GROUP_ORGS, GROUPS
 
 __all__ = [
+    "ASSUMPTIONS",
     "OBJECTIVES",
     "PlanError",
+    "assumed_offices",
     "default_candidates",
     "describe_plan",
     "plan_curve",
@@ -417,7 +419,7 @@ def _instance(bases: np.ndarray, weights: np.ndarray, cost: np.ndarray, threshol
 def _current(inst: _Instance, chosen: list[int]) -> np.ndarray:
     cur = inst.base.copy()
     if chosen:
-        cur = np.minimum(cur, inst.row_cost()[:, chosen].min(axis=1))
+        cur = np.minimum(cur, inst.cost[:, chosen][inst.point].min(axis=1))
     return cur
 
 
@@ -429,41 +431,42 @@ def _value(inst: _Instance, cur: np.ndarray, objective: str) -> float:
     return float((inst.weight[ok] * cur[ok]).sum() / max(inst.weight[ok].sum(), 1e-300))
 
 
-def _gains(inst: _Instance, cur: np.ndarray, objective: str) -> np.ndarray:
-    """Marginal gain of every candidate at ``cur``: residents newly within the threshold, or
-    the drop in the population-weighted sum of cost (divide by the total for the mean)."""
+def _matrix(inst: _Instance, objective: str) -> np.ndarray:
+    """The gain matrix M (rows that some candidate helps x candidates), so that the gain of a
+    set X of new sites is sum_r max(0, max_{j in X} M[r, j]) for both objectives.
+
+    coverage: M[r, j] = residents of row r if j brings it within the threshold (rows beyond it
+    only); mean: M[r, j] = residents x the cost saved by j over the nearest existing office.
+    """
     if objective == "coverage":
-        rows = np.flatnonzero(cur > inst.threshold)
-        if not len(rows):
-            return np.zeros(inst.cost.shape[1])
-        within = inst.row_cost(rows) <= inst.threshold
-        return inst.weight[rows] @ within
-    rows = np.flatnonzero(np.isfinite(cur))
-    saving = np.maximum(0.0, cur[rows, None] - inst.row_cost(rows))
-    saving[~np.isfinite(saving)] = 0.0
-    return inst.weight[rows] @ saving
+        rows = np.flatnonzero(inst.base > inst.threshold)
+        mat = (inst.row_cost(rows) <= inst.threshold) * inst.weight[rows, None]
+    else:
+        rows = np.flatnonzero(np.isfinite(inst.base))
+        mat = np.maximum(0.0, inst.base[rows, None] - inst.row_cost(rows))
+        mat[~np.isfinite(mat)] = 0.0
+        mat *= inst.weight[rows, None]
+    return mat[(mat > 0).any(axis=1)]
 
 
-def _greedy(inst: _Instance, k: int, objective: str, start: list[int] | None = None,
-            allowed: np.ndarray | None = None) -> tuple[list[int], list[float], list[np.ndarray]]:
-    """Greedy sites (from ``allowed``), their gains and the gain vectors seen at every step."""
-    chosen = list(start or [])
-    cur = _current(inst, chosen)
+def _greedy(mat: np.ndarray, k: int, allowed: np.ndarray | None = None
+            ) -> tuple[list[int], list[float], list[np.ndarray]]:
+    """Greedy sites (from ``allowed``) on the gain matrix, their gains and the gain vectors
+    seen at every step."""
+    chosen: list[int] = []
+    cur = np.zeros(mat.shape[0])
     gains_out, seen = [], []
-    m = inst.cost.shape[1]
-    ok = np.ones(m, dtype=bool) if allowed is None else allowed.copy()
-    ok[chosen] = False
+    ok = np.ones(mat.shape[1], dtype=bool) if allowed is None else allowed.copy()
     for _ in range(k):
         if not ok.any():
             break
-        g = _gains(inst, cur, objective)
+        g = np.maximum(0.0, mat - cur[:, None]).sum(axis=0)
         seen.append(np.where(ok, g, 0.0))
-        gm = np.where(ok, g, -np.inf)
-        j = int(np.argmax(gm))
+        j = int(np.argmax(np.where(ok, g, -np.inf)))
         chosen.append(j)
         gains_out.append(float(g[j]))
         ok[j] = False
-        cur = np.minimum(cur, inst.row_cost()[:, j])
+        cur = np.maximum(cur, mat[:, j])
     return chosen, gains_out, seen
 
 
@@ -583,15 +586,6 @@ def _solve_cbc(inst: _Instance, k: int, objective: str, greedy: list[int],
 MAX_ASSIGNMENTS = 60_000
 
 
-def _savings(inst: _Instance) -> np.ndarray:
-    """Weighted savings (rows x candidates) of the rows that some candidate helps (mean)."""
-    rows = np.flatnonzero(np.isfinite(inst.base))
-    sav = np.maximum(0.0, inst.base[rows, None] - inst.row_cost(rows))
-    sav[~np.isfinite(sav)] = 0.0
-    sav *= inst.weight[rows, None]
-    return sav[(sav > 0).any(axis=1)]
-
-
 def _interchange(sav: np.ndarray, chosen: list[int], max_passes: int = 50) -> list[int]:
     """Teitz-Bart interchange on f(X) = sum_r max(0, max_{j in X} sav[r, j]): swap a chosen
     site for another while that raises f (first improvement per chosen site)."""
@@ -659,9 +653,10 @@ def _lagrange_bound(sav: np.ndarray, k: int, chosen: list[int], iters: int = 600
 def _solve(inst: _Instance, k: int, objective: str, solve: str, time_limit_s: float) -> _Solution:
     t0 = time.perf_counter()
     m = inst.cost.shape[1]
-    base_gain = _gains(inst, inst.base, objective)
+    mat = _matrix(inst, objective)
+    base_gain = mat.sum(axis=0) if len(mat) else np.zeros(m)
     useful = np.flatnonzero(base_gain > 0)
-    greedy, gains, seen = _greedy(inst, min(k, len(useful)), objective, allowed=base_gain > 0)
+    greedy, gains, seen = _greedy(mat, min(k, len(useful)), allowed=base_gain > 0)
     g_bound = _greedy_bound(gains, seen, k) if seen else 0.0
     g_gain = float(sum(gains))
     if solve == "greedy" or k == 0 or len(useful) <= k or not len(useful):
@@ -675,7 +670,8 @@ def _solve(inst: _Instance, k: int, objective: str, solve: str, time_limit_s: fl
     pos = {int(j): i for i, j in enumerate(useful)}
     start = [pos[j] for j in greedy]
     if objective == "mean":
-        sav = _savings(sub)
+        sav = mat[:, useful]
+        sav = sav[(sav > 0).any(axis=1)]
         start = _interchange(sav, start)
         n_pairs = int(((sav > 0).sum(axis=1) * ((sav > 0).sum(axis=1) > 1)).sum())
         if n_pairs > MAX_ASSIGNMENTS:
@@ -725,7 +721,7 @@ def _order(inst: _Instance, chosen: list[int], objective: str) -> tuple[list[int
     """The chosen sites in order of marginal gain given the ones before (greedy within the set)."""
     allowed = np.zeros(inst.cost.shape[1], dtype=bool)
     allowed[chosen] = True
-    order, gains, _ = _greedy(inst, len(chosen), objective, allowed=allowed)
+    order, gains, _ = _greedy(_matrix(inst, objective), len(chosen), allowed=allowed)
     return order, gains
 
 
@@ -969,7 +965,7 @@ def plan_curve(
     k_max = min(k_max, len(p.cand))
     scale = 1.0 if p.objective == "coverage" else 1.0 / max(inst.total, 1e-300)
     before = _value(inst, inst.base, p.objective)
-    chosen, gains, seen = _greedy(inst, k_max, p.objective)
+    chosen, gains, seen = _greedy(_matrix(inst, p.objective), k_max)
     rows = [{"k": 0, "value": before, "gain": 0.0, "best_possible": before, "status": "optimal",
              "site_id": "", "name": "", "kommunnamn": ""}]
     for k in range(1, k_max + 1):
@@ -1001,7 +997,8 @@ def plan_curve(
     return table
 
 
-def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, title: str | None = None) -> Any:
+def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, title: str | None = None,
+                    optimum: tuple[int, float] | None = None) -> Any:
     """Plot a :func:`plan_curve` table: the objective against the number of added offices.
 
     Parameters
@@ -1014,6 +1011,8 @@ def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, ti
         Draw into it (default a new figure).
     title : str, optional
         Default from the objective.
+    optimum : (k, value), optional
+        A proven optimum to mark (e.g. from :func:`plan_offices`' ``value_after``).
 
     Returns
     -------
@@ -1036,6 +1035,9 @@ def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, ti
     if (curve["gap"] > 0).any():
         ax.fill_between(curve["k"], curve["best_possible"] / scale, y / scale, alpha=0.25,
                         label="gap to the best possible (bound)")
+    if optimum is not None:
+        ax.plot([optimum[0]], [optimum[1] / scale], marker="*", ms=12, ls="none", color="#b2182b",
+                label=f"optimal for {optimum[0]} (CBC)")
     what = (f"residents beyond {info.get('threshold', 0):g} {info.get('unit', '')}" if col.startswith("pop_")
             else f"population-weighted mean {'time' if info.get('metric') == 'time' else 'distance'}")
     ax.set_xlabel("offices added")
@@ -1043,8 +1045,10 @@ def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, ti
     ax.set_title(title or f"{what.capitalize()} against the number of added offices")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    fig.text(0.01, 0.005, describe(curve)[:180], fontsize=6, color="0.35")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    import textwrap
+
+    fig.text(0.01, 0.005, "\n".join(textwrap.wrap(describe(curve), 190)[:3]), fontsize=5.5, color="0.35")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
