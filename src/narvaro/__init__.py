@@ -13,7 +13,21 @@ from __future__ import annotations
 from importlib.metadata import version as _version
 
 from . import errors, settings
-from .analysis import compare, constrained_range, coverage, kommuner_without_presence, national, unknowns
+from .analysis import (
+    assumed_offices,
+    compare,
+    constrained_range,
+    coverage,
+    default_candidates,
+    describe_plan,
+    kommuner_without_presence,
+    national,
+    plan_curve,
+    plan_effect,
+    plan_offices,
+    plot_plan_curve,
+    unknowns,
+)
 from .data import (
     fetch,
     kommun_codes,
@@ -25,7 +39,7 @@ from .data import (
     load_tatorter,
 )
 from .errors import NarvaroError
-from .maps import CoverageMap, compare_map, coverage_map, save_map
+from .maps import CoverageMap, compare_map, coverage_map, plan_map, save_map
 from .network import RoadGraph, circuity, nearest_office, od_matrix, parse_maxspeed
 from .offices import (
     NETWORKS,
@@ -55,6 +69,7 @@ __all__ = [
     "OfficeDraws",
     "PresenceModel",
     "RoadGraph",
+    "assumed_offices",
     "build_office_lists",
     "candidate_offices",
     "circuity",
@@ -65,7 +80,9 @@ __all__ = [
     "coverage",
     "coverage_map",
     "cross_validate",
+    "default_candidates",
     "describe",
+    "describe_plan",
     "errors",
     "export",
     "fetch",
@@ -90,6 +107,11 @@ __all__ = [
     "office_status",
     "parse_maxspeed",
     "presence_model",
+    "plan_curve",
+    "plan_effect",
+    "plan_map",
+    "plan_offices",
+    "plot_plan_curve",
     "read_offices",
     "run_report",
     "save_map",

@@ -1,4 +1,4 @@
-"""Command-line interface: ``narvaro report | map | offices | model | network build | kommuner``.
+"""Command-line interface: ``narvaro report | map | offices | model | network build | plan | kommuner``.
 
 Every command prints what it computed with the provenance line (method: road network or
 estimate; how complete the office lists are). Errors end with one line on stderr and exit
@@ -29,7 +29,9 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from .errors import NarvaroError, OfficeListError, UnknownNetworkError
 from .provenance import describe
 
-__all__ = ["app", "main", "run", "parse_thresholds_option", "DEFAULT_OUT_DIR", "DEFAULT_MAPS_DIR"]
+__all__ = [
+    "app", "main", "run", "parse_thresholds_option", "parse_threshold_option", "DEFAULT_OUT_DIR", "DEFAULT_MAPS_DIR",
+]
 
 #: Where ``narvaro report`` writes its tables (relative to the working directory).
 DEFAULT_OUT_DIR = Path("output")
@@ -622,6 +624,115 @@ def network_build_cmd(
         bar.update()
     _echo(f"Road graph: {graph.describe()}")
     _echo(f"Saved: {path}  (use: narvaro report --method road --graph {path})")
+
+
+# --------------------------------------------------------------------------------------
+# narvaro plan
+# --------------------------------------------------------------------------------------
+def parse_threshold_option(text: str) -> dict[str, float]:
+    """Parse ``--threshold`` for ``narvaro plan``: ``"25km"`` or ``"45min"``.
+
+    Examples
+    --------
+    >>> parse_threshold_option("45 min")
+    {'threshold_min': 45.0}
+    """
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(km|min)\s*", text or "")
+    if not match:
+        raise CLIError(f"bad --threshold {text!r}: expected e.g. '25km' or '45min'")
+    key = "threshold_km" if match.group(2) == "km" else "threshold_min"
+    return {key: float(match.group(1))}
+
+
+def _office_draws(scenario: str) -> Any:
+    """Joint office draws of the scenario's networks (narvaro.office_draws, the default count)."""
+    from . import settings
+    from .offices import office_draws
+
+    return office_draws(scenario.split("+"), n=settings.N_DRAWS, seed=0)[scenario]
+
+
+@app.command("plan")
+def plan_cmd(
+    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Office network(s) kept, e.g. ssc_2020.")] = "ssc_2020",
+    add: Annotated[int, typer.Option("--add", "-k", help="Number of new offices to place.")] = 28,
+    objective: Annotated[
+        str, typer.Option("--objective", help="coverage (fewest residents beyond the threshold) or mean "
+                          "(lowest population-weighted mean distance/time).")
+    ] = "coverage",
+    threshold: Annotated[str, typer.Option("--threshold", "-t", help="'25km' (default) or e.g. '45min'.")] = "25km",
+    assume: Annotated[
+        str, typer.Option("--assume", help="Office set kept while the list is incomplete: known (listed + "
+                          "deduced, default), confirmed (listed only), candidates (every kommun not pinned "
+                          "down has one), draws (joint draws of the presence model).")
+    ] = "known",
+    offices_file: Annotated[
+        Path | None, typer.Option("--offices", help="A complete office list (CSV/Excel) to keep instead.")
+    ] = None,
+    method: Annotated[str, typer.Option("--method", "-m", help=_METHOD_HELP)] = "estimate",
+    graph: Annotated[Path | None, typer.Option("--graph", "-g", help=_GRAPH_HELP)] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV, PNG and HTML.")] = DEFAULT_OUT_DIR,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="CBC time limit (s).")] = 60.0,
+) -> None:
+    """Where should K new offices go? Writes the sites (CSV), the curve (PNG) and a map (HTML)."""
+    from .analysis.plan import (
+        ASSUMPTIONS,
+        _check_k,
+        _check_objective,
+        assumed_offices,
+        describe_plan,
+        plan_curve,
+        plan_offices,
+        plot_plan_curve,
+    )
+    from .maps.plan import plan_map
+    from .offices.lists import read_offices
+
+    k = _check_k(add, "--add")
+    objective = _check_objective(objective)
+    th = parse_threshold_option(threshold)
+    _check_scenarios([scenario])
+    if assume not in (*ASSUMPTIONS, "draws"):
+        raise CLIError(f"unknown --assume {assume!r}; use known, confirmed, candidates or draws")
+    g = _graph(method, graph)
+    draws = None
+    if offices_file is not None:
+        if not offices_file.is_file():
+            raise CLIError(f"office list not found: {offices_file}")
+        existing = read_offices(offices_file)
+        assumed = f"the complete list {offices_file.name} ({len(existing)} offices)"
+    elif assume == "draws":
+        existing, draws = None, _office_draws(scenario)
+        assumed = f"joint draws of {scenario}"
+    else:
+        existing = assumed_offices(scenario, assume)
+        assumed = describe(existing).removeprefix("Offices: ")
+    _echo(f"Office set assumed: {assumed}")
+    kwargs = dict(objective=objective, graph=g, draws=draws, **th)
+    plan = plan_offices(existing, k, time_limit_s=time_limit, **kwargs)
+    curve = plan_curve(existing, max(k, 1), **kwargs)
+    stem = f"plan_{_slug(scenario)}_{objective}_{k}"
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / f"{stem}.csv"
+    frame = plan.drop(columns="geometry")
+    wgs = plan.geometry.to_crs("EPSG:4326")
+    frame["lat"], frame["lon"] = wgs.y.round(6), wgs.x.round(6)
+    frame.to_csv(table, index=False)
+    png = out / f"{stem}.png"
+    plot_plan_curve(curve, png, optimum=(k, plan.attrs["narvaro"]["plan"]["value_after"]) if k else None)
+    html = _write_map(plan_map(plan, existing if existing is not None else draws.offices), out / f"{stem}.html", True)
+    _echo(describe_plan(plan))
+    with pd_options():
+        cols = [c for c in plan.columns if c not in ("geometry", "method", "kind")]
+        _echo(plan[cols].to_string(index=False))
+    _echo(f"Written: {table}, {png}, {html}")
+
+
+def pd_options() -> Any:
+    """Wide printing of tables."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format)
 
 
 # --------------------------------------------------------------------------------------
