@@ -140,7 +140,7 @@ def column_label(column: str, method: str | None = None, lang: str = "en") -> st
     >>> column_label("af_share_over_25km")
     'Share of residents farther than 25 km from the nearest AF office (%)'
     >>> column_label("af_dist_median_km", lang="sv")
-    'Median vägavstånd till närmaste AF-kontor (km, befolkningsviktat)'
+    'Vägavstånd till närmaste AF-kontor, median (km, befolkningsviktat)'
     """
     group = _group(column)
     target = tr(f"office.{group or 'any'}", lang)
