@@ -305,7 +305,7 @@ def test_map_command_cdn_and_column(capsys, tmp_path):
         capsys, "map", "--scenario", "ssc_2020", "--column", "af_dist_mean_km", "--out", str(path)
     )
     assert code == 2
-    _assert_one_line_error(err, r"lacks column\(s\) af_dist_mean_km")
+    _assert_one_line_error(err, r"--column 'af_dist_mean_km' is not a column of ssc_2020; did you mean ssc_dist_mean_km")
 
 
 def test_kommuner_command(capsys):

@@ -352,13 +352,18 @@ def report_cmd(
             lang=lang,
             formats=tuple(dict.fromkeys(fmt)),
             top=top,
+            maps_dir=maps_dir if write_maps else None,
         )
     _echo(result.text)
     tables = [f for f in result.files if f.name.startswith("coverage_")]
     if tables:
         _echo("Per-kommun tables: " + ", ".join(str(f) for f in tables))
-    if write_maps:
-        _report_maps(result.coverages, maps_dir, lang=lang)
+    for path in result.files:
+        if path.suffix == ".html" and path.name != "report.html":
+            _echo(f"Map written: {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained, works offline)")
+    page = out / "report.html"
+    if page.is_file():
+        _echo(f"Report written: {page} (open it in a browser; works offline)")
 
 
 def _report_maps(covs: dict[str, Any], maps_dir: Path, lang: str = "en") -> list[Path]:

@@ -175,7 +175,7 @@ def _format_sheet(ws, frame: pd.DataFrame) -> None:
     if ws.max_row >= 1 and ws.max_column >= 1:
         ws.auto_filter.ref = ws.dimensions
     for i, col in enumerate(frame.columns, start=1):
-        sample = frame[col].head(200).astype(str).map(len)
+        sample = frame[col].head(200).map(lambda v: len(str(v)))
         width = max(len(str(col)), int(sample.max()) if len(sample) else 0)
         ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
 

@@ -273,6 +273,7 @@ class ReportResult:
     constrained: dict[str, pd.DataFrame]
     text: str
     files: list[Path] = field(default_factory=list)
+    regions: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def run_report(
@@ -289,6 +290,7 @@ def run_report(
     offices: Mapping[str, gpd.GeoDataFrame] | None = None,
     top: int = 20,
     presence_limit: int | None = 25,
+    maps_dir: str | Path | None = None,
 ) -> ReportResult:
     """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
 
@@ -308,7 +310,7 @@ def run_report(
     bounds, constrained : bool
         Ranges (simple) and the range given the published counts.
     lang : {"en", "sv"}
-        Column labels of the exported files.
+        Language of report.html, report.txt, the maps and the exported column labels.
     formats : sequence of {"csv", "xlsx", "gpkg"}
         Formats of the per-kommun tables.
     demand, kommuner : optional
@@ -320,6 +322,11 @@ def run_report(
     presence_limit : int or None
         How many kommuner each printed presence list shows (certain ones first, then the
         largest that hinge on unknown offices); the exported files hold them all.
+    maps_dir : str or Path, optional
+        Where to write the default maps (linked from report.html); no maps when None.
+
+    With ``out_dir`` the report also writes ``report.html`` (:mod:`narvaro.report.html`), the
+    per-län table ``per_lan.csv``/``.xlsx`` and the plots ``plot_*.svg``/``.png``.
 
     Returns
     -------
@@ -328,11 +335,13 @@ def run_report(
     demand = load_demand_points() if demand is None else demand
     kommuner = load_kommuner() if kommuner is None else kommuner
     covs: dict[str, gpd.GeoDataFrame] = {}
+    office_lists: dict[str, gpd.GeoDataFrame] = {}
     for sc in scenarios:
         if offices is not None and sc in offices:
             off = offices[sc]
         else:
             off = load_offices(sc, include_candidates=bounds)
+        office_lists[sc] = off
         covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
                             bounds=bounds, name=sc)
     cons: dict[str, pd.DataFrame] = {}
@@ -408,9 +417,18 @@ def run_report(
         if cons:
             allc = pd.concat([c.assign(scenario=s) for s, c in cons.items()], ignore_index=True)
             files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
+        result = ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
+                              unknowns=unk, constrained=cons, text=text, files=files)
+        from .html import write_outputs
+
+        written, page_text = write_outputs(result, out, office_lists, demand, kommuner, graph, lang, maps_dir)
+        files += written
+        text = page_text if lang == "sv" else text + "\n\n" + page_text
         (out / "report.txt").write_text(text + "\n", encoding="utf-8")
         files.append(out / "report.txt")
-        text += "\n\nFiles written to " + str(out)
+        text += "\n\n" + ("Filer skrivna till " if lang == "sv" else "Files written to ") + str(out)
+        result.text, result.files = text, files
+        return result
     return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                         unknowns=unk, constrained=cons, text=text, files=files)
 
