@@ -86,10 +86,12 @@ _SWEDEN_BOUNDS = [
 
 #: CARTO's light basemap (OpenStreetMap data): without labels under the kommuner, labels on top.
 _CARTO = "https://{s}.basemaps.cartocdn.com/{style}/{z}/{x}/{y}{r}.png"
-_CARTO_ATTRIBUTION = (
-    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
-    '&copy; <a href="https://carto.com/attributions">CARTO</a>'
-)
+_CARTO_ATTRIBUTION = {
+    "en": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+    "sv": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-bidragsgivare '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+}
 _LABEL_PANE = "narvaroLabels"
 
 
@@ -101,7 +103,7 @@ def _basemap(m: CoverageMap, lang: str) -> None:
     """
     folium.TileLayer(
         _CARTO.replace("{style}", "light_nolabels"),
-        attr=_CARTO_ATTRIBUTION,
+        attr=_CARTO_ATTRIBUTION[lang],
         name=_esc(tr("layer.basemap", lang)),
         overlay=True,
         control=True,
@@ -112,7 +114,7 @@ def _basemap(m: CoverageMap, lang: str) -> None:
     folium.map.CustomPane(_LABEL_PANE, z_index=450, pointer_events=False).add_to(m)
     folium.TileLayer(
         _CARTO.replace("{style}", "light_only_labels"),
-        attr=_CARTO_ATTRIBUTION,
+        attr=_CARTO_ATTRIBUTION[lang],
         name=_esc(tr("layer.basemap", lang)) + " – labels",
         overlay=True,
         control=False,

@@ -24,6 +24,7 @@ __all__ = [
     "scenario_title",
     "to_swedish",
     "tr",
+    "value",
 ]
 
 LANGS: tuple[str, ...] = ("en", "sv")
@@ -157,6 +158,28 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+#: Data values shown in office popups (status, basis, how the point was located) -> Swedish.
+VALUES_SV: dict[str, str] = {
+    "confirmed": "bekräftat",
+    "candidate": "tänkbart",
+    "open": "öppet",
+    "closed": "stängt",
+    "closure_decided": "nedläggning beslutad",
+    "travel_in": "inresekontor (bokade besök)",
+    "centralort": "kommunens centralort",
+    "tatort_exact": "SCB-tätort (exakt namn)",
+    "tatort_normalised": "SCB-tätort (normaliserat namn)",
+    "given": "angivna koordinater",
+}
+
+
+def value(text: Any, lang: str = "en") -> Any:
+    """A data value as shown to the reader: Swedish for the known codes when ``lang="sv"``."""
+    if lang == "sv" and isinstance(text, str):
+        return VALUES_SV.get(text, text)
+    return text
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is "en" or "sv"; raise ValueError otherwise."""
     if lang not in LANGS:
@@ -218,6 +241,7 @@ _SV_PHRASES: tuple[tuple[str, str], ...] = (
     (r"Draws: ", "Dragningar: "),
     (r"(\d+) of (\d+) offices known", r"\1 av \2 kontor kända"),
     (r"(\d+) offices known", r"\1 kontor kända"),
+    (r"(\d+) (AF|SSC|[A-Z]+) offices known", r"\1 \2-kontor kända"),
     (r"office status known for (\d+) of (\d+) kommuner", r"kontorsstatus känd för \1 av \2 kommuner"),
     (r"\+(\d+) candidate offices in kommuner whose office is not pinned down",
      r"+\1 tänkbara kontor i kommuner där kontoret inte är fastställt"),

@@ -22,7 +22,7 @@ from .. import settings
 from ..errors import CoverageInputError
 from ..offices.lists import is_candidate
 from .html import CoverageMap
-from .i18n import tr
+from .i18n import tr, value
 from .style import OFFICE_LAYERS, _esc, _symbol_html, office_layer_label
 
 
@@ -123,13 +123,20 @@ def _office_popup(
     kommun = f"{kommun} ({code})" if kommun and code else (kommun or code)
     rows += [(tr("pop.address" if row.get("address") else "pop.town", lang), place), (tr("pop.kommun", lang), kommun)]
     rows += [
-        (tr("pop.status", lang), row.get("status")),
-        (tr("pop.basis", lang), row.get("basis")),
+        (tr("pop.status", lang), value(row.get("status"), lang)),
+        (tr("pop.basis", lang), value(row.get("basis"), lang)),
         (tr("pop.valid", lang), _valid(row, lang)),
-        (tr("pop.located", lang), row.get("geocode")),
+        (tr("pop.located", lang), value(row.get("geocode"), lang)),
         (tr("pop.note", lang), row.get("note")),
     ]
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows if _esc(v))
+    note_key = tr("pop.note", lang)
+    # the project's source notes are written in English: marked as such for readers and screen readers
+    note_attr = ' lang="en"' if lang != "en" else ""
+    body = "".join(
+        f"<tr><th>{_esc(k)}</th><td{note_attr if k == note_key else ''}>{_esc(v)}</td></tr>"
+        for k, v in rows
+        if _esc(v)
+    )
     src = row.get("source")
     if src is not None and not pd.isna(src) and str(src).strip():
         s = str(src).strip()

@@ -261,6 +261,11 @@ def three(nat: Mapping[str, Any], col: str) -> dict[str, float | None]:
     out = {k: _get(nat, f"{col}_{k}") for k in ("q05", "q95", "lo", "hi")}
     plain = _get(nat, col)
     out["plain"] = plain
+    exact = out["lo"] is not None and out["hi"] is not None and abs(out["hi"] - out["lo"]) <= 1e-9 * max(
+        1.0, abs(out["hi"])
+    )
+    if exact and out["q05"] is None:  # no candidate changes anything: the one value
+        out["lo"] = out["hi"] = None
     out["best"] = plain if (out["q05"] is not None or out["lo"] is None) else None
     return out
 
@@ -451,9 +456,8 @@ def write_report_html(
     parts.append(_table([_w("scenario", lang), _w("rule", lang), _w("expected", lang), _w("certain", lang),
                          _w("possible_n", lang)], rows, "presence"))
     text += ["", _w("h.presence", lang)]
-    import re as _re
-
     import html as _html
+    import re as _re
 
     text += ["  " + " | ".join(_html.unescape(_re.sub(r"<[^>]+>", "", c)) for c in r) for r in rows]
 

@@ -423,7 +423,12 @@ def run_report(
 
         written, page_text = write_outputs(result, out, office_lists, demand, kommuner, graph, lang, maps_dir)
         files += written
-        text = page_text if lang == "sv" else text + "\n\n" + page_text
+        if lang == "sv":
+            text = page_text
+            if len(unk):
+                text += "\n\n" + _unknowns_sv(unk, top)
+        else:
+            text = text + "\n\n" + page_text
         (out / "report.txt").write_text(text + "\n", encoding="utf-8")
         files.append(out / "report.txt")
         text += "\n\n" + ("Filer skrivna till " if lang == "sv" else "Files written to ") + str(out)
@@ -431,6 +436,19 @@ def run_report(
         return result
     return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                         unknowns=unk, constrained=cons, text=text, files=files)
+
+
+def _unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
+    """The top of :func:`narvaro.analysis.bounds.unknowns` in Swedish."""
+    col = f"pop_depends_over_{by}"
+    show = unk.head(top)[[c for c in ("rank", "network", "kommunkod", "kommunnamn", "status", col) if c in unk]].copy()
+    if col in show:
+        show[col] = show[col].round(0).astype("int64")
+    show = show.rename(columns={"rank": "Rang", "network": "Nät", "kommunkod": "Kommunkod", "kommunnamn": "Kommun",
+                                "status": "Kontorsstatus", col: f"Invånare vars sida om {by} beror på kommunen"})
+    head = (f"Okänd kontorsstatus att kontrollera först (de {min(top, len(unk))} viktigaste av {len(unk)}), "
+            f"efter antal invånare vars sida om {by} beror på kommunens kontor:")
+    return head + "\n" + show.to_string(index=False)
 
 
 def _safe(name: str) -> str:
