@@ -201,7 +201,7 @@ def _check_map_column(column: str, scenarios: Sequence[str], thresholds: Any) ->
     raise CLIError(f"--column {column!r} is not a column of {' / '.join(scenarios)}; {hint}")
 
 
-def _graph(method: str, graph: Path | None) -> Any:
+def _graph(method: str, graph: Path | None, lang: str = "en") -> Any:
     """The RoadGraph for --method/--graph, or None for estimate mode."""
     method = method.lower()
     if method not in ("estimate", "road"):
@@ -209,11 +209,18 @@ def _graph(method: str, graph: Path | None) -> Any:
     if method == "estimate":
         if graph is not None:
             raise CLIError("--graph needs --method road (estimate mode uses no road graph)")
-        _echo(
-            "Method: estimate (straight line x circuity, not a road measurement). No Swedish road graph "
-            "ships with narvaro; for road distances build one with `narvaro network build "
-            "sweden-latest.osm.pbf` and pass --method road --graph PATH."
-        )
+        if lang == "sv":
+            _echo(
+                "Metod: uppskattning (fågelvägen x slingerfaktor, inte uppmätt längs väg). Inget svenskt vägnät "
+                "följer med narvaro; för vägavstånd, bygg ett med `narvaro network build sweden-latest.osm.pbf` "
+                "och ange --method road --graph SÖKVÄG."
+            )
+        else:
+            _echo(
+                "Method: estimate (straight line x circuity, not a road measurement). No Swedish road graph "
+                "ships with narvaro; for road distances build one with `narvaro network build "
+                "sweden-latest.osm.pbf` and pass --method road --graph PATH."
+            )
         return None
     if graph is None:
         raise CLIError("--method road needs --graph PATH (a road graph saved by `narvaro network build`)")
@@ -340,7 +347,7 @@ def report_cmd(
         raise CLIError(f"unknown --format {bad[0]!r}; use csv, xlsx or gpkg")
     scenarios = _check_scenarios(scenario or list(DEFAULT_SCENARIOS))
     th = parse_thresholds_option(thresholds)
-    g = _graph(method, graph)
+    g = _graph(method, graph, lang)
     # run_report iterates the scenarios once, computing one coverage table each: the bar follows it
     with _progress(scenarios, desc="coverage per scenario", unit="scenario") as bar:
         result = run_report(
@@ -355,15 +362,19 @@ def report_cmd(
             maps_dir=maps_dir if write_maps else None,
         )
     _echo(result.text)
+    sv = lang == "sv"
     tables = [f for f in result.files if f.name.startswith("coverage_")]
     if tables:
-        _echo("Per-kommun tables: " + ", ".join(str(f) for f in tables))
+        _echo(("Tabeller per kommun: " if sv else "Per-kommun tables: ") + ", ".join(str(f) for f in tables))
     for path in result.files:
         if path.suffix == ".html" and path.name != "report.html":
-            _echo(f"Map written: {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained, works offline)")
+            size = f"{path.stat().st_size / 1e6:.1f} MB"
+            _echo(f"Karta skriven: {path} ({size}, fristående, fungerar utan internet)" if sv
+                  else f"Map written: {path} ({size}, self-contained, works offline)")
     page = out / "report.html"
     if page.is_file():
-        _echo(f"Report written: {page} (open it in a browser; works offline)")
+        _echo(f"Rapport skriven: {page} (öppna den i en webbläsare; fungerar utan internet)" if sv
+              else f"Report written: {page} (open it in a browser; works offline)")
 
 
 def _report_maps(covs: dict[str, Any], maps_dir: Path, lang: str = "en") -> list[Path]:
@@ -436,7 +447,7 @@ def map_cmd(
     th = parse_thresholds_option(thresholds)
     if column is not None:
         _check_map_column(column, names, th)
-    g = _graph(method, graph)
+    g = _graph(method, graph, lang)
     office_lists = {name: _offices_for_map(name) for name in names}
     covs = {}
     for name in _progress(names, desc="coverage", unit="scenario"):
@@ -670,7 +681,7 @@ _BOOL_WORDS = {"true", "false", "yes", "no", "1", "0", "on", "off"}
 def _usage_message(exc: Exception, args: Sequence[str]) -> str:
     """One line for a click usage error, with a hint for the common mistakes."""
     text = " ".join(str(getattr(exc, "message", exc)).split())
-    m = re.match(r"Got unexpected extra arguments? \((.*)\)", text)
+    m = re.match(r"Got unexpected extra argument(?:\(s\)|s)? \((.*)\)", text)
     if m:
         extra = m.group(1).split()
         word = extra[0] if extra else ""

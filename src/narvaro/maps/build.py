@@ -468,11 +468,7 @@ def compare_map(
             strict=False,
         )
     )
-    html_classes = (
-        [("", _shows(after, column, lang)), *style.legend_rows()]
-        + [("", tr("legend.change_layer", lang, a=labels[0], b=labels[1]))]
-        + change_rows
-    )
+    html_classes = [("", _shows(after, column, lang)), *style.legend_rows()]
     if get_provenance(after).get("method") == "estimate":
         warn = (warn + " " if warn else "") + tr("legend.estimate", lang)
     extra = [tr("legend.basemap", lang)] if basemap else []
@@ -482,5 +478,6 @@ def compare_map(
         symbols + office_symbols,
         _prov_lines(before, after, names=labels, extra=extra, lang=lang),
         warn,
+        folded=(tr("legend.change_layer", lang, a=labels[0], b=labels[1]), change_rows),
     )
     return _finish(m, legend)

@@ -83,7 +83,9 @@ _CSS = """
 .narvaro-legend, .narvaro-title { background: rgba(255,255,255,0.93); padding: 8px 10px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35; color: #222; }
 .narvaro-legend { width: 300px; box-sizing: border-box; overflow-y: auto; clear: both; }
-.narvaro-legend details.prov summary { cursor: pointer; color: #333; }
+.narvaro-legend details summary { cursor: pointer; color: #333; }
+.narvaro-legend .shows { font-size: 11px; color: #333; margin: 2px 0 4px 0; font-style: italic; }
+.narvaro-legend details.fold { margin: 3px 0; }
 .narvaro-title { max-width: calc(100vw - 420px); }
 .narvaro-town { background: none; border: none; box-shadow: none; padding: 0; font-size: 11px; font-weight: 600;
   color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
@@ -242,14 +244,14 @@ def town_rows(tatorter: gpd.GeoDataFrame | None = None) -> list[list[Any]]:
     big = tatorter[tatorter["population"] >= TOWN_MIN_POP_ZOOMED].sort_values("population", ascending=False)
     pts = big.geometry.to_crs(settings.CRS_STORE)
     return [
-        [round(p.y, 4), round(p.x, 4), str(name), _min_zoom(pop, p.y)]
+        [round(p.y, 4), round(p.x, 4), str(name), _min_zoom(pop, p.y, str(name))]
         for p, name, pop in zip(pts, big["tatort"], big["population"], strict=True)
     ]
 
 
-def _min_zoom(pop: float, lat: float) -> float:
+def _min_zoom(pop: float, lat: float, name: str = "") -> float:
     """Zoom from which a town label shows: the big ones always, the north's towns early, the rest at 7."""
-    if pop >= TOWN_MIN_POP or (pop >= TOWN_MIN_POP_NORTH and lat > 61.0):
+    if (pop >= TOWN_MIN_POP and " och " not in name) or (pop >= TOWN_MIN_POP_NORTH and lat > 61.0):
         return 0
     if pop >= 25_000:
         return 6

@@ -381,16 +381,29 @@ def _prov_lines(*covs: pd.DataFrame, names: Sequence[str] = (), extra: Sequence[
     return f'<details class="prov"><summary>{_esc(summary)}</summary>{"".join(parts)}</details>'
 
 
-def _legend_html(
-    title: str, classes: list[tuple[str, str]], symbols: list[tuple[str, str]], prov_html: str, warn: str = ""
-) -> str:
-    rows = [f"<h4>{_esc(title)}</h4>"]
-    rows += [
+def _class_rows(classes: list[tuple[str, str]]) -> list[str]:
+    return [
         f'<div class="row"><span class="sw" style="background:{c}"></span>{_esc(lab)}</div>'
         if c
-        else f"<h4>{_esc(lab)}</h4>"
+        else f'<div class="shows">{_esc(lab)}</div>'
         for c, lab in classes
     ]
+
+
+def _legend_html(
+    title: str,
+    classes: list[tuple[str, str]],
+    symbols: list[tuple[str, str]],
+    prov_html: str,
+    warn: str = "",
+    folded: tuple[str, list[tuple[str, str]]] | None = None,
+) -> str:
+    """The legend: title, class rows, an optional folded block (e.g. the change classes), symbols, provenance."""
+    rows = [f"<h4>{_esc(title)}</h4>", *_class_rows(classes)]
+    if folded is not None:
+        rows.append(
+            f'<details class="fold"><summary>{_esc(folded[0])}</summary>{"".join(_class_rows(folded[1]))}</details>'
+        )
     rows += [f'<div class="row"><span class="sym">{sym}</span>{_esc(lab)}</div>' for sym, lab in symbols]
     if warn:
         rows.append(f'<div class="warn">{_esc(warn)}</div>')

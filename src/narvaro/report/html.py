@@ -123,7 +123,7 @@ PUBLISHED_FIGURES: tuple[dict[str, str], ...] = (
     {
         "en": "booked physical meetings possible in 208 of 290 kommuner at the end of 2020",
         "sv": "förbokade fysiska möten möjliga i 208 av 290 kommuner vid slutet av 2020",
-        "source": "Arbetsförmedlingen, press release 2020-10-23",
+        "source": "Arbetsförmedlingen 2020-10-23",
         "url": "https://arbetsformedlingen.se/om-oss/press/nyheter/nyhetsarkiv/"
                "2020-10-23-slutrapport-arbetsformedlingen-sakrar-mojlighet-till-lokal-narvaro",
     },
