@@ -242,13 +242,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name)
 
 
-def _write_map(m: Any, path: Path, self_contained: bool) -> Path:
+def _write_map(m: Any, path: Path, self_contained: bool, lang: str = "en") -> Path:
     from .maps.html import save_map
 
     out = save_map(m, path, self_contained=self_contained)
     size = out.stat().st_size / 1e6
-    mode = "self-contained, works offline" if self_contained else "loads Leaflet from public CDNs"
-    _echo(f"Map written: {out} ({size:.1f} MB, {mode})")
+    if lang == "sv":
+        mode = "fristående, fungerar utan internet" if self_contained else "laddar Leaflet från publika CDN"
+        _echo(f"Karta skriven: {out} ({size:.1f} MB, {mode})")
+    else:
+        mode = "self-contained, works offline" if self_contained else "loads Leaflet from public CDNs"
+        _echo(f"Map written: {out} ({size:.1f} MB, {mode})")
     return out
 
 
@@ -474,9 +478,11 @@ def map_cmd(
             title=title or map_title(column or "", (scenario,), lang),
             lang=lang,
         )
-        default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(scenario)}.html"
-    _write_map(m, out or default, self_contained)
-    _echo(describe(covs[scenario]))
+        default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(scenario)}{'_sv' if lang == 'sv' else ''}.html"
+    _write_map(m, out or default, self_contained, lang)
+    from .maps.i18n import describe_lang
+
+    _echo(describe_lang(covs[scenario], lang))
 
 
 # --------------------------------------------------------------------------------------

@@ -121,7 +121,11 @@ def fetch(name: str) -> Path:
 
     url = entry.get("url")
     if url:
-        import pooch
+        import warnings
+
+        with warnings.catch_warnings():  # pooch imports tqdm.auto: no "IProgress not found" in notebooks
+            warnings.simplefilter("ignore")
+            import pooch
 
         pooch.get_logger().setLevel(logging.WARNING)  # no "Downloading data from ..." line
         try:

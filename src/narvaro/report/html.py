@@ -174,6 +174,12 @@ _W: dict[str, tuple[str, str]] = {
     "possible_n": ("possible", "möjligt"),
     "expected": ("expected", "förväntat"),
     "n_kommuner": ("kommuner", "kommuner"),
+    "presence_note": ("certain: no office in the kommun whatever the unknown offices turn out to be; possible: no "
+                      "office in at least one office list consistent with what is known; expected: the sum over "
+                      "kommuner of the probability of no office (from the office draws; – until they exist).",
+                      "säkert: inget kontor i kommunen hur de okända kontoren än ser ut; möjligt: inget kontor i "
+                      "minst en kontorslista som stämmer med det som är känt; förväntat: summan över kommunerna "
+                      "av sannolikheten för inget kontor (från dragningarna av kontor; – tills de finns)."),
     "change_line": ("{g}: residents beyond 25 km {v}; kommuner that lost their last office {k}",
                     "{g}: invånare längre än 25 km {v}; kommuner som förlorade sitt sista kontor {k}"),
     "lan_note": ("Population-weighted over demand points. Where the office list is incomplete each cell gives "
@@ -394,7 +400,8 @@ ul.headlines li { font-size: 17px; margin: 6px 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 8px; text-align: right; vertical-align: top; }
 th { background: #f4f6f8; text-align: center; } td:first-child, th:first-child { text-align: left; }
-table.lan { font-size: 12px; }
+table.lan { font-size: 12px; } table.lan td { white-space: nowrap; }
+table.presence td:nth-child(2) { text-align: left; }
 .note { color: #555; font-size: 13px; }
 .published { background: #fff8e6; border-left: 4px solid #E69F00; padding: 6px 12px; font-size: 14px; }
 figure { margin: 12px 0; } figure svg { max-width: 100%; height: auto; }
@@ -455,6 +462,7 @@ def write_report_html(
     parts.append(f"<h2>{_esc(_w('h.presence', lang))}</h2>")
     parts.append(_table([_w("scenario", lang), _w("rule", lang), _w("expected", lang), _w("certain", lang),
                          _w("possible_n", lang)], rows, "presence"))
+    parts.append(f'<p class="note">{_esc(_w("presence_note", lang))}</p>')
     text += ["", _w("h.presence", lang)]
     import html as _html
     import re as _re
