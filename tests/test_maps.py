@@ -392,3 +392,25 @@ def test_optional_tiles_are_hidden_and_labelled(cov, tmp_path):
     assert len(tiles) == 1 and tiles[0].layer_name == "Background map (needs internet)" and not tiles[0].show
     page = m.save(tmp_path / "tiles.html").read_text(encoding="utf-8")
     assert not REMOTE.search(page)  # the tile URL is only fetched if the user switches the layer on
+
+
+def test_draws_shaped_table_colours_by_best_estimate(offices):
+    """With office draws: colour by X (best), tooltips give interval and bounds, unknown kommuner P(office)."""
+    from _mapdata import synthetic_coverage as synth
+
+    cov = synth(offices, scenario="af_2020+ssc_2020", draws=True)
+    for lang, best, interval, bounds, p in (
+        ("en", "best estimate", "90 % interval", "possible range", "Probability of an office here"),
+        ("sv", "bästa skattning", "90 %-intervall", "möjligt spann", "Sannolikhet för kontor här"),
+    ):
+        m = maps.coverage_map(cov, offices, column="any_time_mean_min", lang=lang)
+        legend = next(c.content for c in m._children.values() if getattr(c, "css_class", "") == "narvaro-legend")
+        assert best in html.unescape(legend)
+        row = cov[(cov["any_status"] == "unknown")].iloc[0]
+        tip = map_layers._kommun_tip(row, "any_time_mean_min", "any", "x", "unknown", lang)
+        assert interval in tip and bounds in tip and p in tip and "37" in tip
+        feats = _geojson_layers(m)
+        main = next(v for k, v in feats.items() if "AF" in k and len(v.data["features"]) == 290)
+        colour = {f["id"]: f["properties"]["fill"] for f in main.data["features"]}
+        k = map_style.classify(pd.Series([row["any_time_mean_min"]]), map_style.DEFAULT_CLASSES["min"])[0]
+        assert colour[row["kommunkod"]] == map_style._palette(6)[k]  # the best estimate, not a bound
