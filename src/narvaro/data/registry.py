@@ -148,9 +148,11 @@ def _short_reason(exc: BaseException) -> str:
     if status:
         return f"the server answered HTTP {status.group(1)}"
     host = re.search(r"host='([^']+)'", text)
-    if host or "NameResolution" in text or "Max retries" in text or "ConnectionError" in type(exc).__name__:
+    if host or "NameResolution" in text or "Max retries" in text:  # urllib3's internals
         return f"no connection to {host.group(1) if host else 'the server'} (offline?)"
-    return type(exc).__name__
+    if text and "\n" not in text and len(text) <= 120:
+        return text
+    return f"no connection ({type(exc).__name__})"
 
 
 def _unavailable_message(name: str, entry: dict[str, Any], mirror: Path | None, reason: str = "") -> str:

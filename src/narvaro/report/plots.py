@@ -33,6 +33,8 @@ _TEXT = {
     "confirmed": ("confirmed offices", "bekräftade kontor"),
     "beyond": ("Residents beyond {t} (thousands)", "Invånare längre bort än {t} (tusental)"),
     "bars_note": ("bars: {kind}; whiskers: possible range", "staplar: {kind}; streck: möjligt spann"),
+    "bars_range": ("bars: possible range (no best estimate yet)",
+                   "staplar: möjligt spann (ingen bästa skattning ännu)"),
     "best": ("best estimate", "bästa skattning"),
     "conf_only": ("confirmed offices only", "endast bekräftade kontor"),
     "value": ("value", "värde"),
@@ -154,23 +156,26 @@ def bars_per_lan(regions: Mapping[str, pd.DataFrame], threshold: str = "25km", l
         t = regions[name]
         t = t[t["lanskod"] != "SE"].set_index("lanskod").reindex(lans["lanskod"])
         col = f"pop_over_{threshold}"
-        if col in t:
+        yy = y + (i - (len(names) - 1) / 2) * h
+        colour = _COLOURS[i % len(_COLOURS)]
+        if col in t:  # best estimate (or the value of a complete list), whiskers for the range
             val = t[col].to_numpy(dtype=float)
             kind = "best" if f"{col}_q05" in t else "value"
-        else:
-            val = t[f"{col}_hi"].to_numpy(dtype=float)
-            kind = "conf_only"
-        ax.barh(y + (i - (len(names) - 1) / 2) * h, val / 1000, height=h, color=_COLOURS[i % len(_COLOURS)],
-                label=scenario_title(name))
-        if f"{col}_lo" in t:
+            ax.barh(yy, val / 1000, height=h, color=colour, label=scenario_title(name))
+            if f"{col}_lo" in t:
+                ax.hlines(yy, t[f"{col}_lo"].to_numpy(dtype=float) / 1000, t[f"{col}_hi"].to_numpy(dtype=float) / 1000,
+                          color="#333", linewidth=0.9)
+        else:  # no best estimate: a floating bar over the possible range, never the worst case alone
             lo, hi = t[f"{col}_lo"].to_numpy(dtype=float), t[f"{col}_hi"].to_numpy(dtype=float)
-            yy = y + (i - (len(names) - 1) / 2) * h
-            ax.hlines(yy, lo / 1000, hi / 1000, color="#333", linewidth=0.9)
+            kind = "range"
+            ax.barh(yy, (hi - lo) / 1000, left=lo / 1000, height=h, color=colour, alpha=0.55,
+                    edgecolor=colour, label=scenario_title(name))
     ax.set_yticks(y, lans["lansnamn"].str.replace(" län", "", regex=False), fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(_t("beyond", lang, t=threshold.replace("km", " km").replace("min", " min")))
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right", title=_t("bars_note", lang, kind=_t(kind, lang)), title_fontsize=7)
+    note = _t("bars_range", lang) if kind == "range" else _t("bars_note", lang, kind=_t(kind, lang))
+    ax.legend(fontsize=8, loc="lower right", title=note, title_fontsize=7)
     fig.tight_layout()
     return fig
 
