@@ -69,9 +69,18 @@ for name, o in [("af_2019", before_offices), ("af_2020", after_offices), ("af_20
     print(name, "|", describe(o))"""),
     md("""## 2. Compute: travel distance and time per kommun
 
-`coverage` returns one row per kommun. With `bounds=True` every figure has a range: the low end
-assumes that offices of unknown status do not exist, the high end that a *candidate* office exists
-in every kommun whose status is unknown."""),
+`coverage` returns one row per kommun. The public office lists are incomplete, so a figure comes
+in up to **three kinds of number**:
+
+1. the **best estimate** `X` (the median over joint draws of complete office lists; with a complete
+   list simply the value);
+2. the **90 % interval** `X_q05`-`X_q95` (present once the office draws are computed);
+3. the **possible range** `X_lo`-`X_hi` (`bounds=True`): for distances and residents far away, `_hi`
+   uses the confirmed offices only and `_lo` adds a *candidate* office in every kommun whose
+   status is unknown.
+
+Until the draws are available the plain column holds the confirmed-offices-only figure: the
+report then shows the possible range and says that no best estimate exists yet."""),
     code("""cov_2019 = coverage(before_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2019")
 cov_2020 = coverage(after_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020")
 cov_both = coverage(both_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020+ssc_2020")
@@ -112,9 +121,10 @@ unknowns(cov_2020).head(10)"""),
     md("""## 5. Map
 
 The map is self-contained: Leaflet is inlined, so it renders without internet (also on a
-locked-down laptop). Hatched kommuner have an office of unknown status; black outlines mark the
-kommuner certainly without presence. Toggle the layers top right; the change layer shows where
-travel times grew."""),
+locked-down laptop); online a CARTO basemap with place names shows beneath the kommuner. Hatched
+kommuner have an office of unknown status (the tooltip gives the range and, once the model is in,
+P(office)); magenta outlines mark the kommuner certainly without presence. Toggle the layers top
+right; the change layer shows where travel times grew. `lang="sv"` gives the Swedish map."""),
     code("""from narvaro.maps import compare_map, coverage_map
 
 m = compare_map(cov_2019, cov_2020, after_offices, closed=closed, column="af_time_mean_min",
@@ -123,7 +133,8 @@ m"""),
     code("""import tempfile
 from pathlib import Path
 
-m_both = coverage_map(cov_both, both_offices, closed=closed, title="AF offices and SSC servicekontor, 2020")
+m_both = coverage_map(cov_both, both_offices, closed=closed, title="AF-kontor och SSC-servicekontor 2020",
+                      lang="sv")
 path = m_both.save(Path(tempfile.mkdtemp()) / "narvaro_2020.html")
 print(path, f"{path.stat().st_size / 1e6:.1f} MB")
 m_both"""),

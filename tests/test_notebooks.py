@@ -25,6 +25,13 @@ def _text(nb) -> str:
     return "\n".join(parts)
 
 
+def _stderr(nb) -> str:
+    return "".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    )
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_is_stripped(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -73,6 +80,7 @@ def test_notebook_01_answers_the_question(kernel_env, tmp_path):
     assert text.count("<iframe srcdoc=") >= 2  # the two maps, inline
     assert "cdn.jsdelivr.net" not in text  # inline maps are self-contained too
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert _stderr(nb) == ""  # no warnings (e.g. tqdm's "IProgress not found")
 
 
 @pytest.mark.slow
@@ -84,6 +92,7 @@ def test_notebook_02_brings_own_data(kernel_env, tmp_path):
     assert "duplicate" in text.lower()  # the bad list shows its rows
     assert "RoadGraph(" in text and "road vs estimate" in text
     assert "<iframe srcdoc=" in text
+    assert _stderr(nb) == ""
 
 
 @pytest.mark.slow
@@ -96,3 +105,4 @@ def test_notebook_03_compares_the_plan_with_the_government(kernel_env, tmp_path)
     assert "proven optimal (CBC)" in text
     assert "<iframe srcdoc=" in text and "cdn.jsdelivr.net" not in text
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert _stderr(nb) == ""

@@ -89,9 +89,9 @@ def test_run_report_synthetic(tmp_path):
     res = run_report(scenarios=["full", "part"], offices={"full": syn.offices(), "part": _hidden()},
                      demand=syn.demand(), kommuner=syn.kommuner(), out_dir=tmp_path, lang="sv")
     assert (tmp_path / "coverage_part.gpkg").exists() and (tmp_path / "unknowns.csv").exists()
-    assert (tmp_path / "report.txt").read_text(encoding="utf-8").startswith("National summary")
+    assert (tmp_path / "report.txt").read_text(encoding="utf-8").startswith("Hur långt har Sveriges invånare")
     assert len(res.unknowns) == 1 and res.unknowns.loc[0, "kommunkod"] == "0003"
-    assert "Unknown office status to check first" in res.text
+    assert "Okänd kontorsstatus att kontrollera först" in res.text
     assert set(res.constrained) == {"full", "part"}
 
 
@@ -130,3 +130,79 @@ def test_report_with_draws_is_byte_identical_for_a_seed_and_never_shows_the_wors
     cmp = runs[0].comparisons["af_2019 -> af_2020"].set_index("kommunkod")
     assert cmp.loc["SE", "af_pop_over_25km_delta_lo"] >= 0
     assert cmp.loc["SE", "af_pop_over_25km_delta_q05"] >= 0
+
+
+# --- report.html, headlines, Swedish ---------------------------------------------------------
+#: English UI words that must not be visible in a Swedish page (official names aside).
+ENGLISH_UI = ("residents", "beyond", "interval", "possible range", "Headline", "without presence", "Before",
+              "After", "Median time", "Mean time", "Method", "Sources", "estimate", "offices known",
+              "office status", "candidate", "Share of", "Travel time", "Distance to", "Map", "confirmed",
+              "Population", "Nearest office", "Background map", "Towns", "Office status", "no data",
+              "lower bound", "upper bound", "kommuner without", "Change", "decrease", "increase")
+
+
+def _nat(**values):
+    return pd.Series(values, dtype=float)
+
+
+def test_headline_three_kinds_of_number():
+    from narvaro.report.html import headline
+
+    full = _nat(af_share_over_25km=0.123, af_share_over_25km_q05=0.101, af_share_over_25km_q95=0.148,
+                af_share_over_25km_lo=0.082, af_share_over_25km_hi=0.742)
+    assert headline("af_2020", full) == ("AF 2020: 12.3 % of residents beyond 25 km "
+                                         "(90 % interval 10.1–14.8 %; possible range 8.2–74.2 %)")
+    assert headline("af_2020", full, lang="sv") == ("AF 2020: 12,3 % av invånarna bor längre än 25 km "
+                                                    "(90 %-intervall 10,1–14,8 %; möjligt spann 8,2–74,2 %)")
+    # complete list: one number
+    assert headline("af_2020", _nat(af_share_over_25km=0.123)) == "AF 2020: 12.3 % of residents beyond 25 km"
+    # bounds only (no draws yet): the plain column is the confirmed-only figure, never shown as the value
+    bounds = _nat(af_share_over_25km=0.742, af_share_over_25km_lo=0.082, af_share_over_25km_hi=0.742)
+    text = headline("af_2020", bounds)
+    assert text.startswith("AF 2020: 8.2–74.2 % of residents beyond 25 km (possible range;")
+    assert "no best estimate yet" in text
+    assert headline("af_2020+ssc_2020", _nat(any_share_over_25km=0.05)).startswith("AF 2020 + SSC 2020: 5.0 %")
+
+
+def test_report_html_and_swedish(tmp_path):
+    import re
+
+    offices = {"full": syn.offices(), "part": _hidden()}
+    for lang in ("en", "sv"):
+        out = tmp_path / lang
+        run_report(scenarios=["full", "part"], offices=offices, demand=syn.demand(), kommuner=syn.kommuner(),
+                   out_dir=out, lang=lang, formats=("csv",), constrained=False)
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in page and "<script" not in page and "http://" not in page.split("<a ")[0]
+        assert (out / "per_lan.csv").is_file() and (out / "plot_cumulative_dist.svg").is_file()
+        assert page.count("<svg") >= 3  # plots inline
+        for words in ("82 kommuner", "208"):
+            assert words in page
+    sv = (tmp_path / "sv" / "report.html").read_text(encoding="utf-8")
+    visible = re.sub(r"<(style|svg)[\s\S]*?</\1>|<[^>]+>", " ", sv)
+    visible = re.sub(r"\(source:[^)]*\)|Arbetet 2020-10-23|press release", " ", visible)
+    left = [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", visible)]
+    assert left == [], left
+    txt = (tmp_path / "sv" / "report.txt").read_text(encoding="utf-8")
+    assert not [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", re.sub(r"\([^)]*https?://[^)]*\)", "", txt))]
+    per_lan = pd.read_csv(tmp_path / "en" / "per_lan.csv", dtype={"lanskod": str})
+    assert set(per_lan["lanskod"]) == {"01", "SE"}
+    part = per_lan[(per_lan["scenario"] == "part") & (per_lan["lanskod"] == "SE")].iloc[0]
+    assert part["pop_over_50km_lo"] <= part["pop_over_50km_hi"]
+    assert float(part["pop_over_50km_hi"]).is_integer()  # whole residents in the files
+
+
+def test_export_rounding_and_xlsx_layout(covs, tmp_path):
+    from openpyxl import load_workbook
+
+    cov = covs["part"]
+    csv = pd.read_csv(export(cov, tmp_path / "r.csv"))
+    for col in csv.columns:
+        if col.endswith("_km") or "_km_" in col and "_dist_" in col:
+            assert (csv[col].dropna().round(1) == csv[col].dropna()).all(), col
+        if "_share_" in col:
+            assert (csv[col].dropna().round(3) == csv[col].dropna()).all(), col
+        if "_pop_" in col:
+            assert (csv[col].dropna() % 1 == 0).all(), col
+    ws = load_workbook(export(cov, tmp_path / "r.xlsx"))["data"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.column_dimensions["A"].width >= 8

@@ -37,9 +37,9 @@ def cache_dir() -> Path:
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env).expanduser()
-    import pooch
+    import platformdirs  # what pooch.os_cache uses, without importing pooch (and tqdm.auto) here
 
-    return Path(pooch.os_cache("narvaro"))
+    return Path(platformdirs.user_cache_dir("narvaro"))
 
 
 # --- Population --------------------------------------------------------------------------

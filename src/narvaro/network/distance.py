@@ -368,7 +368,11 @@ def od_matrix(
         km; ``inf`` where the office cannot be reached. Provenance in ``.attrs["narvaro"]``
         (also ``metric`` and ``unit``).
     """
-    from tqdm.auto import tqdm
+    if progress:  # tqdm.auto only when a bar is wanted: importing it warns in a notebook without ipywidgets
+        from tqdm.auto import tqdm
+    else:
+        def tqdm(iterable: Any, **_: Any) -> Any:
+            return iterable
 
     if metric not in ("time", "distance"):
         raise ValueError(f"metric must be 'time' or 'distance', not {metric!r}")

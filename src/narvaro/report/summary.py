@@ -286,6 +286,7 @@ class ReportResult:
     constrained: dict[str, pd.DataFrame]
     text: str
     files: list[Path] = field(default_factory=list)
+    regions: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def run_report(
@@ -304,6 +305,7 @@ def run_report(
     presence_limit: int | None = 25,
     draws: int = settings.N_DRAWS,
     seed: int = 0,
+    maps_dir: str | Path | None = None,
 ) -> ReportResult:
     """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
 
@@ -323,7 +325,7 @@ def run_report(
     bounds, constrained : bool
         Ranges (simple) and the range given the published counts.
     lang : {"en", "sv"}
-        Column labels of the exported files.
+        Language of report.html, report.txt, the maps and the exported column labels.
     formats : sequence of {"csv", "xlsx", "gpkg"}
         Formats of the per-kommun tables.
     demand, kommuner : optional
@@ -341,6 +343,11 @@ def run_report(
         given in ``offices`` (an analyst's list, taken as complete) get no draws.
     seed : int
         Seed of the draws (the same seed gives byte-identical outputs).
+    maps_dir : str or Path, optional
+        Where to write the default maps (linked from report.html); no maps when None.
+
+    With ``out_dir`` the report also writes ``report.html`` (:mod:`narvaro.report.html`), the
+    per-län table ``per_lan.csv``/``.xlsx`` and the plots ``plot_*.svg``/``.png``.
 
     Returns
     -------
@@ -350,12 +357,14 @@ def run_report(
     kommuner = load_kommuner() if kommuner is None else kommuner
     joint = _joint_draws(scenarios, offices, draws if bounds else 0, seed)
     covs: dict[str, gpd.GeoDataFrame] = {}
+    office_lists: dict[str, gpd.GeoDataFrame] = {}
     for sc in tqdm(scenarios, desc="scenarios", unit="scenario", disable=len(scenarios) < 2):
         if offices is not None and sc in offices:
             off, sc_draws = offices[sc], None
         else:
             sc_draws = joint[sc] if joint is not None and sc in joint else None
             off = sc_draws.offices if sc_draws is not None else load_offices(sc, include_candidates=bounds)
+        office_lists[sc] = off
         covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
                             bounds=bounds, name=sc, draws=sc_draws)
     cons: dict[str, pd.DataFrame] = {}
@@ -438,9 +447,23 @@ def run_report(
         if cons:
             allc = pd.concat([c.assign(scenario=s) for s, c in cons.items()], ignore_index=True)
             files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
+        result = ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
+                              unknowns=unk, constrained=cons, text=text, files=files)
+        from .html import write_outputs
+
+        written, page_text = write_outputs(result, out, office_lists, demand, kommuner, graph, lang, maps_dir)
+        files += written
+        if lang == "sv":
+            text = page_text
+            if len(unk):
+                text += "\n\n" + _unknowns_sv(unk, top)
+        else:
+            text = text + "\n\n" + page_text
         (out / "report.txt").write_text(text + "\n", encoding="utf-8")
         files.append(out / "report.txt")
-        text += "\n\nFiles written to " + str(out)
+        text += "\n\n" + ("Filer skrivna till " if lang == "sv" else "Files written to ") + str(out)
+        result.text, result.files = text, files
+        return result
     return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                         unknowns=unk, constrained=cons, text=text, files=files)
 
@@ -452,6 +475,19 @@ def _joint_draws(scenarios: Sequence[str], offices: Mapping[str, Any] | None, n:
     nets = [p for sc in scenarios if not (offices and sc in offices) for p in sc.split("+")]
     drawable = [p for p in dict.fromkeys(nets) if p in DRAWABLE]
     return office_draws(drawable, n=n, seed=seed) if drawable else None
+
+
+def _unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
+    """The top of :func:`narvaro.analysis.bounds.unknowns` in Swedish."""
+    col = f"pop_depends_over_{by}"
+    show = unk.head(top)[[c for c in ("rank", "network", "kommunkod", "kommunnamn", "status", col) if c in unk]].copy()
+    if col in show:
+        show[col] = show[col].round(0).astype("int64")
+    show = show.rename(columns={"rank": "Rang", "network": "Nät", "kommunkod": "Kommunkod", "kommunnamn": "Kommun",
+                                "status": "Kontorsstatus", col: f"Invånare vars sida om {by} beror på kommunen"})
+    head = (f"Okänd kontorsstatus att kontrollera först (de {min(top, len(unk))} viktigaste av {len(unk)}), "
+            f"efter antal invånare vars sida om {by} beror på kommunens kontor:")
+    return head + "\n" + show.to_string(index=False)
 
 
 def _safe(name: str) -> str:
