@@ -15,9 +15,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .intervals import DRAWS_ATTR, summarise
 from .metrics import _grouped_quantile, threshold_label
 
-__all__ = ["NATIONAL_CODE", "regional_bounds", "regional_table"]
+__all__ = ["NATIONAL_CODE", "regional_bounds", "regional_estimates", "regional_table"]
 
 #: ``lanskod`` of the national row.
 NATIONAL_CODE = "SE"
@@ -117,3 +118,48 @@ def regional_bounds(confirmed: pd.DataFrame, with_candidates: pd.DataFrame | Non
         out[f"{col}_lo"] = np.fmin(a, b)
         out[f"{col}_hi"] = np.fmax(a, b)
     return out
+
+
+def regional_estimates(cov: pd.DataFrame, group: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Add best estimates and 90 % intervals over the office draws to a per-län table.
+
+    From the per-draw kommun values a coverage table with draws carries
+    (:data:`narvaro.analysis.intervals.DRAWS_ATTR`): per län and nationally, in each draw,
+    residents beyond each threshold are summed and mean distance and time are weighted by the
+    residents who can reach an office; ``X`` becomes the median over the draws and
+    ``X_q05``/``X_q95`` its interval, beside the hard bounds already in ``table``. Medians per
+    län have no per-draw value; they keep their hard bounds only. Without draws ``table`` is
+    returned unchanged.
+    """
+    values = cov.attrs.get(DRAWS_ATTR)
+    if values is None or "lanskod" not in cov.columns:
+        return table
+    lan_of = cov.set_index("kommunkod")["lanskod"].reindex(list(values.codes)).to_numpy()
+    pop = cov.set_index("kommunkod")["population"].reindex(list(values.codes)).to_numpy(dtype=float)
+    per = values.per_kommun
+    out = table.copy()
+    codes = out["lanskod"].tolist()
+    reach = pop[None, :] - per[f"{group}_pop_unreachable"]
+    keys = ("lanskod", "lansnamn", "population")
+    bases = [c[:-3] if c.endswith(("_lo", "_hi")) else c for c in table.columns if c not in keys]
+    for base in dict.fromkeys(bases):
+        key = f"{group}_{base}"
+        if key not in per or "_median_" in key:
+            continue
+        v = per[key]
+        rows = []
+        for code in codes:
+            sel = np.ones(len(lan_of), dtype=bool) if code == NATIONAL_CODE else lan_of == code
+            if "_pop_over_" in key:
+                rows.append(v[:, sel].sum(axis=1))
+            elif "_share_over_" in key:
+                rows.append(per[key.replace("_share_", "_pop_")][:, sel].sum(axis=1) / pop[sel].sum())
+            else:
+                w = np.where(np.isnan(v[:, sel]), 0.0, reach[:, sel])
+                rows.append(np.nansum(v[:, sel] * w, axis=1) / w.sum(axis=1))
+        best, q05, q95 = summarise(np.column_stack(rows))
+        out[base], out[base + "_q05"], out[base + "_q95"] = best, q05, q95
+    order = list(keys)
+    for base in dict.fromkeys(bases):
+        order += [c for c in (base, base + "_q05", base + "_q95", base + "_lo", base + "_hi") if c in out.columns]
+    return out[order]

@@ -540,7 +540,7 @@ def write_outputs(
     import pandas as pd
 
     from ..analysis.metrics import GROUP_ORGS, thresholds_of
-    from ..analysis.regions import regional_bounds, regional_table
+    from ..analysis.regions import regional_bounds, regional_estimates, regional_table
     from ..maps.i18n import scenario_title
     from .export import export
     from .plots import bars_per_lan, cumulative_plot, point_distances, save_figure
@@ -556,7 +556,7 @@ def write_outputs(
         km, mins = thresholds_of(cov)
         hi = regional_table(demand, pts.dist_hi, pts.time_hi, kommuner, km, mins)
         lo = None if pts.dist_lo is None else regional_table(demand, pts.dist_lo, pts.time_lo, kommuner, km, mins)
-        curves[sc], regions[sc] = pts, regional_bounds(hi, lo)
+        curves[sc], regions[sc] = pts, regional_estimates(cov, g, regional_bounds(hi, lo))
     allr = pd.concat(
         [t.assign(scenario=sc, group=groups[sc]) for sc, t in regions.items()], ignore_index=True
     )
