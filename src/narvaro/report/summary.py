@@ -172,65 +172,106 @@ def format_scenarios(scenarios: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _val(row: pd.Series, col: str) -> tuple[Any, Any]:
-    if f"{col}_lo" in row.index and pd.notna(row.get(f"{col}_lo")):
-        return row[f"{col}_lo"], row[f"{col}_hi"]
-    return row.get(col), row.get(col)
+def _kinds(row: pd.Series, col: str) -> dict[str, Any]:
+    """The kinds of number a summary row holds for ``col``: best, q05, q95, lo, hi, clo, chi."""
+    out: dict[str, Any] = {"best": row.get(col)}
+    for kind in ("q05", "q95", "lo", "hi", "clo", "chi"):
+        v = row.get(f"{col}_{kind}")
+        out[kind] = None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+    if out["best"] is not None and isinstance(out["best"], float) and np.isnan(out["best"]):
+        out["best"] = None
+    return out
+
+
+def format_number(k: Mapping[str, Any], fmt: str, scale: float = 1.0, unit: str = "", words: bool = True) -> str:
+    """Best estimate first, then the 90 % interval, then the hard bounds (and those given the count).
+
+    With ``words`` the kinds are named ("12.3 % (90 % interval 10.1-14.8 %; possible range
+    8.2-74.2 %)"); without, the compact table form "12.3 (10.1-14.8) [8.2-74.2]". A quantity
+    that has only hard bounds (no draws) shows its range; a complete list shows one number.
+
+    Examples
+    --------
+    >>> format_number({"best": 0.123, "q05": 0.101, "q95": 0.148, "lo": 0.082, "hi": 0.742}, ".1f", 100, " %")
+    '12.3 % (90 % interval 10.1-14.8 %; possible range 8.2-74.2 %)'
+    >>> format_number({"best": 189, "q05": 188, "q95": 190, "lo": 62, "hi": 248}, ".0f", words=False)
+    '189 (188-190) [62-248]'
+    """
+    def f(v: Any) -> str:
+        return format(v * scale, fmt)
+
+    has_q = k.get("q05") is not None
+    has_b = k.get("lo") is not None
+    if k.get("best") is None or (has_b and not has_q):  # bounds only: never the worst case as the value
+        if not has_b:
+            return "n/a"
+        rng = format_range(k["lo"] * scale, k["hi"] * scale, fmt, unit)
+        return f"{rng} (possible range; no best estimate)" if words else f"[{format_range(k['lo'] * scale, k['hi'] * scale, fmt)}]"
+    text = f(k["best"]) + unit
+    if words:
+        bits = []
+        if has_q:
+            bits.append(f"90 % interval {format_range(k['q05'] * scale, k['q95'] * scale, fmt, unit)}")
+        if has_b:
+            bits.append(f"possible range {format_range(k['lo'] * scale, k['hi'] * scale, fmt, unit)}")
+        if k.get("clo") is not None:
+            bits.append(f"{format_range(k['clo'] * scale, k['chi'] * scale, fmt, unit)} given the published number "
+                        "of kommuner with an office")
+        return text + (f" ({'; '.join(bits)})" if bits else "")
+    if has_q:
+        text = f(k["best"]) + f" ({format_range(k['q05'] * scale, k['q95'] * scale, fmt)})"
+    if has_b:
+        lo, hi = (k["clo"], k["chi"]) if k.get("clo") is not None else (k["lo"], k["hi"])
+        text += f" [{format_range(lo * scale, hi * scale, fmt)}]"
+    return text
 
 
 def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "en") -> str:
-    """Render :func:`national_summary` as text.
+    """Render :func:`national_summary` as text, leading with the best estimates.
 
-    One headline line per scenario and group, e.g. ``"AF 2020 (AF): 7.8-80.3 % of residents beyond
-    25 km (estimate); range given the published count: 12.9-74.0 %; office status known for 90
-    of 290 kommuner"``, then the table of all thresholds, then the provenance line of each scenario.
+    One headline line per scenario (its combined group where it holds AF and SSC), e.g. ``"AF 2020
+    (AF): 21.3 % of residents beyond 25 km (90 % interval 20.2-25.6 %; possible range 8.2-74.1 %)
+    - estimate: straight line x circuity, not a road measurement; office status known for 104 of
+    290 kommuner"``, then the table of all thresholds and groups (best (90 % interval) [hard
+    bounds, given the published count where there is one]), then each scenario's provenance.
     """
     lines = []
     method_word = {"estimate": "estimate: straight line x circuity, not a road measurement", "road": "by road"}
     m = re.match(r"(\d+(?:\.\d+)?)(km|min)", headline)
     what = f"{m.group(1)} {m.group(2)}" if m else headline  # "25km" -> "25 km"
+    combined = set(summary.loc[summary["group"] == "any", "scenario"])
     for _, r in summary.iterrows():
-        lo, hi = _val(r, f"share_over_{headline}")
-        if lo is None:
+        if r["scenario"] in combined and r["group"] != "any":
+            continue  # a combined scenario's AF and SSC rows repeat the single-network scenarios
+        k = _kinds(r, f"share_over_{headline}")
+        if k["best"] is None and k["lo"] is None:
             continue
-        text = (f"{scenario_label(r['scenario'])} ({GROUP_LABEL['en'][r['group']]}): {format_range(lo * 100, hi * 100, '.1f', ' %')} "
-                f"of residents beyond {what} ({method_word.get(r['method'], r['method'])})")
-        if pd.notna(r.get(f"share_over_{headline}_clo", np.nan)) and str(r.get("constrained_range", "")).startswith(
-                "range given"):
-            text += (f"; {format_range(r[f'share_over_{headline}_clo'] * 100, r[f'share_over_{headline}_chi'] * 100, '.1f', ' %')}"
-                     " given the published number of kommuner with an office")
+        text = (f"{scenario_label(r['scenario'])} ({GROUP_LABEL['en'][r['group']]}): "
+                f"{format_number(k, '.1f', 100, ' %')} of residents beyond {what}"
+                f" - {method_word.get(r['method'], r['method'])}")
         if r.get("status_known"):
             text += f"; office status known for {r['status_known']} kommuner"
         lines.append(text)
-    # the table
     labels = [c[len("share_over_"):] for c in summary.columns
-              if c.startswith("share_over_") and not c.endswith(("_lo", "_hi", "_clo", "_chi"))]
+              if c.startswith("share_over_") and not c.endswith(("_lo", "_hi", "_clo", "_chi", "_q05", "_q95"))]
     table = pd.DataFrame({"scenario": summary["scenario"],
                           "group": summary["group"].map(GROUP_LABEL[lang])})
     for lab in labels:
-        vals = []
-        for _, r in summary.iterrows():
-            lo, hi = _val(r, f"share_over_{lab}")
-            cell = format_range(lo * 100, hi * 100, ".1f") if lo is not None else "n/a"
-            if pd.notna(r.get(f"share_over_{lab}_clo", np.nan)):
-                cell += f" [{format_range(r[f'share_over_{lab}_clo'] * 100, r[f'share_over_{lab}_chi'] * 100, '.1f')}]"
-            vals.append(cell)
-        table[f"% >{lab}"] = vals
+        table[f"% >{lab}"] = [format_number(_kinds(r, f"share_over_{lab}"), ".1f", 100, words=False)
+                              for _, r in summary.iterrows()]
     for rule in RULES:
         col = f"without_{rule}"
         if col in summary.columns:
+            table[f"without: {rule}"] = ["" if pd.isna(r.get(col)) else format_number(_kinds(r, col), ".0f", words=False)
+                                         for _, r in summary.iterrows()]
             pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
-            table[f"without: {rule}"] = [
-                "" if pd.isna(r.get(col)) else (format_range(r[f"{col}_lo"], r[f"{col}_hi"], ".0f")
-                                                if pd.notna(r.get(f"{col}_lo", np.nan)) else f"{r[col]:.0f}")
-                for _, r in summary.iterrows()]
             if pub is not None:
-                table[f"without: {rule}"] += [f" [{p:.0f}]" if pd.notna(p) else "" for p in pub]
+                table[f"without: {rule}"] += [f" <{p:.0f}>" if pd.notna(p) else "" for p in pub]
     lines.append("")
-    lines.append("Share of residents beyond each threshold, % (lo-hi: simple range over the office lists "
-                 "consistent with what is known; [lo-hi]: range given the published number of kommuner "
-                 "with an office); kommuner without presence per rule (lo-hi: certain-possible; [n]: implied by the "
-                 "published number of kommuner with an office)")
+    lines.append("Share of residents beyond each threshold, %, and kommuner without presence per rule: best "
+                 "estimate (median over the joint office draws) (90 % interval) [hard bounds: what is logically "
+                 "possible; given the published number of kommuner with an office where there is one]; "
+                 "<n>: implied by the published number of kommuner with an office")
     lines.append(table.to_string(index=False))
     for name, line in summary.attrs.get("provenance", {}).items():
         lines.append(f"{name}: {line}")
@@ -241,15 +282,25 @@ def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | No
     """Render a :func:`narvaro.analysis.presence.kommuner_without_presence` list with its provenance line."""
     prov = get_provenance(lst)
     head = title or f"Kommuner without presence ({prov.get('rule')}, {prov.get('group')}, {prov.get('scenario')})"
-    lines = [f"{head}: {len(lst)} kommuner, {lst['population'].sum():,.0f} residents"]
-    if "certainty" in lst.columns:
-        n_c = int((lst["certainty"] == "certain").sum())
-        lines[0] += f" ({n_c} certain, {len(lst) - n_c} depend on offices of unknown status)"
-    if "certainty" in lst.columns:  # the certain ones first, then the largest that hinge on unknowns
+    count = prov.get("count") or {}
+    if "p_without" in lst.columns and "best" in count:
+        residents = float((lst["p_without"] * lst["population"]).sum())
+        lines = [f"{head}: {format_number(count, '.0f', words=False)} kommuner - best estimate (90 % interval) "
+                 f"[certain-possible]; about {residents:,.0f} residents live in them (expected over the draws)"]
+    else:
+        lines = [f"{head}: {len(lst)} kommuner, {lst['population'].sum():,.0f} residents"]
+        if "certainty" in lst.columns:
+            n_c = int((lst["certainty"] == "certain").sum())
+            lines[0] += f" ({n_c} certain, {len(lst) - n_c} depend on offices of unknown status)"
+    if "p_without" in lst.columns:  # most likely first, the largest first among equals
+        order = np.lexsort((-lst["population"].to_numpy(), -lst["p_without"].round(2).to_numpy()))
+        lst = lst.iloc[order]
+    elif "certainty" in lst.columns:  # the certain ones first, then the largest that hinge on unknowns
         order = np.lexsort((-lst["population"].to_numpy(), (lst["certainty"] != "certain").to_numpy()))
         lst = lst.iloc[order]
     shown = lst if limit is None else lst.head(limit)
-    cols = [c for c in ("kommunkod", "kommunnamn", "population", "certainty", "reason") if c in shown.columns]
+    cols = [c for c in ("kommunkod", "kommunnamn", "population", "p_without", "certainty", "reason")
+            if c in shown.columns]
     if len(shown):
         lines.append(shown[cols].to_string(index=False))
     if limit is not None and len(lst) > limit:
