@@ -48,7 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from narvaro.network import RoadGraph  # noqa: E402
+from narvaro.network.graph import RoadGraph
 
 N_KOMMUNER = 290
 X0, Y0 = 300_000.0, 6_200_000.0  # south-west corner in EPSG:3006 (inside Sweden's bbox)
@@ -157,7 +157,7 @@ def measure(fn, *args, traced: bool = True) -> tuple[float, float, Any]:
 # --- phases -------------------------------------------------------------------------------------
 
 def phase_narvaro(graph, demand, offices_list):
-    from narvaro.distance import nearest_office
+    from narvaro.network.distance import nearest_office
 
     times = []
     for offices in offices_list:

@@ -43,10 +43,10 @@ km/h. Every table says so. With a road graph (`narvaro network build sweden-late
     code("""import pandas as pd
 
 import narvaro
-from narvaro.coverage import coverage
+from narvaro.analysis import coverage
 from narvaro.data import load_demand_points, load_kommuner
 from narvaro.offices import load_offices, office_completeness
-from narvaro.presence import compare, kommuner_without_presence
+from narvaro.analysis import compare, kommuner_without_presence
 from narvaro.provenance import describe
 
 pd.set_option("display.width", 160)
@@ -87,7 +87,7 @@ print(format_summary(summary))"""),
 Rule `no_office_inside`: no office of the group inside the kommun. With ranges, `certainty` says
 whether the kommun is certainly without an office or only if its office of unknown status does not
 exist."""),
-    code("""from narvaro.report import format_presence
+    code("""from narvaro.report.summary import format_presence
 
 no_af = kommuner_without_presence(cov_2020, rule="no_office_inside", group="af")
 print(format_presence(no_af, title="Kommuner without an AF office, 2020", limit=15))"""),
@@ -105,7 +105,7 @@ change_kommuner.sort_values("af_dist_mean_km_delta", ascending=False)[cols].head
 
 The kommuner whose unknown office status moves the most residents across the 25 km line: the
 first places to check against AF's own list."""),
-    code("""from narvaro.bounds import unknowns
+    code("""from narvaro.analysis import unknowns
 
 unknowns(cov_2020).head(10)"""),
     md("""## 5. Map
@@ -145,9 +145,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from narvaro.coverage import coverage
+from narvaro.analysis import coverage
 from narvaro.data import fetch
-from narvaro.distance import nearest_office
+from narvaro.network import nearest_office
 from narvaro.errors import OfficeListError
 from narvaro.maps import coverage_map
 from narvaro.network import RoadGraph

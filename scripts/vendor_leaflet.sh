@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Reproduce src/narvaro/static/leaflet/ (the Leaflet files inlined into self-contained maps)
+# Reproduce src/narvaro/maps/static/leaflet/ (the Leaflet files inlined into self-contained maps)
 # from the npm registry. Needs npm and network access to registry.npmjs.org.
 # Usage: bash scripts/vendor_leaflet.sh [VERSION]   (default: the version in VERSION below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=${1:-1.9.4}
-DEST=src/narvaro/static/leaflet
+DEST=src/narvaro/maps/static/leaflet
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -1,6 +1,6 @@
 """Synthetic coverage tables for the map tests (test data, not results).
 
-The maps only need a table with the coverage schema of HELPERS_CONTEXT.md. These helpers
+The maps only need a table with the coverage schema of docs/architecture.md ("Coverage columns"). These helpers
 build one from the real kommuner and the real office lists with straight-line distances
 from each kommun's representative point (x 1.25, 60 km/h), so the map tests do not depend
 on the speed of the coverage computation. Two names are made hostile to test escaping.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from narvaro.data import load_kommuner
+from narvaro.data.layers import load_kommuner
 from narvaro.provenance import set_provenance
 
 EVIL_OFFICE = "<script>alert(1)</script>"
@@ -34,7 +34,7 @@ def add_evil_offices(offices: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def synthetic_coverage(offices: gpd.GeoDataFrame, scenario: str = "test") -> gpd.GeoDataFrame:
-    """A 290-row coverage-like table (schema of HELPERS_CONTEXT.md, bounds=True style)."""
+    """A 290-row coverage-like table (schema of docs/architecture.md ("Coverage columns"), bounds=True style)."""
     k = load_kommuner().sort_values("kommunkod").reset_index(drop=True)
     pts = k.geometry.representative_point()
     xy = np.c_[pts.x, pts.y]

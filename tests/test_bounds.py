@@ -11,10 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from narvaro.bounds import constrained_range, published_kommun_count, unknowns
-from narvaro.coverage import coverage, group_metric_columns, national
+from narvaro.analysis import coverage, national
+from narvaro.analysis.bounds import unknowns
+from narvaro.analysis.constrained import constrained_range
+from narvaro.analysis.metrics import group_metric_columns
+from narvaro.analysis.presence import compare, kommuner_without_presence
 from narvaro.errors import CoverageInputError
-from narvaro.presence import compare, kommuner_without_presence
+from narvaro.offices import published_kommun_count
 
 KM, MINS = (10.0, 25.0, 50.0), (30.0, 45.0, 60.0)
 
@@ -94,9 +97,11 @@ def test_compare_with_ranges():
 
 
 def test_published_counts_have_sources():
-    for net, k in (("af_2019", 218), ("af_2020", 106), ("ssc_2020", 110)):
+    for net, k in (("af_2019", 218), ("af_2020+af_2020_changes", 106), ("ssc_2020", 110)):
         got = published_kommun_count(net)
-        assert got is not None and got[0] == k and got[1]
+        assert got is not None and got[0] == k and got[1].startswith("https://")
+    # 106 is the 2019 decision's count of *offices* for af_2020, not of kommuner
+    assert published_kommun_count("af_2020") is None
 
 
 # --- property tests ----------------------------------------------------------------------------
@@ -209,8 +214,9 @@ def test_nothing_hidden_gives_single_numbers(scn):
 
 
 def test_complete_analyst_list_has_no_unknowns(tmp_path):
-    from narvaro.data import load_demand_points, load_kommuner
-    from narvaro.offices import load_offices, read_offices
+    from narvaro.data.layers import load_demand_points, load_kommuner
+    from narvaro.offices.lists import read_offices
+    from narvaro.offices.load import load_offices
 
     af = load_offices("af_2020")
     path = tmp_path / "my_complete_af_list.csv"
@@ -245,7 +251,7 @@ def test_compare_tightened_when_the_offices_are_shared():
 
 
 def test_ranges_in_road_mode():
-    from narvaro.network import RoadGraph
+    from narvaro.network.graph import RoadGraph
 
     # one road through all six points and the three offices (length 1.5 x straight line, 60 km/h)
     xs = [10.0, 10.5, 33.0, 60.0, 60.5, 90.0, 105.0, 110.0, 140.0]
@@ -264,7 +270,7 @@ def test_ranges_in_road_mode():
 
 
 def test_constrained_solutions_are_cached_and_reused(tmp_path, monkeypatch):
-    from narvaro import constrained
+    from narvaro.analysis import constrained
 
     monkeypatch.setenv("NARVARO_CACHE_DIR", str(tmp_path))
     cov = coverage(_hidden_c1(extra_candidate=True), syn.demand(), syn.kommuner(), bounds=True)

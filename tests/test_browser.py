@@ -14,7 +14,7 @@ import pytest
 from _mapdata import EVIL_KOMMUN, EVIL_OFFICE, EVIL_OFFICE_2, add_evil_offices, synthetic_coverage
 
 from narvaro import maps
-from narvaro.offices import load_offices
+from narvaro.offices.load import load_offices
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 
 from narvaro import cli
 from narvaro.data import fetch
-from narvaro.network import RoadGraph
+from narvaro.network.graph import RoadGraph
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -174,7 +174,8 @@ def test_console_entry_point_in_a_subprocess(tmp_path):
 
 # --- offices -------------------------------------------------------------------------------------
 def test_offices_lists_networks_and_completeness(capsys):
-    from narvaro.offices import NETWORKS, office_completeness
+    from narvaro.offices.lists import office_completeness
+    from narvaro.offices.sources import NETWORKS
 
     code, out, _ = _run(capsys, "offices")
     assert code == 0
@@ -186,7 +187,7 @@ def test_offices_lists_networks_and_completeness(capsys):
 
 
 def test_offices_network_listing(capsys):
-    from narvaro.offices import load_offices
+    from narvaro.offices.load import load_offices
 
     code, out, _ = _run(capsys, "offices", "--network", "ssc_2020")
     assert code == 0

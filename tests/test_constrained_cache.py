@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from narvaro import constrained
+from narvaro.analysis import constrained
 
 
 def _programmes() -> list[tuple]:

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narvaro.coverage import coverage, national, parse_thresholds, weighted_quantile
+from narvaro.analysis import coverage, national
+from narvaro.analysis.metrics import parse_thresholds, weighted_quantile
+from narvaro.analysis.presence import compare, kommuner_without_presence
 from narvaro.errors import CoverageInputError, UnknownKommunError
-from narvaro.network import RoadGraph
-from narvaro.presence import compare, kommuner_without_presence
+from narvaro.network.graph import RoadGraph
 
 # Hand computation (estimate mode). Straight-line km -> road km (circuity 1.22 in [20.9, 51.2] km,
 # 1.74 below 1 km); minutes = km at 60 km/h.
@@ -224,8 +225,8 @@ def test_compare_closure_of_c1(cov):
 # --- real data (estimate mode) --------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real():
-    from narvaro.data import load_demand_points, load_kommuner
-    from narvaro.offices import load_offices
+    from narvaro.data.layers import load_demand_points, load_kommuner
+    from narvaro.offices.load import load_offices
 
     demand, kommuner = load_demand_points(), load_kommuner()
     off = load_offices("af_2020")
@@ -255,7 +256,7 @@ def test_real_kommun_with_office_has_presence(real):
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_real_adding_offices_never_worsens(real, data):
-    from narvaro.offices import candidate_offices
+    from narvaro.offices.status import candidate_offices
 
     demand, kommuner, off, cov = real
     cands = candidate_offices("af_2020")

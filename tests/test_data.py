@@ -9,7 +9,8 @@ import pytest
 from shapely.geometry import Point
 
 import narvaro
-from narvaro import data, registry
+from narvaro import data
+from narvaro.data import registry
 from narvaro.errors import ChecksumError, CRSError, DataUnavailableError, UnknownKommunError
 
 SCB_TOTAL = {2017: 10_120_242, 2018: 10_230_185, 2021: 10_452_326}

@@ -1,4 +1,4 @@
-"""Tests for narvaro.distance: nearest office (road and estimate), OD matrix, validation."""
+"""Tests for narvaro.network.distance: nearest office (road and estimate), OD matrix, validation."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from narvaro import settings
-from narvaro.distance import RESULT_COLUMNS, circuity, nearest_office, od_matrix
 from narvaro.errors import CRSError, GeometryError, OfficeListError, UnreachableError
-from narvaro.network import RoadGraph
+from narvaro.network.distance import RESULT_COLUMNS, circuity, nearest_office, od_matrix
+from narvaro.network.graph import RoadGraph
 
 # A point in Sweden (SWEREF 99 TM) to put hand-built graphs in the country's bounding box.
 X0, Y0 = 500_000.0, 6_500_000.0

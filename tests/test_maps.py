@@ -23,7 +23,12 @@ from hypothesis import strategies as st
 
 from narvaro import maps
 from narvaro.errors import CoverageInputError, NarvaroError
-from narvaro.offices import completeness_label, load_offices
+from narvaro.maps import html as map_html
+from narvaro.maps import layers as map_layers
+from narvaro.maps import offices as map_offices
+from narvaro.maps import style as map_style
+from narvaro.offices.lists import completeness_label
+from narvaro.offices.load import load_offices
 
 REMOTE = re.compile(r"<script[^>]+src\s*=\s*[\"']?(https?:)?//|<link[^>]+href\s*=\s*[\"']?(https?:)?//", re.I)
 
@@ -61,7 +66,7 @@ def _points(m: folium.Map) -> dict[str, list]:
     out = {}
     for child in m._children.values():
         if isinstance(child, folium.FeatureGroup):
-            pts = [c for c in child._children.values() if isinstance(c, maps._Points)]
+            pts = [c for c in child._children.values() if isinstance(c, map_offices._Points)]
             out[child.layer_name] = pts[0].points
     return out
 
@@ -97,7 +102,7 @@ def test_coverage_map_layers(the_map, cov, offices, closed):
 def test_choropleth_colours_follow_classes(the_map, cov):
     main = _geojson_layers(the_map)["Mean time, AF or SSC (min)"]
     fill = {f["id"]: f["properties"]["fill"] for f in main.data["features"]}
-    colours = maps._palette(6)
+    colours = map_style._palette(6)
     for code, minutes in cov.set_index("kommunkod")["any_time_mean_min"].items():
         expected = int(np.searchsorted([10, 20, 30, 45, 60], minutes, side="right"))
         assert fill[code] == colours[expected]
@@ -122,7 +127,7 @@ def test_legend_states_units_and_completeness(the_map, cov):
     legend = next(
         c
         for c in the_map._children.values()
-        if isinstance(c, maps._Control) and c.css_class == "narvaro-legend"
+        if isinstance(c, map_layers._Control) and c.css_class == "narvaro-legend"
     ).content
     assert "minutes, population-weighted" in legend
     assert "under 10 min" in legend and "60 min or more" in legend
@@ -154,7 +159,7 @@ def test_office_popup_links_http_sources_only():
         "status": "open",
         "source": 'https://example.se/a?b=1&c="x"',
     }
-    popup = maps._office_popup(row, "af")
+    popup = map_offices._office_popup(row, "af")
     assert (
         '<a href="https://example.se/a?b=1&amp;c=&quot;x&quot;" target="_blank" rel="noopener noreferrer">'
         in popup
@@ -167,7 +172,7 @@ def test_self_contained_file_has_no_remote_resources(the_map, tmp_path):
     path = the_map.save(tmp_path / "map.html")
     page = path.read_text(encoding="utf-8")
     assert not REMOTE.search(page)
-    assert f"Leaflet {maps.leaflet_version()}" in page  # inlined from the vendored copy
+    assert f"Leaflet {map_html.leaflet_version()}" in page  # inlined from the vendored copy
     assert "images/layers.png" not in page and "data:image/png;base64," in page
     assert path.stat().st_size < 5_000_000
     assert "L.tileLayer" not in page  # no tiles: nothing to fetch
@@ -190,9 +195,9 @@ def test_unknown_remote_plugin_is_refused(cov, tmp_path):
 
     m = maps.coverage_map(cov, column="af_dist_mean_km")
     MarkerCluster().add_to(m)
-    with pytest.raises(maps.SelfContainedError, match="markercluster"):
+    with pytest.raises(map_html.SelfContainedError, match="markercluster"):
         m.save(tmp_path / "x.html")
-    assert isinstance(maps.SelfContainedError("x"), NarvaroError)
+    assert isinstance(map_html.SelfContainedError("x"), NarvaroError)
     m.save(tmp_path / "x.html", self_contained=False)  # the CDN version is fine
 
 
@@ -223,9 +228,9 @@ def test_compare_map(cov_before, cov, offices, closed, tmp_path):
         - cov_before.set_index("kommunkod")["any_time_mean_min"]
     )
     same = diff.index[diff.abs() < 0.5]
-    assert len(same) > 0 and all(fills[c] == maps._CHANGE_COLOURS[1] for c in same)
+    assert len(same) > 0 and all(fills[c] == map_style._CHANGE_COLOURS[1] for c in same)
     worse = diff.index[diff >= 30]
-    assert all(fills[c] == maps._CHANGE_COLOURS[-1] for c in worse)
+    assert all(fills[c] == map_style._CHANGE_COLOURS[-1] for c in worse)
     assert m.save(tmp_path / "cmp.html").stat().st_size < 5_000_000
 
 
@@ -255,7 +260,7 @@ def test_without_presence_argument_and_candidates(cov, offices):
     n_cand = int((cands["basis"] == "candidate").sum())
     pts = _points(m)
     assert len(pts[f"Candidate offices (not confirmed) ({n_cand})"]) == n_cand
-    assert "Share of residents farther than 25 km" in maps.column_label("af_share_over_25km")
+    assert "Share of residents farther than 25 km" in map_style.column_label("af_share_over_25km")
     m2 = maps.coverage_map(cov, without_presence=False)
     assert not any(k.startswith("Kommuner without presence") for k in _geojson_layers(m2))
 
@@ -269,7 +274,7 @@ def test_quantile_classes(cov):
 
 # --- helpers ------------------------------------------------------------------------------------
 def test_simplified_polygons(cov):
-    simple = maps.simplify_kommuner(cov)
+    simple = map_layers.simplify_kommuner(cov)
     assert len(simple) == 290 and simple.crs.to_epsg() == 4326
     assert simple.is_valid.all() and not simple.is_empty.any()
     coords = shapely.get_coordinates(simple.values)
@@ -282,23 +287,23 @@ def test_simplified_polygons(cov):
 
 
 def test_column_labels_and_units():
-    assert maps.column_label("any_time_mean_min") == (
+    assert map_style.column_label("any_time_mean_min") == (
         "Mean travel time by car to the nearest AF office or SSC servicekontor (minutes, population-weighted)"
     )
-    assert maps.column_label("af_dist_p90_km_max", "estimate") == (
+    assert map_style.column_label("af_dist_p90_km_max", "estimate") == (
         "90th percentile of estimated road distance to the nearest AF office (km, population-weighted, upper bound)"
     )
-    assert maps._unit("ssc_share_over_60min") == "share"
-    assert maps._unit("af_time_max_min") == "min" and maps._unit("af_time_max_min_max") == "min"
-    assert maps._unit("af_dist_median_km_min") == "km"
+    assert map_style._unit("ssc_share_over_60min") == "share"
+    assert map_style._unit("af_time_max_min") == "min" and map_style._unit("af_time_max_min_max") == "min"
+    assert map_style._unit("af_dist_median_km_min") == "km"
     assert (
-        maps.default_column(pd.DataFrame(columns=["af_dist_mean_km", "af_time_mean_min"]))
+        map_style.default_column(pd.DataFrame(columns=["af_dist_mean_km", "af_time_mean_min"]))
         == "af_time_mean_min"
     )
 
 
 def test_classify_examples():
-    got = maps.classify(pd.Series([0, 9.99, 10, 59, 60, 500, np.nan]), (10, 20, 30, 45, 60))
+    got = map_style.classify(pd.Series([0, 9.99, 10, 59, 60, 500, np.nan]), (10, 20, 30, 45, 60))
     assert got.tolist() == [0, 0, 1, 4, 5, 5, -1]
 
 
@@ -309,7 +314,7 @@ def test_classify_examples():
 )
 def test_classify_is_monotone_and_in_range(values, breaks):
     breaks = sorted(breaks)
-    idx = maps.classify(pd.Series(values), breaks)
+    idx = map_style.classify(pd.Series(values), breaks)
     order = np.argsort(values, kind="stable")
     assert np.all(np.diff(idx[order]) >= 0)
     assert idx.min() >= 0 and idx.max() <= len(breaks)
@@ -318,10 +323,10 @@ def test_classify_is_monotone_and_in_range(values, breaks):
 
 
 def test_bound_column_labels():
-    assert maps.column_label("af_share_over_25km_max") == (
+    assert map_style.column_label("af_share_over_25km_max") == (
         "Share of residents farther than 25 km from the nearest AF office (%, upper bound)"
     )
-    assert maps.column_label("ssc_pop_over_60min_min") == (
+    assert map_style.column_label("ssc_pop_over_60min_min") == (
         "Residents more than 60 minutes by car from the nearest SSC servicekontor (lower bound)"
     )
 
@@ -330,7 +335,7 @@ def test_vendored_leaflet_matches_its_record():
     import hashlib
     from importlib import resources
 
-    root = resources.files("narvaro").joinpath("static/leaflet")
+    root = resources.files("narvaro.maps").joinpath("static/leaflet")
     record = root.joinpath("VERSION").read_text(encoding="utf-8")
     listed = re.findall(r"^([0-9a-f]{64})  \./(\S+)$", record, re.M)
     assert {name for _, name in listed} >= {"leaflet.js", "leaflet.css", "images/layers.png"}

@@ -16,7 +16,8 @@ from shapely.geometry import Polygon
 
 from narvaro import settings
 from narvaro.errors import CRSError, EmptyNetworkError, GeometryError
-from narvaro.network import MIN_WEIGHT, RoadGraph, edge_speed_kmh, oneway_direction, parse_maxspeed
+from narvaro.network.graph import MIN_WEIGHT, RoadGraph
+from narvaro.network.osm import edge_speed_kmh, oneway_direction, parse_maxspeed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GRAPHML = FIXTURES / "stockholm_sodermalm_drive.graphml"
@@ -342,7 +343,7 @@ def test_from_polygon_and_place_use_cache(tmp_path, monkeypatch):
 def test_ferry_edges_join_nearest_road_nodes():
     from shapely.geometry import LineString
 
-    from narvaro.network import _ferry_edges
+    from narvaro.network.osm import _ferry_edges
 
     px = np.array([500_000.0, 500_000.0, 504_000.0])
     py = np.array([6_500_000.0, 6_500_100.0, 6_500_000.0])

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narvaro import data, geocode, kommun_status, offices
+from narvaro import data, offices
 from narvaro.errors import NarvaroError, OfficeListError, UnknownNetworkError
+from narvaro.offices import geocode
+from narvaro.offices import status as kommun_status
 
 DATA = offices.offices_dir()
 EXPECTED_ROWS = {

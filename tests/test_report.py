@@ -7,8 +7,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from narvaro.coverage import coverage
-from narvaro.report import column_label, export, format_summary, national_summary, run_report
+from narvaro.analysis.coverage import coverage
+from narvaro.report.export import column_label, export
+from narvaro.report.summary import format_summary, national_summary, run_report
 
 
 def _hidden():

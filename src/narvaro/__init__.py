@@ -4,16 +4,16 @@ Travel distance and time by road from Arbetsförmedlingen offices and Statens se
 servicekontor to where people live in all 290 kommuner, before and after AF's 2019-2020
 closures, with ranges wherever the public office lists are incomplete.
 
-The chain, one module per step: ``data`` -> ``offices`` -> ``network`` -> ``distance`` ->
-``coverage`` (with ``presence``, ``bounds``, ``constrained``) -> ``maps`` / ``report`` / ``cli``.
+The chain, one subpackage per step: ``data`` -> ``offices`` -> ``network`` -> ``analysis`` ->
+``maps`` / ``report`` -> ``cli``; ``errors``, ``settings`` and ``provenance`` are shared.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from . import errors, settings
-from .bounds import unknowns
-from .constrained import constrained_range
-from .coverage import coverage, national
+from .analysis import compare, constrained_range, coverage, kommuner_without_presence, national, unknowns
 from .data import (
     fetch,
     kommun_codes,
@@ -24,26 +24,24 @@ from .data import (
     load_population,
     load_tatorter,
 )
-from .distance import circuity, nearest_office, od_matrix
 from .errors import NarvaroError
-from .export import export
-from .geocode import geocode_towns
-from .kommun_status import candidate_offices, office_status
 from .maps import CoverageMap, compare_map, coverage_map, save_map
-from .network import RoadGraph, parse_maxspeed
+from .network import RoadGraph, circuity, nearest_office, od_matrix, parse_maxspeed
 from .offices import (
     NETWORKS,
     build_office_lists,
+    candidate_offices,
     completeness_label,
+    geocode_towns,
     load_offices,
     office_completeness,
+    office_status,
     read_offices,
 )
-from .presence import compare, kommuner_without_presence
 from .provenance import describe, get_provenance
-from .report import format_summary, national_summary, run_report
+from .report import export, format_summary, national_summary, run_report
 
-__version__ = "0.1.0"
+__version__ = _version("narvaro")
 
 __all__ = [
     "NETWORKS",

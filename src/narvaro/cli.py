@@ -106,14 +106,14 @@ def parse_thresholds_option(text: str | None) -> dict[str, tuple[float, ...]] | 
         rest = rest.replace(numbers, " ", 1).replace(unit, " ", 1)
     if not out or re.sub(r"[\s;]", "", rest):
         raise CLIError(f"bad --thresholds {text!r}: expected e.g. '10,25,50km;30,45,60min'")
-    from .coverage import parse_thresholds
+    from .analysis.metrics import parse_thresholds
 
     km, mins = parse_thresholds(out)  # validates (positive, increasing)
     return {"km": km, "min": mins}
 
 
 def _check_scenarios(names: Sequence[str]) -> list[str]:
-    from .offices import NETWORKS
+    from .offices.sources import NETWORKS
 
     out = []
     for name in names:
@@ -145,7 +145,7 @@ def _graph(method: str, graph: Path | None) -> Any:
         raise CLIError("--method road needs --graph PATH (a road graph saved by `narvaro network build`)")
     if not graph.is_file():
         raise CLIError(f"road graph file not found: {graph}")
-    from .network import RoadGraph
+    from .network.graph import RoadGraph
 
     try:
         g = RoadGraph.load(graph)
@@ -162,7 +162,7 @@ def _slug(name: str) -> str:
 
 
 def _write_map(m: Any, path: Path, self_contained: bool) -> Path:
-    from .maps import save_map
+    from .maps.html import save_map
 
     out = save_map(m, path, self_contained=self_contained)
     size = out.stat().st_size / 1e6
@@ -172,14 +172,14 @@ def _write_map(m: Any, path: Path, self_contained: bool) -> Path:
 
 
 def _offices_for_map(scenario: str) -> Any:
-    from .offices import load_offices
+    from .offices.load import load_offices
 
     return load_offices(scenario, include_candidates=True)
 
 
 def _closed_for_map(scenario: str) -> Any:
     """The closed AF offices layer for scenarios after the closures."""
-    from .offices import load_offices
+    from .offices.load import load_offices
 
     if any(p.startswith("af_2020") for p in scenario.split("+")):
         return load_offices("af_closed_2020")
@@ -251,7 +251,7 @@ def report_cmd(
 
     With no options: the four default scenarios in estimate mode, tables to ./output, maps to ./maps.
     """
-    from .report import DEFAULT_SCENARIOS, run_report
+    from .report.summary import DEFAULT_SCENARIOS, run_report
 
     if lang not in ("en", "sv"):
         raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
@@ -284,7 +284,7 @@ def report_cmd(
 
 def _report_maps(covs: dict[str, Any], maps_dir: Path) -> list[Path]:
     """The default maps: AF before/after (if both computed) and AF + SSC after (if computed)."""
-    from .maps import compare_map, coverage_map
+    from .maps.build import compare_map, coverage_map
 
     written = []
     jobs = []
@@ -366,8 +366,8 @@ def map_cmd(
     title: Annotated[str | None, typer.Option("--title", help="Map title (default: the scenario).")] = None,
 ) -> None:
     """Write an HTML map of the 290 kommuner coloured by travel time, with the offices as layers."""
-    from .coverage import coverage
-    from .maps import compare_map, coverage_map
+    from .analysis.coverage import coverage
+    from .maps.build import compare_map, coverage_map
 
     names = _check_scenarios([scenario] + ([before] if before else []))
     th = parse_thresholds_option(thresholds)
@@ -429,7 +429,9 @@ def offices_cmd(
     """List the office networks with how complete each is, list one network, or validate a file."""
     import pandas as pd
 
-    from .offices import NETWORKS, load_offices, office_completeness, read_offices
+    from .offices.lists import office_completeness, read_offices
+    from .offices.load import load_offices
+    from .offices.sources import NETWORKS
 
     if validate is not None:
         if not validate.is_file():
@@ -514,7 +516,7 @@ def network_build_cmd(
 ) -> None:
     """Build a road graph from PBF and cache it; use it with `narvaro report --method road --graph PATH`."""
     from . import settings
-    from .network import RoadGraph
+    from .network.graph import RoadGraph
 
     if not pbf.is_file():
         raise CLIError(f"PBF file not found: {pbf}")
@@ -539,7 +541,7 @@ def kommuner_cmd(
     year: Annotated[int, typer.Option(help="SCB population year (2017, 2018, 2021).")] = 2021,
 ) -> None:
     """Print the 290 kommuner with population and demand points per län."""
-    from .data import load_demand_points, load_kommuner
+    from .data.layers import load_demand_points, load_kommuner
 
     kommuner = load_kommuner(source, year=year)
     demand = load_demand_points(year)

@@ -114,7 +114,7 @@ ESTIMATE_SPEED_KMH = 60.0
 METHOD_ROAD = "road"
 METHOD_ESTIMATE = "estimate"
 
-# --- Road network: additions for the network/distance modules (issue 4) ---------------------
+# --- Road network: additions for the network/distance modules (snapping, access legs, ferries) ---------------------
 #: Largest distance (metres) from a ferry way's end to a road node for the ferry to be joined
 #: to the road graph (``RoadGraph.from_pbf(..., ferries=True)``). Ferry ways in OSM normally
 #: end on the quay road's node; 300 m allows for a terminal drawn a little off the road.

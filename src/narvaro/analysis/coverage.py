@@ -10,10 +10,10 @@ them, always) with population-weighted travel statistics per organisation group:
 ``any``
     The nearest office of either organisation (present when the list holds both).
 
-Definitions (every column of the coverage table schema in ``HELPERS_CONTEXT.md``)
+Definitions (every column of the coverage table schema in ``docs/architecture.md ("Coverage columns")``)
 ----------------------------------------------------------------------------------
 Nearest office
-    From :func:`narvaro.distance.nearest_office`, called once per group and office list:
+    From :func:`narvaro.network.distance.nearest_office`, called once per group and office list:
     ``time_min`` to the office nearest by time, ``distance_km`` to the office nearest by
     distance (each the minimum of its own metric).
 Weighted mean
@@ -41,7 +41,7 @@ Point value and range
     Offices with ``basis == "candidate"`` (positions assumed for kommuner whose office status
     is unknown) never enter the point value: ``X`` is computed from the known (confirmed)
     offices. With ``bounds=True``, ``X_min``/``X_max`` span X over the two lists "confirmed
-    only" and "confirmed + all candidates" (see :mod:`narvaro.bounds`).
+    only" and "confirmed + all candidates" (see :mod:`narvaro.analysis.bounds`).
 
 National figures (:func:`national`) are computed from the demand points, not from the kommun
 rows, so national medians and percentiles are true population quantiles.
@@ -56,11 +56,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .. import settings
+from ..data.layers import load_demand_points, load_kommuner, to_compute_crs
+from ..errors import CoverageInputError, UnknownKommunError
+from ..network.distance import nearest_office
+from ..offices.lists import is_candidate
+from ..provenance import get_provenance, set_provenance
 from . import bounds as _bounds
-from . import settings
-from .data import load_demand_points, load_kommuner, to_compute_crs
-from .distance import nearest_office
-from .errors import CoverageInputError, UnknownKommunError
 from .metrics import (
     GROUP_ORGS,
     GROUPS,
@@ -68,25 +70,13 @@ from .metrics import (
     group_metric_columns,
     groups_in,
     parse_thresholds,
-    threshold_label,
     thresholds_of,
-    weighted_quantile,
 )
-from .offices import is_candidate
-from .provenance import get_provenance, set_provenance
 
 __all__ = [
-    "GROUPS",
-    "GROUP_ORGS",
     "NATIONAL_ATTR",
     "coverage",
-    "group_metric_columns",
-    "groups_in",
     "national",
-    "parse_thresholds",
-    "threshold_label",
-    "thresholds_of",
-    "weighted_quantile",
 ]
 
 #: Key in ``cov.attrs`` of the national figures (a dict column -> value).
@@ -251,7 +241,7 @@ def coverage(
     thresholds : dict or (km, min) pair, optional
         See :func:`parse_thresholds`. Defaults 10/25/50 km and 30/45/60 min (settings).
     bounds : bool, default False
-        Add ``X_min``/``X_max`` for every metric and ``{g}_status`` (see :mod:`narvaro.bounds`).
+        Add ``X_min``/``X_max`` for every metric and ``{g}_status`` (see :mod:`narvaro.analysis.bounds`).
     name : str, optional
         Scenario name (e.g. ``"af_2020+ssc_2020"``); default from the offices' ``network``.
     candidates : GeoDataFrame, optional

@@ -15,7 +15,7 @@ Simple range ("confirmed .. confirmed + all candidates")
 Range given the published count
     Where the number of kommuner with an office of the network is published (AF: 218 at the
     start of 2019, 106 at the end of 2020; SSC: 110 in December 2020,
-    :data:`PUBLISHED_KOMMUNER_WITH_OFFICE`), exactly ``m = K - (kommuner confirmed)`` of the
+    :func:`narvaro.offices.published_kommun_count`), exactly ``m = K - (kommuner confirmed)`` of the
     unknown kommuner have one. :func:`constrained_range` solves two small integer programmes
     per group and threshold with pulp's bundled CBC solver: a maximal covering problem (the
     best choice of ``m`` kommuner, fewest residents beyond the threshold) and its minimising
@@ -39,44 +39,22 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .errors import CoverageInputError, NarvaroError
-from .kommun_status import candidate_offices, office_status
+from ..errors import CoverageInputError, NarvaroError
+from ..network.distance import od_matrix
+from ..offices.status import candidate_offices, office_status
 from .metrics import GROUP_ORGS, threshold_label, threshold_labels
-from .offices import published_count
 
 __all__ = [
     "BOUNDS_ATTR",
-    "PUBLISHED_KOMMUNER_WITH_OFFICE",
     "BoundsInfo",
+    "bounds_info",
     "Frozen",
-    "constrained_range",
-    "published_kommun_count",
     "span",
     "unknowns",
 ]
 
 #: Key in ``cov.attrs`` of the :class:`BoundsInfo` that coverage(bounds=True) leaves.
 BOUNDS_ATTR = "narvaro_bounds"
-
-#: Published number of kommuner with at least one office of a network, with the source.
-PUBLISHED_KOMMUNER_WITH_OFFICE: dict[str, tuple[int, str]] = {
-    "af_2019": (218, "Arbetet 2020-10-23 and Publikt 2020-10-23: AF had own offices in 218 of 290 kommuner "
-                     "at the start of 2019 (publikt.se/nyhet/halvering-av-antalet-kommuner-med-lokalkontor-22814)"),
-    "af_2020": (106, "Publikt 2020-10-23: offices in 106 kommuner at the end of 2020 "
-                     "(publikt.se/nyhet/halvering-av-antalet-kommuner-med-lokalkontor-22814)"),
-    "ssc_2020": (110, "Ds 2020:29 (regeringen.se, Dec 2020): servicekontor in 110 kommuner"),
-}
-
-
-def published_kommun_count(network: str) -> tuple[int, str] | None:
-    """Published number of kommuner with an office of ``network`` and its source, or None.
-
-    The count that :func:`narvaro.offices.office_completeness` measures the network against
-    (:func:`narvaro.offices.published_count`, ``counted="kommuner"``) when there is one, else
-    :data:`PUBLISHED_KOMMUNER_WITH_OFFICE`.
-    """
-    return published_count(network, "kommuner") or PUBLISHED_KOMMUNER_WITH_OFFICE.get(network)
-
 
 # --------------------------------------------------------------------------------------
 # Small helpers used by coverage
@@ -262,8 +240,7 @@ def _status_for(network: str, codes: pd.Index, conf: pd.DataFrame, cand: pd.Data
 
 def build_info(*, groups, demand, w, g, codes, confirmed, candidates, nearest, graph, km, mins,
                status, kommunnamn) -> BoundsInfo:
-    """Collect the facts for the ranges (called by :func:`narvaro.coverage.coverage`)."""
-    from .distance import od_matrix
+    """Collect the facts for the ranges (called by :func:`narvaro.analysis.coverage.coverage`)."""
 
     notes: list[str] = []
     orgs = sorted(set(confirmed["org"]) | set(candidates["org"]))
@@ -356,7 +333,7 @@ def status_labels(office_prov: list[dict], info: BoundsInfo) -> list[dict]:
     return out
 
 
-def _info(cov: pd.DataFrame) -> BoundsInfo:
+def bounds_info(cov: pd.DataFrame) -> BoundsInfo:
     info = cov.attrs.get(BOUNDS_ATTR)
     if info is None:
         raise CoverageInputError(
@@ -390,7 +367,7 @@ def unknowns(cov: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         ``candidates``, ``pop_depends_over_{T}`` for every threshold; sorted by ``by`` descending
         (ties by kommun population). Empty when nothing is unknown.
     """
-    info = _info(cov)
+    info = bounds_info(cov)
     labels = info.labels()
     by = by or ("25km" if "25km" in labels else (labels[0] if labels else None))
     if by is not None and by not in labels:
@@ -417,6 +394,3 @@ def unknowns(cov: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     fac = fac.sort_values(keys, ascending=False, ignore_index=True)
     fac["rank"] = np.arange(1, len(fac) + 1)
     return fac[cols]
-
-
-from .constrained import constrained_range  # noqa: E402  (re-exported; constrained imports bounds)

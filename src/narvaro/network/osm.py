@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from narvaro import settings
-from narvaro.errors import EmptyNetworkError, NetworkError
+from .. import settings
+from ..errors import EmptyNetworkError, NetworkError
 
 __all__ = [
     "SWEDISH_ZONE_SPEEDS_KMH",

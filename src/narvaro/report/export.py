@@ -8,12 +8,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .data import to_compute_crs
-from .errors import CoverageInputError
-from .metrics import GROUP_LABEL
-from .provenance import describe, get_provenance
+from ..analysis.metrics import GROUP_LABEL
+from ..data.layers import to_compute_crs
+from ..errors import CoverageInputError
+from ..provenance import describe, get_provenance
 
-__all__ = ["GROUP_LABEL", "column_label", "export", "labelled"]
+__all__ = [
+    "column_label",
+    "export",
+    "labelled",
+]
 
 
 # --------------------------------------------------------------------------------------

@@ -45,11 +45,11 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from narvaro import settings
-from narvaro.data import outside_sweden, to_compute_crs
-from narvaro.errors import GeometryError, OfficeListError, UnreachableError
-from narvaro.network import RoadGraph, points_xy
-from narvaro.provenance import set_provenance
+from .. import settings
+from ..data.layers import outside_sweden, to_compute_crs
+from ..errors import GeometryError, OfficeListError, UnreachableError
+from ..provenance import set_provenance
+from .graph import RoadGraph, points_xy
 
 __all__ = ["nearest_office", "od_matrix", "circuity", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
 

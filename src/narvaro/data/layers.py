@@ -1,7 +1,7 @@
 """Base layers: the 290 kommuner, the 21 län, population and the demand points.
 
 Every loader resolves its files through the checksummed registry
-(:func:`narvaro.registry.fetch`) and returns a GeoDataFrame in SWEREF 99 TM (EPSG:3006)
+(:func:`narvaro.data.registry.fetch`) and returns a GeoDataFrame in SWEREF 99 TM (EPSG:3006)
 with its provenance in ``.attrs`` (see :mod:`narvaro.provenance`).
 """
 
@@ -15,16 +15,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from .errors import CRSError, GeometryError, RowError, UnknownKommunError
-from .provenance import set_provenance
+from .. import settings
+from ..errors import CRSError, GeometryError, RowError, UnknownKommunError
+from ..provenance import set_provenance
 from .registry import fetch
 
 __all__ = [
     "KOMMUN_SOURCES",
     "POPULATION_YEARS",
     "SHARED_TATORTER",
-    "fetch",
     "kommun_codes",
     "load_kommuner",
     "load_lan",

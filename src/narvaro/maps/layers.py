@@ -21,11 +21,11 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from . import settings
-from .errors import CoverageInputError
-from .map_style import _GROUPS, _NO_DATA, _Classes, _esc, _fmt, _unit, classify
-from .metrics import GROUP_LABEL
-from .presence import RULES, kommuner_without_presence
+from .. import settings
+from ..analysis.metrics import GROUP_LABEL
+from ..analysis.presence import RULES, kommuner_without_presence
+from ..errors import CoverageInputError
+from .style import _GROUPS, _NO_DATA, _Classes, _esc, _fmt, _unit, classify
 
 _KOMMUN_CLASS = "narvaro-kommun"
 _KOMMUN_PANE = "narvaroKommuner"
@@ -163,7 +163,7 @@ def _without_presence(
 ) -> tuple[set[str], str]:
     """Kommuner to outline and the rule's description.
 
-    Default: :func:`narvaro.presence.kommuner_without_presence` (``rule``, the column's group);
+    Default: :func:`narvaro.analysis.presence.kommuner_without_presence` (``rule``, the column's group);
     with ranges only the kommuner *certainly* without presence are outlined (the others have
     an office of unknown status and are hatched). Fallback when the table does not fit that
     rule (e.g. the group lacks from it): ``{group}_status == "none"``, else

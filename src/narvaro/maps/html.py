@@ -1,7 +1,7 @@
 """Self-contained HTML for folium maps: :class:`CoverageMap`, :func:`to_html`, :func:`save_map`.
 
 Rendering inlines Leaflet's JS and CSS from the vendored copy under
-``narvaro/static/leaflet`` (see ``scripts/vendor_leaflet.sh``; marker images become data:
+``narvaro/maps/static/leaflet`` (see ``scripts/vendor_leaflet.sh``; marker images become data:
 URIs) and drops folium's CDN links (jQuery, Bootstrap, Font Awesome, awesome-markers are
 not used by narvaro's maps), so a saved map opens on a machine with no access to public
 CDNs. Any other remote script or stylesheet raises :class:`SelfContainedError`.
@@ -19,7 +19,7 @@ from typing import Any
 import folium
 from branca.element import Figure
 
-from .errors import NarvaroError
+from ..errors import NarvaroError
 
 _STATIC = "static/leaflet"
 
@@ -53,13 +53,13 @@ _JQUERY_SHIM = (
 @functools.cache
 def _leaflet_assets() -> tuple[str, str]:
     """Leaflet's JS and CSS (images as data: URIs) from the vendored copy."""
-    root = resources.files("narvaro").joinpath(_STATIC)
+    root = resources.files("narvaro.maps").joinpath(_STATIC)
     try:
         js = root.joinpath("leaflet.js").read_text(encoding="utf-8")
         css = root.joinpath("leaflet.css").read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise SelfContainedError(
-            "narvaro's vendored Leaflet (narvaro/static/leaflet) is missing; reinstall narvaro or run "
+            "narvaro's vendored Leaflet (narvaro/maps/static/leaflet) is missing; reinstall narvaro or run "
             "scripts/vendor_leaflet.sh"
         ) from exc
 
@@ -76,7 +76,7 @@ def _leaflet_assets() -> tuple[str, str]:
 
 def leaflet_version() -> str:
     """Version of the vendored Leaflet (first line of ``static/leaflet/VERSION``)."""
-    text = resources.files("narvaro").joinpath(_STATIC, "VERSION").read_text(encoding="utf-8")
+    text = resources.files("narvaro.maps").joinpath(_STATIC, "VERSION").read_text(encoding="utf-8")
     return text.splitlines()[0].split()[-1]
 
 

@@ -9,7 +9,7 @@ a small metadata dict (source, date, counts of ferries skipped ...).
 Build one from
 
 * an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (read with pyrosm by
-  :func:`narvaro.osm.read_pbf`);
+  :func:`narvaro.network.osm.read_pbf`);
 * an osmnx ``MultiDiGraph``: :meth:`RoadGraph.from_osmnx`;
 * an osmnx download (needs internet), cached on disk: :meth:`RoadGraph.from_polygon`,
   :meth:`RoadGraph.from_place`;
@@ -27,9 +27,9 @@ Zero lengths
     OSM has a few segments of zero length (duplicated nodes). A stored zero would vanish from
     the sparse matrix, so every weight is at least :data:`MIN_WEIGHT` (1 mm, 1 ms).
 One-way streets, speeds, ferries
-    How OSM tags become directions, speeds and ferry edges is :mod:`narvaro.osm`'s job; its
-    docstring states the rules (:func:`~narvaro.osm.oneway_direction`,
-    :func:`~narvaro.osm.parse_maxspeed`, :func:`~narvaro.osm.is_ferry`). They are imported
+    How OSM tags become directions, speeds and ferry edges is :mod:`narvaro.network.osm`'s job; its
+    docstring states the rules (:func:`~narvaro.network.osm.oneway_direction`,
+    :func:`~narvaro.network.osm.parse_maxspeed`, :func:`~narvaro.network.osm.is_ferry`). They are imported
     here, so ``narvaro.network.parse_maxspeed`` and friends still work.
 """
 
@@ -49,23 +49,13 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from narvaro import settings
-from narvaro.errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
-from narvaro.osm import _ferry_edges as _ferry_edges  # re-exported: narvaro.network._ferry_edges
-from narvaro.osm import (
-    edge_speed_kmh,
-    is_ferry,
-    oneway_direction,
-    parse_maxspeed,
-    read_pbf,
-    xy_to_compute_crs,
-)
+from .. import settings
+from ..errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
+from .osm import _ferry_edges as _ferry_edges
+from .osm import edge_speed_kmh, is_ferry, read_pbf, xy_to_compute_crs
 
 __all__ = [
     "RoadGraph",
-    "parse_maxspeed",
-    "oneway_direction",
-    "edge_speed_kmh",
     "points_xy",
     "MIN_WEIGHT",
 ]
@@ -278,7 +268,7 @@ class RoadGraph:
         bounding_box: Any = None,
         date: str | None = None,
     ) -> RoadGraph:
-        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm, :func:`narvaro.osm.read_pbf`).
+        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm, :func:`narvaro.network.osm.read_pbf`).
 
         Parameters
         ----------
@@ -288,7 +278,7 @@ class RoadGraph:
             Also keep ``highway=service`` (except parking aisles, driveways, private and
             emergency access, as osmnx's ``drive_service``).
         ferries : bool, default False
-            Add ``route=ferry`` ways as edges (see :mod:`narvaro.osm`). Ferries are always
+            Add ``route=ferry`` ways as edges (see :mod:`narvaro.network.osm`). Ferries are always
             counted in ``metadata["ferries_found"]``.
         bounding_box : optional
             Passed to ``pyrosm.OSM`` to read part of the file.
@@ -307,7 +297,7 @@ class RoadGraph:
         ------
         FileNotFoundError, EmptyNetworkError, NetworkError
             No such file, no drivable road in it, way nodes without coordinates
-            (:func:`narvaro.osm.read_pbf`).
+            (:func:`narvaro.network.osm.read_pbf`).
         """
         return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date))
 
@@ -320,7 +310,7 @@ class RoadGraph:
         graph : networkx.MultiDiGraph
             osmnx graph: node attributes ``x``, ``y`` in ``G.graph["crs"]``; edge attribute
             ``length`` in metres (osmnx's own). ``travel_time`` (s) is used where present,
-            else ``speed_kph``, else the speed rules of :mod:`narvaro.osm`.
+            else ``speed_kph``, else the speed rules of :mod:`narvaro.network.osm`.
         ferries : bool, default False
             Keep edges tagged ``route=ferry`` (at :data:`narvaro.settings.FERRY_SPEED_KMH`
             unless they carry a ``travel_time``); they are counted either way.

@@ -23,8 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import settings
-from .errors import ChecksumError, DataError, DataUnavailableError
+from .. import settings
+from ..errors import ChecksumError, DataError, DataUnavailableError
 
 __all__ = ["registry", "fetch", "mirror_dir", "file_sha256"]
 
@@ -32,12 +32,12 @@ __all__ = ["registry", "fetch", "mirror_dir", "file_sha256"]
 @functools.cache
 def registry() -> dict[str, dict[str, Any]]:
     """Return the registry: file name -> {sha256, url, description, vintage, license, ...}."""
-    text = resources.files("narvaro").joinpath("registry.json").read_text(encoding="utf-8")
+    text = resources.files("narvaro.data").joinpath("registry.json").read_text(encoding="utf-8")
     return json.loads(text)["files"]
 
 
 def _repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 def mirror_dir() -> Path | None:

@@ -1,6 +1,6 @@
 """Thresholds, column names and population-weighted statistics of the coverage table.
 
-Definitions (used by :func:`narvaro.coverage.coverage`):
+Definitions (used by :func:`narvaro.analysis.coverage.coverage`):
 
 Weighted mean
     ``sum(w * x) / sum(w)`` over reachable demand points, ``w`` = residents.
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import settings
-from .errors import CoverageInputError
-from .provenance import get_provenance
+from .. import settings
+from ..errors import CoverageInputError
+from ..provenance import get_provenance
 
 __all__ = [
     "GROUPS",

@@ -31,11 +31,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import settings
-from .coverage import group_metric_columns, groups_in, national, threshold_label, thresholds_of
-from .errors import CoverageInputError
-from .metrics import GROUP_OFFICE_LABEL, format_range
-from .provenance import get_provenance, merge_provenance, set_provenance
+from .. import settings
+from ..errors import CoverageInputError
+from ..provenance import get_provenance, merge_provenance, set_provenance
+from .bounds import BOUNDS_ATTR
+from .coverage import national
+from .metrics import (
+    GROUP_OFFICE_LABEL,
+    format_range,
+    group_metric_columns,
+    groups_in,
+    threshold_label,
+    thresholds_of,
+)
 
 __all__ = ["RULES", "compare", "kommuner_without_presence"]
 
@@ -68,7 +76,7 @@ def kommuner_without_presence(
     Parameters
     ----------
     cov : GeoDataFrame
-        A coverage table (:func:`narvaro.coverage.coverage`).
+        A coverage table (:func:`narvaro.analysis.coverage.coverage`).
     rule : {"no_office_inside", "no_office_and_far", "af_definition"}
         See :data:`RULES` and the module docstring.
     group : {"af", "ssc", "any"}
@@ -160,7 +168,7 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     When both tables carry ranges, ``_delta_min``/``_delta_max`` bound the change, and
     ``{g}_lost_last_office_min`` (certainly lost) / ``_max`` (possibly lost) are added. The bound
     is the interval difference (after_min - before_max .. after_max - before_min), tightened
-    where the two groups rest on the same office networks (see ``narvaro.bounds``):
+    where the two groups rest on the same office networks (see ``narvaro.analysis.bounds``):
 
     * same networks and identical figures: the same offices, so every change is exactly 0;
     * the after group uses every network of the before group and more (AF -> AF or SSC): offices
@@ -172,7 +180,7 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
         Coverage tables over the same kommuner (e.g. scenarios af_2019 and af_2020).
     national_row : bool, default True
         Append one national row (``kommunkod="SE"``, ``kommunnamn="Sverige"``, no geometry):
-        national figures from :func:`narvaro.coverage.national`; ``{g}_lost_last_office`` is
+        national figures from :func:`narvaro.analysis.coverage.national`; ``{g}_lost_last_office`` is
         there the number of kommuner.
     groups : dict before_group -> after_group, optional
         Compare different groups, e.g. ``{"af": "any"}``: AF offices before against the nearest
@@ -269,7 +277,6 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
 def _relation(cov_b: pd.DataFrame, cov_a: pd.DataFrame, gb: str, ga: str, km, mins) -> str:
     """"same" (same networks, identical figures), "added" (after uses every network of before and
     more, with the same figures for the shared group) or "independent"."""
-    from .bounds import BOUNDS_ATTR
 
     info_b, info_a = cov_b.attrs.get(BOUNDS_ATTR), cov_a.attrs.get(BOUNDS_ATTR)
     if info_b is None or info_a is None:

@@ -5,7 +5,7 @@ travel time by default) with the offices on top; :func:`compare_map` draws the s
 before and after the closures as two switchable layers plus the change between them.
 Both return a :class:`CoverageMap` (a :class:`folium.Map`) whose :meth:`CoverageMap.save`
 writes one self-contained HTML file by default: Leaflet's JS and CSS (vendored under
-``narvaro/static/leaflet``, see ``scripts/vendor_leaflet.sh``) are inlined and folium's
+``narvaro/maps/static/leaflet``, see ``scripts/vendor_leaflet.sh``) are inlined and folium's
 CDN links are dropped, so the map opens on a machine with no access to public CDNs. No tile
 layer is added unless asked for (``tiles=``); tiles always need the network.
 
@@ -29,11 +29,12 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from . import settings
-from .errors import CoverageInputError
-from .map_html import CoverageMap, SelfContainedError, save_map, to_html
-from .map_html import leaflet_version as leaflet_version
-from .map_layers import (
+from .. import settings
+from ..errors import CoverageInputError
+from ..provenance import get_provenance
+from .html import CoverageMap
+from .html import leaflet_version as leaflet_version
+from .layers import (
     _KOMMUN_PANE,
     SIMPLIFY_M,
     _choropleth,
@@ -46,17 +47,15 @@ from .map_layers import (
     _without_presence,
     simplify_kommuner,
 )
-from .map_offices import _office_layers
-from .map_offices import _office_popup as _office_popup
-from .map_offices import _Points as _Points
-from .map_style import (
+from .offices import _office_layers
+from .offices import _office_popup as _office_popup
+from .offices import _Points as _Points
+from .style import (
     _CHANGE_CLASSES,
     _CHANGE_COLOURS,
     _HATCH_SYM,
     _NO_DATA,
     _OUTLINE_SYM,
-    DEFAULT_CLASSES,
-    OFFICE_LAYERS,
     _class_labels,
     _classes_for,
     _esc,
@@ -64,26 +63,14 @@ from .map_style import (
     _prov_lines,
     _short_name,
     classify,
-    column_label,
     default_column,
 )
-from .map_style import _palette as _palette
-from .map_style import _unit as _unit
-from .provenance import get_provenance
+from .style import _palette as _palette
+from .style import _unit as _unit
 
 __all__ = [
-    "CoverageMap",
-    "DEFAULT_CLASSES",
-    "OFFICE_LAYERS",
-    "SelfContainedError",
-    "classify",
-    "column_label",
     "compare_map",
     "coverage_map",
-    "default_column",
-    "save_map",
-    "simplify_kommuner",
-    "to_html",
 ]
 
 _SWEDEN_BOUNDS = [
@@ -159,7 +146,7 @@ def coverage_map(
     Parameters
     ----------
     cov : GeoDataFrame
-        A coverage table (:func:`narvaro.coverage`): one row per kommun, EPSG:3006.
+        A coverage table (:func:`narvaro.analysis.coverage`): one row per kommun, EPSG:3006.
     offices : GeoDataFrame, optional
         The office list the table was computed from (:func:`narvaro.load_offices`). Rows are
         split by ``org`` into "AF offices" and "SSC servicekontor"; rows whose ``status`` says
@@ -173,12 +160,12 @@ def coverage_map(
         :data:`DEFAULT_CLASSES` for the column's unit (minutes, km, share).
     without_presence : kommunkoder, DataFrame with ``kommunkod``, boolean Series, or False
         Kommuner outlined as "without presence". Default:
-        :func:`narvaro.presence.kommuner_without_presence` with ``rule`` for the column's group
+        :func:`narvaro.analysis.presence.kommuner_without_presence` with ``rule`` for the column's group
         (af, ssc or any); with ranges only the kommuner *certainly* without presence are
         outlined (those that depend on an office of unknown status are hatched).
         ``False`` draws no outline layer.
     rule : str
-        Presence rule passed to :func:`narvaro.presence.kommuner_without_presence`.
+        Presence rule passed to :func:`narvaro.analysis.presence.kommuner_without_presence`.
     closed : GeoDataFrame, optional
         Closed AF offices (e.g. ``load_offices("af_closed_2020")``), a separate layer.
     candidates : GeoDataFrame, optional

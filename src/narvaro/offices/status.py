@@ -1,13 +1,13 @@
 """Office status per kommun: named deduction rules, office_status and candidate offices.
 
-The office lists (:mod:`narvaro.offices`) are incomplete, so for each network and each of the
+The office lists (:mod:`narvaro.offices.lists`) are incomplete, so for each network and each of the
 290 kommuner :func:`office_status` says whether an office is confirmed (a row, or a rule that
 deduces one), ruled out by a named rule with its source, or unknown. The rules are listed per
 network in :data:`STATUS_RULES`; each cites the page(s) it rests on. :func:`candidate_offices`
 puts one candidate office in every kommun whose office is not pinned down, for the bounds of
 the coverage analysis.
 
-This module imports :mod:`narvaro.offices`; never the reverse at import time.
+This module builds on :mod:`narvaro.offices.lists` and :mod:`narvaro.offices.sources`.
 
 Public names
 ------------
@@ -27,9 +27,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import data, settings
-from .errors import UnknownNetworkError
-from .offices import (
+from .. import settings
+from ..data import layers as data
+from ..errors import UnknownNetworkError
+from ..provenance import set_provenance
+from .lists import is_candidate, load_confirmed, network_table
+from .sources import (
     AF_NEWS_2019_03_28,
     COLUMNS,
     DS_2020_29,
@@ -37,12 +40,8 @@ from .offices import (
     PUBLIKT_2022_01_26,
     SSC_NEWS_2020_12_18,
     SSC_NEWS_2021_09_29,
-    is_candidate,
-    load_offices,
     network_label,
-    network_table,
 )
-from .provenance import set_provenance
 
 __all__ = [
     "STATUS_RULES",
@@ -607,7 +606,7 @@ def _office_status(network: str, offices: gpd.GeoDataFrame | None, complete: boo
 
 @functools.cache
 def _office_status_default(network: str) -> pd.DataFrame:
-    return _compute_status(network, load_offices(network), False)
+    return _compute_status(network, load_confirmed(network), False)
 
 
 def clear_status_cache() -> None:
@@ -689,7 +688,7 @@ def candidate_offices(
     Returns
     -------
     GeoDataFrame
-        Same columns as :func:`load_offices`; ``status`` and ``basis`` are "candidate";
+        Same columns as :func:`narvaro.offices.load_offices`; ``status`` and ``basis`` are "candidate";
         ``source`` describes the basis; EPSG:3006.
     """
     st = office_status(network, offices=offices, complete=complete)

@@ -18,11 +18,11 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from . import settings
-from .errors import CoverageInputError
-from .map_html import CoverageMap
-from .map_style import OFFICE_LAYERS, _esc, _symbol_html
-from .offices import is_candidate
+from .. import settings
+from ..errors import CoverageInputError
+from ..offices.lists import is_candidate
+from .html import CoverageMap
+from .style import OFFICE_LAYERS, _esc, _symbol_html
 
 
 class _Points(MacroElement):

@@ -20,7 +20,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import data, settings
+from .. import settings
+from ..data import layers as data
 
 __all__ = ["GEOCODE_METHODS", "geocode_towns", "parse_float"]
 

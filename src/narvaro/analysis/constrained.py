@@ -2,7 +2,7 @@
 
 Where the number of kommuner with an office of a network is published (AF: 218 at the start of
 2019, 106 at the end of 2020; SSC: 110 in December 2020, see
-:data:`narvaro.bounds.PUBLISHED_KOMMUNER_WITH_OFFICE`), exactly ``m = K - (kommuner confirmed)``
+:func:`narvaro.offices.published_kommun_count`), exactly ``m = K - (kommuner confirmed)``
 of the unknown kommuner have an office. Two small integer programmes per group and threshold,
 solved with the CBC solver bundled in pulp's wheel, give the best choice of ``m`` kommuner
 (maximal covering: fewest residents beyond the threshold) and the worst (its minimising twin).
@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from . import settings
-from .bounds import _info, published_kommun_count
+from .. import settings
+from ..offices.sources import published_kommun_count
+from .bounds import bounds_info
 
 __all__ = ["constrained_range"]
 
@@ -142,7 +143,7 @@ def constrained_range(cov: pd.DataFrame, published: Mapping[str, int] | None = N
         ``note`` (clamps and inconsistencies).
     """
     workers = workers or min(4, os.cpu_count() or 1)
-    info = _info(cov)
+    info = bounds_info(cov)
     fac = info.facilities
     rows: list[dict] = []
     jobs: list[tuple] = []

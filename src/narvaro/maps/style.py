@@ -21,9 +21,9 @@ import branca
 import numpy as np
 import pandas as pd
 
-from .errors import CoverageInputError
-from .metrics import GROUP_LABEL, GROUP_OFFICE_LABEL
-from .provenance import describe, get_provenance
+from ..analysis.metrics import GROUP_LABEL, GROUP_OFFICE_LABEL
+from ..errors import CoverageInputError
+from ..provenance import describe, get_provenance
 
 #: Fixed class breaks (upper bounds, the last class is open) per unit of the mapped column.
 #: Minutes: AF's own 60-minute guideline and the 30/45 commuting steps of

@@ -23,22 +23,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .bounds import BOUNDS_ATTR, published_kommun_count, unknowns
-from .constrained import constrained_range
-from .coverage import coverage, groups_in, national, thresholds_of
-from .data import load_demand_points, load_kommuner
-from .errors import CoverageInputError
-from .export import column_label, export
-from .metrics import GROUP_LABEL, format_range, threshold_labels
-from .offices import NETWORKS, load_offices, network_label
-from .presence import RULES, compare, kommuner_without_presence, scenario_name
-from .provenance import describe, get_provenance
+from ..analysis.bounds import BOUNDS_ATTR, unknowns
+from ..analysis.constrained import constrained_range
+from ..analysis.coverage import coverage, national
+from ..analysis.metrics import GROUP_LABEL, format_range, groups_in, threshold_labels, thresholds_of
+from ..analysis.presence import RULES, compare, kommuner_without_presence, scenario_name
+from ..data.layers import load_demand_points, load_kommuner
+from ..errors import CoverageInputError
+from ..offices.load import load_offices
+from ..offices.sources import NETWORKS, network_label, published_kommun_count
+from ..provenance import describe, get_provenance
+from .export import export
 
 __all__ = [
     "DEFAULT_SCENARIOS",
     "ReportResult",
-    "column_label",
-    "export",
     "format_presence",
     "format_summary",
     "format_unknowns",
@@ -49,7 +48,7 @@ __all__ = [
 
 #: Scenarios of ``narvaro report``: AF before the closures, AF after, AF after + SSC, SSC alone.
 DEFAULT_SCENARIOS: tuple[str, ...] = ("af_2019", "af_2020", "af_2020+ssc_2020", "ssc_2020")
-#: Rules counted in the summary (see :data:`narvaro.presence.RULES`).
+#: Rules counted in the summary (see :data:`narvaro.analysis.presence.RULES`).
 SUMMARY_RULES: tuple[str, ...] = ("no_office_inside", "no_office_and_far", "af_definition")
 
 
@@ -75,10 +74,10 @@ def national_summary(
     ----------
     covs : dict name -> coverage table, or a sequence of coverage tables (named by their scenario)
     rules : sequence of str
-        Presence rules to count (:data:`narvaro.presence.RULES`); ``af_definition`` only where the
+        Presence rules to count (:data:`narvaro.analysis.presence.RULES`); ``af_definition`` only where the
         table holds AF and SSC (group "any" row).
     constrained : dict name -> DataFrame, optional
-        :func:`narvaro.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_cmin``,
+        :func:`narvaro.analysis.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_cmin``,
         ``_cmax`` and ``share_over_{T}_cmin``/``_cmax`` (range given the published count).
 
     Returns
@@ -227,7 +226,7 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
 
 
 def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | None = None) -> str:
-    """Render a :func:`narvaro.presence.kommuner_without_presence` list with its provenance line."""
+    """Render a :func:`narvaro.analysis.presence.kommuner_without_presence` list with its provenance line."""
     prov = get_provenance(lst)
     head = title or f"Kommuner without presence ({prov.get('rule')}, {prov.get('group')}, {prov.get('scenario')})"
     lines = [f"{head}: {len(lst)} kommuner, {lst['population'].sum():,.0f} residents"]
@@ -248,7 +247,7 @@ def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | No
 
 
 def format_unknowns(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
-    """Render the top of :func:`narvaro.bounds.unknowns`."""
+    """Render the top of :func:`narvaro.analysis.bounds.unknowns`."""
     col = f"pop_depends_over_{by}"
     lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by residents "
              f"whose side of {by} depends on the kommun's office:"]
@@ -301,7 +300,7 @@ def run_report(
     graph : RoadGraph, optional
         Road network; None = estimate mode (labelled as such everywhere).
     thresholds : optional
-        As for :func:`narvaro.coverage.coverage`.
+        As for :func:`narvaro.analysis.coverage.coverage`.
     out_dir : str or Path, optional
         Where to write files: ``coverage_{scenario}.{csv,xlsx,gpkg}``, ``summary.csv``,
         ``without_presence_{scenario}_{rule}.csv``, ``compare_{a}__{b}.csv``, ``unknowns.csv``,
@@ -313,7 +312,7 @@ def run_report(
     formats : sequence of {"csv", "xlsx", "gpkg"}
         Formats of the per-kommun tables.
     demand, kommuner : optional
-        As for :func:`narvaro.coverage.coverage`.
+        As for :func:`narvaro.analysis.coverage.coverage`.
     offices : dict scenario -> office list, optional
         Use these lists instead of loading the scenarios by name.
     top : int

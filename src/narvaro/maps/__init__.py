@@ -1,0 +1,6 @@
+"""Maps: folium coverage and before/after maps that save as self-contained offline HTML."""
+
+from .build import compare_map, coverage_map
+from .html import CoverageMap, save_map
+
+__all__ = ["CoverageMap", "compare_map", "coverage_map", "save_map"]

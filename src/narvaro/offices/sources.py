@@ -1,0 +1,222 @@
+"""Sources of the office lists: column schema, the networks narvaro ships and every
+published count they are measured against, each with its source page.
+
+One table (:data:`PUBLISHED`) holds every published count: the office count of each network
+(from :data:`NETWORKS`) and the counts of kommuner with an office, or of offices in a
+combination. Whether a count is of offices or of kommuner is always said: 106 *offices* were
+kept by the 2019 decision (``af_2020``); 106 *kommuner* had an AF office at the end of 2020
+(``af_2020+af_2020_changes``, Publikt 2020-10-23). Using one for the other is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "COLUMNS",
+    "NETWORKS",
+    "ORGS",
+    "ORG_NAMES",
+    "PUBLISHED",
+    "Network",
+    "network_label",
+    "published_count",
+    "published_kommun_count",
+]
+
+#: Columns of every office CSV, in order.
+COLUMNS = [
+    "office_id",
+    "org",
+    "name",
+    "town",
+    "kommunkod",
+    "lat",
+    "lon",
+    "geocode",
+    "status",
+    "valid_from",
+    "valid_to",
+    "source",
+    "note",
+]
+ORGS = ("af", "ssc")
+#: Spelled-out organisation names accepted in an analyst's ``org`` column (lower case).
+ORG_NAMES = {
+    "arbetsförmedlingen": "af",
+    "arbetsformedlingen": "af",
+    "statens servicecenter": "ssc",
+    "servicekontor": "ssc",
+}
+
+# --------------------------------------------------------------------------------------
+# Networks and their published counts
+# --------------------------------------------------------------------------------------
+AF_PRESS_2019_03_04 = "https://arbetsformedlingen.se/om-oss/press/pressmeddelanden?id=CA3C898FA45A3820"
+AF_NEWS_2019_03_28 = (
+    "https://arbetsformedlingen.se/om-oss/press/nyheter/nyhetsarkiv/"
+    "2019-03-28-forslag-till-arbetsformedlingens-framtida-kontorsnat"
+)
+AF_NEWS_2020_06_15 = "https://arbetsformedlingen.se/om-oss/press/nyheter/nyhetsarkiv/2020-06-15-arbetsformedlingen-sakrar-sin-lokala-narvaro"
+PUBLIKT_2020_10_23 = "https://www.publikt.se/nyhet/halvering-av-antalet-kommuner-med-lokalkontor-22814"
+ARBETET_2020_10_23 = "https://arbetet.se/2020/10/23/af-om-kommun-kritiken-hoppas-att-missnojet-gar-ner/"
+SSC_NEWS_2021_09_29 = (
+    "https://www.statenssc.se/nyheter/nyhetsarkiv/2021-09-29-pa-vag-mot-150-servicekontor---har-ar-tidplanen"
+)
+PUBLIKT_2022_01_26 = "https://www.publikt.se/nyhet/statens-besokskontor-har-kartlagts-24049"
+DS_2020_29 = "https://lagen.nu/ds/2020:29"
+SSC_NEWS_2020_12_18 = (
+    "https://statenssc.se/nyheter/nyhetsarkiv/2020-12-18-utredning-foreslar-28-nya-servicekontor"
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    """One office network: its org, what it is, and the published count it is measured against."""
+
+    name: str
+    org: str
+    label: str
+    description: str
+    published: int
+    published_source: str
+    published_note: str
+
+
+#: The office networks narvaro ships, by name.
+NETWORKS: dict[str, Network] = {
+    n.name: n
+    for n in [
+        Network(
+            "af_2019",
+            "af",
+            "AF 2019",
+            "AF offices before the 2019-2020 closures (March 2019)",
+            242,
+            AF_PRESS_2019_03_04,
+            "AF press release 4 March 2019: about 130 of 242 local offices to close",
+        ),
+        Network(
+            "af_2020",
+            "af",
+            "AF 2020",
+            "AF offices kept by the 2019 decision (the 106)",
+            106,
+            AF_NEWS_2019_03_28,
+            "AF news 28 March 2019: 106 own offices kept, 28 of them without drop-in",
+        ),
+        Network(
+            "af_closed_2020",
+            "af",
+            "AF closed 2019-2020",
+            "AF offices closed or decided closed in 2019-2020",
+            132,
+            AF_NEWS_2019_03_28,
+            "AF news 28 March 2019: 132 offices wound down in 2019-2020 "
+            "(at 126 places, AF 2020-10-23); 6 of them were kept after all in June 2020",
+        ),
+        Network(
+            "af_2020_changes",
+            "af",
+            "AF June 2020 changes",
+            "the 2020 reversals: 6 kept, 5 staffed again",
+            11,
+            AF_NEWS_2020_06_15,
+            "AF news 15 June 2020: Hagfors, Hallsberg, Hammarstrand, Härnösand, "
+            "Karlskoga, Årjäng kept; Arvidsjaur, Jokkmokk, Pajala, Storuman, Vilhelmina permanently staffed",
+        ),
+        Network(
+            "ssc_2019",
+            "ssc",
+            "SSC 2019",
+            "Statens servicecenter servicekontor in 2019",
+            113,
+            SSC_NEWS_2021_09_29,
+            "SSC took over 113 servicekontor in just under 100 kommuner in 2019",
+        ),
+        Network(
+            "ssc_2020",
+            "ssc",
+            "SSC 2020",
+            "Statens servicecenter servicekontor in December 2020",
+            117,
+            DS_2020_29,
+            "Ds 2020:29 (Dec 2020): 117 servicekontor in 110 of 290 kommuner, from Kiruna to Trelleborg; "
+            "4 more under way",
+        ),
+    ]
+}
+#: Published counts that are not one network's row count (combinations, kommun counts).
+PUBLISHED = [
+    # (network expression, what is counted, published, source, note)
+    (
+        "af_2020+af_2020_changes",
+        "offices",
+        112,
+        AF_NEWS_2020_06_15,
+        "AF June 2020: 112 offices at the end of 2020 = 88 permanently staffed + 24 travel-in offices",
+    ),
+    (
+        "af_2019",
+        "kommuner",
+        218,
+        PUBLIKT_2020_10_23,
+        "AF had own offices in 218 of 290 kommuner at the start of 2019",
+    ),
+    (
+        "ssc_2020",
+        "kommuner",
+        110,
+        DS_2020_29,
+        "117 servicekontor in 110 of 290 kommuner (Ds 2020:29, Dec 2020)",
+    ),
+    (
+        "af_2020+af_2020_changes",
+        "kommuner",
+        106,
+        PUBLIKT_2020_10_23,
+        "own offices in 106 kommuner at the end of 2020 (82 kommuner without any AF presence incl. "
+        f"cooperation solutions, {ARBETET_2020_10_23})",
+    ),
+]
+
+
+def published_count(network: str, counted: str = "kommuner") -> tuple[int, str] | None:
+    """Return a published count beyond a network's own office count, with its source, or None.
+
+    Parameters
+    ----------
+    network : str
+        A network or a "+" combination as :func:`office_completeness` lists it (e.g.
+        ``"af_2019"``, ``"af_2020+af_2020_changes"``).
+    counted : {"kommuner", "offices"}
+        "kommuner": the number of kommuner with an office (AF 218 at the start of 2019);
+        "offices": the office count of a combination (AF 112 at the end of 2020).
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The published count and its source URL; None where nothing of that kind is published.
+    """
+    for expr, what, published, source, _note in PUBLISHED:
+        if expr == network and what == counted:
+            return published, source
+    return None
+
+
+def network_label(name: str) -> str:
+    """Readable name of a network or a "+" combination: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"``.
+
+    Parts that are not one of :data:`NETWORKS` (an analyst's list) keep their name.
+    """
+    return " + ".join(NETWORKS[p].label if p in NETWORKS else p for p in str(name).split("+"))
+
+
+def published_kommun_count(network: str) -> tuple[int, str] | None:
+    """Published number of kommuner with at least one office of ``network``, with its source.
+
+    None where no such count is published for exactly this network: ``af_2020`` (the 106
+    offices kept by the 2019 decision) has no kommun count; the 106 *kommuner* of Publikt
+    2020-10-23 belong to the end-2020 network ``af_2020+af_2020_changes``.
+    """
+    return published_count(network, "kommuner")
