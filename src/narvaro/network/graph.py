@@ -35,10 +35,14 @@ One-way streets, speeds, ferries
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import os
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +56,8 @@ from scipy.spatial import cKDTree
 from .. import settings
 from ..errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
 from .osm import _ferry_edges as _ferry_edges
-from .osm import edge_speed_kmh, is_ferry, read_pbf, xy_to_compute_crs
+from .osm import edge_speed_kmh, is_ferry, xy_to_compute_crs
+from .pbf import read_pbf
 
 __all__ = [
     "RoadGraph",
@@ -64,7 +69,56 @@ __all__ = [
 #: the sparse matrices.
 MIN_WEIGHT = 1e-3
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: uncompressed arrays, optional contracted-chain (interior) arrays
+
+
+@dataclass
+class Interior:
+    """Vertices removed by contraction (:func:`narvaro.network.contract.contract`), kept for snapping.
+
+    Each interior vertex lies on one *chain*: a run of degree-2 OSM nodes between two kept
+    nodes ``chain_tail -> chain_head`` that became one edge. ``cum_len`` / ``cum_time`` are
+    the vertex's offsets from the chain's tail along the chain; on a two-way chain the way
+    back to the tail costs the same (contraction only merges symmetric two-way nodes).
+
+    Attributes
+    ----------
+    x, y : float arrays, shape (m,)
+        EPSG:3006 coordinates.
+    chain : int array, shape (m,)
+        Chain of each vertex (index into the ``chain_*`` arrays).
+    cum_len, cum_time : float arrays, shape (m,)
+        Offset from the chain's tail (m, s).
+    chain_tail, chain_head : int arrays, shape (c,)
+        Node positions of the chain's ends (the direction of travel on one-way chains).
+    chain_len, chain_time : float arrays, shape (c,)
+        The chain's total length and time.
+    chain_two_way : bool array, shape (c,)
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    chain: np.ndarray
+    cum_len: np.ndarray
+    cum_time: np.ndarray
+    chain_tail: np.ndarray
+    chain_head: np.ndarray
+    chain_len: np.ndarray
+    chain_time: np.ndarray
+    chain_two_way: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays by field name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def offsets(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """(cumulative offsets of the vertices, chain totals) for ``metric``."""
+        if metric in ("length", "distance"):
+            return self.cum_len, self.chain_len
+        return self.cum_time, self.chain_time
 
 
 # --- the graph ----------------------------------------------------------------------------------
@@ -112,6 +166,7 @@ class RoadGraph:
         length_m: np.ndarray,
         time_s: np.ndarray,
         metadata: dict[str, Any] | None = None,
+        interior: Interior | None = None,
     ):
         n = len(node_ids)
         if n == 0 or len(indices) == 0:
@@ -134,12 +189,24 @@ class RoadGraph:
         self._tree: cKDTree | None = None
         self._reversed: dict[str, sparse.csr_matrix] = {}
         self._id_index: pd.Index | None = None
+        #: Vertices merged into edges by contraction (None for an uncontracted graph).
+        self.interior: Interior | None = interior if interior is not None and len(interior) else None
 
     # --- basic properties ---------------------------------------------------------------------
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
         return len(self.node_ids)
+
+    @property
+    def n_vertices(self) -> int:
+        """Nodes plus interior (contracted) vertices: the points :meth:`snap` can return."""
+        return self.n_nodes + (len(self.interior) if self.interior is not None else 0)
+
+    @property
+    def is_contracted(self) -> bool:
+        """Whether degree-2 chains were merged into edges (:func:`narvaro.network.contract.contract`)."""
+        return self.interior is not None or bool(self.metadata.get("contracted"))
 
     @property
     def n_edges(self) -> int:
@@ -177,10 +244,120 @@ class RoadGraph:
 
     @property
     def kdtree(self) -> cKDTree:
-        """KD-tree over node coordinates (EPSG:3006), built on first use."""
+        """KD-tree over node and interior-vertex coordinates (EPSG:3006), built on first use."""
         if self._tree is None:
-            self._tree = cKDTree(np.column_stack([self.x, self.y]))
+            xy = np.column_stack([self.x, self.y])
+            if self.interior is not None:
+                xy = np.concatenate([xy, np.column_stack([self.interior.x, self.interior.y])])
+            self._tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)
         return self._tree
+
+    # --- vertices (nodes and interior vertices of contracted chains) ---------------------------
+    def vertex_cost(
+        self, node_cost: np.ndarray, vert: np.ndarray, metric: str, node_src: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cost from vertices to the targets, given the cost from every node.
+
+        Parameters
+        ----------
+        node_cost : array, shape (..., n_nodes)
+            Cost of the trip from each node to the targets (a reversed-graph Dijkstra).
+        vert : int array, shape (p,)
+            Vertex positions from :meth:`snap` (``>= n_nodes``: interior vertices).
+        metric : {"time", "length", "distance"}
+        node_src : int array, shape (n_nodes,), optional
+            Target reached from each node (1-D ``node_cost`` only): returned per vertex.
+
+        Returns
+        -------
+        cost : array, shape (..., p)
+            An interior vertex leaves its chain forward to the head, or on a two-way chain
+            back to the tail, whichever is cheaper. Paths that stay on the chain (a target on
+            the same chain) are not included: see :meth:`same_chain_cost`.
+        src : int array, shape (p,), or None
+        """
+        vert = np.asarray(vert, dtype=np.int64)
+        n = self.n_nodes
+        inner = vert >= n
+        base = np.minimum(vert, n - 1)
+        cost = np.array(node_cost[..., base], dtype=float, copy=True)
+        src = None if node_src is None else np.asarray(node_src)[base].copy()
+        if self.interior is None or not inner.any():
+            return cost, src
+        it = self.interior
+        i = vert[inner] - n
+        c = it.chain[i]
+        cum, tot = it.offsets(metric)
+        ahead = node_cost[..., it.chain_head[c]] + (tot[c] - cum[i])
+        back = np.where(it.chain_two_way[c], node_cost[..., it.chain_tail[c]] + cum[i], np.inf)
+        cost[..., inner] = np.minimum(ahead, back)
+        if src is not None:
+            src[inner] = np.where(back < ahead, node_src[it.chain_tail[c]], node_src[it.chain_head[c]])
+        return cost, src
+
+    def vertex_sources(self, vert: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where trips *to* each vertex enter it from the node graph.
+
+        Returns
+        -------
+        owner, node, offset : arrays
+            One row per (vertex, entry node): a node is its own entry (offset 0); an interior
+            vertex is reached from its chain's tail (offset ``cum``) and, on a two-way chain,
+            from its head (offset ``total - cum``). ``owner`` indexes ``vert``.
+        """
+        vert = np.asarray(vert, dtype=np.int64)
+        n = self.n_nodes
+        idx = np.arange(len(vert))
+        inner = vert >= n
+        if self.interior is None or not inner.any():
+            return idx, vert, np.zeros(len(vert))
+        it = self.interior
+        i = vert[inner] - n
+        c = it.chain[i]
+        cum, tot = it.offsets(metric)
+        tw = it.chain_two_way[c]
+        owner = np.concatenate([idx[~inner], idx[inner], idx[inner][tw]])
+        node = np.concatenate([vert[~inner], it.chain_tail[c], it.chain_head[c][tw]])
+        off = np.concatenate([np.zeros(int((~inner).sum())), cum[i], (tot[c] - cum[i])[tw]])
+        return owner, node.astype(np.int64), off
+
+    def same_chain_cost(self, dvert: np.ndarray, overt: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trips between interior vertices of the same chain that never leave it.
+
+        Parameters
+        ----------
+        dvert, overt : int arrays
+            Origin and destination vertices (:meth:`snap`).
+
+        Returns
+        -------
+        di, oj, cost : arrays
+            Origin index, destination index and the along-chain cost, for every pair on one
+            chain where the chain's direction allows the trip.
+        """
+        n = self.n_nodes
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        if self.interior is None:
+            return empty
+        it = self.interior
+        dvert = np.asarray(dvert, dtype=np.int64)
+        overt = np.asarray(overt, dtype=np.int64)
+        cum, _ = it.offsets(metric)
+        dchain = np.where(dvert >= n, it.chain[np.maximum(dvert - n, 0)], -1)
+        out_d, out_o, out_c = [], [], []
+        for j in np.flatnonzero(overt >= n):
+            io = overt[j] - n
+            hit = np.flatnonzero(dchain == it.chain[io])
+            if not len(hit):
+                continue
+            step = cum[io] - cum[dvert[hit] - n]
+            ok = (step >= 0) | it.chain_two_way[it.chain[io]]
+            out_d.append(hit[ok])
+            out_o.append(np.full(int(ok.sum()), j))
+            out_c.append(np.abs(step[ok]))
+        if not out_d:
+            return empty
+        return np.concatenate(out_d), np.concatenate(out_o), np.concatenate(out_c)
 
     def node_index(self, ids: Iterable[int]) -> np.ndarray:
         """Positions of node ids (OSM ids) in the graph's arrays; ``KeyError`` lists unknown ids."""
@@ -447,7 +624,11 @@ class RoadGraph:
 
     # --- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the graph to a compressed ``.npz`` file (arrays + JSON metadata).
+        """Write the graph to an uncompressed ``.npz`` file (arrays + JSON metadata), atomically.
+
+        The arrays are written to a uniquely named temporary file beside ``path``, which then
+        replaces ``path`` in one step (``os.replace``): an interrupted or failed save leaves
+        the previous file (or none), never half a graph.
 
         Parameters
         ----------
@@ -461,23 +642,26 @@ class RoadGraph:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({**self.metadata, "format_version": _FORMAT_VERSION}, default=str)
-        with open(path, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                node_ids=self.node_ids,
-                x=self.x,
-                y=self.y,
-                indptr=self.length.indptr,
-                indices=self.length.indices,
-                length_m=self.length.data,
-                time_s=self.time.data,
-                metadata=np.frombuffer(meta.encode("utf-8"), dtype=np.uint8),
-            )
+        arrays = {
+            "node_ids": self.node_ids, "x": self.x, "y": self.y, "indptr": self.length.indptr,
+            "indices": self.length.indices, "length_m": self.length.data, "time_s": self.time.data,
+            "metadata": np.frombuffer(meta.encode("utf-8"), dtype=np.uint8),
+        }
+        if self.interior is not None:
+            arrays.update({f"interior_{k}": v for k, v in self.interior.arrays().items()})
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> RoadGraph:
-        """Read a graph written by :meth:`save`.
+        """Read a graph written by :meth:`save` (also the compressed files of format 1).
 
         Parameters
         ----------
@@ -491,7 +675,11 @@ class RoadGraph:
             meta = json.loads(bytes(z["metadata"]).decode("utf-8"))
             if meta.get("format_version", 0) > _FORMAT_VERSION:
                 raise NetworkError(f"{path} was written by a newer narvaro (format {meta['format_version']}).")
-            g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta)
+            interior = None
+            if "interior_x" in z.files:
+                interior = Interior(**{f.name: z[f"interior_{f.name}"] for f in fields(Interior)})
+            g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta,
+                    interior=interior)
         return g
 
     # --- export -------------------------------------------------------------------------------
@@ -523,18 +711,31 @@ class RoadGraph:
         mask = np.asarray(mask, dtype=bool)
         new_pos = np.full(self.n_nodes, -1, dtype=np.int64)
         new_pos[mask] = np.arange(int(mask.sum()))
-        coo = self.length.tocoo()
-        t = self.time.tocoo().data
-        keep = mask[coo.row] & mask[coo.col]
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.length.indptr))
+        cols = self.length.indices
+        keep = mask[rows] & mask[cols]
         meta = dict(self.metadata)
         if note:
             meta["subgraph"] = note
         meta.pop("parallel_edges_merged", None)
         meta.pop("self_loops_dropped", None)
-        return RoadGraph.from_edges(
-            self.node_ids[mask], self.x[mask], self.y[mask], new_pos[coo.row[keep]], new_pos[coo.col[keep]],
-            coo.data[keep], t[keep], meta,
+        interior = None
+        if self.interior is not None:
+            it = self.interior
+            kc = mask[it.chain_tail] & mask[it.chain_head]
+            new_chain = np.cumsum(kc) - 1
+            kv = kc[it.chain]
+            interior = Interior(
+                it.x[kv], it.y[kv], new_chain[it.chain[kv]].astype(np.int32), it.cum_len[kv], it.cum_time[kv],
+                new_pos[it.chain_tail[kc]].astype(np.int32), new_pos[it.chain_head[kc]].astype(np.int32),
+                it.chain_len[kc], it.chain_time[kc], it.chain_two_way[kc],
+            )
+        g = RoadGraph.from_edges(
+            self.node_ids[mask], self.x[mask], self.y[mask], new_pos[rows[keep]], new_pos[cols[keep]],
+            self.length.data[keep], self.time.data[keep], meta,
         )
+        g.interior = interior if interior is not None and len(interior) else None
+        return g
 
     def largest_component(self, strong: bool = True) -> RoadGraph:
         """The largest strongly (or weakly) connected component as a new graph.
