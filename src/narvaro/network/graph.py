@@ -442,41 +442,47 @@ class RoadGraph:
         include_service: bool = False,
         ferries: bool = False,
         *,
-        bounding_box: Any = None,
+        bounding_box: tuple[float, float, float, float] | None = None,
         date: str | None = None,
+        index: str = "flex_mem",
+        progress: bool = False,
     ) -> RoadGraph:
-        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm, :func:`narvaro.network.osm.read_pbf`).
+        """Read drivable roads from an OpenStreetMap PBF file (streamed with pyosmium, :func:`narvaro.network.pbf.read_pbf`).
 
         Parameters
         ----------
         path : str or Path
-            An ``.osm.pbf`` file, e.g. ``sweden-latest.osm.pbf``.
+            An ``.osm.pbf`` file, e.g. ``sweden-latest.osm.pbf`` (full or filtered to roads).
         include_service : bool, default False
             Also keep ``highway=service`` (except parking aisles, driveways, private and
             emergency access, as osmnx's ``drive_service``).
         ferries : bool, default False
             Add ``route=ferry`` ways as edges (see :mod:`narvaro.network.osm`). Ferries are always
             counted in ``metadata["ferries_found"]``.
-        bounding_box : optional
-            Passed to ``pyrosm.OSM`` to read part of the file.
+        bounding_box : (min_lon, min_lat, max_lon, max_lat), optional
+            Keep only segments with both ends inside.
         date : str, optional
             Date of the OSM extract for the provenance line (e.g. ``"2026-11-01"``); default
             the file's modification date.
+        index : str, default "flex_mem"
+            libosmium node-location index.
+        progress : bool, default False
+            tqdm bar over the ways read.
 
         Returns
         -------
         RoadGraph
-            Nodes with their OSM ids; lengths are WGS84 geodesic lengths of the segments
-            between consecutive way nodes (pyrosm's own ``length`` is spherical haversine,
-            about 0.3 % shorter at Swedish latitudes).
+            Nodes with their OSM ids (every way node: not contracted, see
+            :func:`narvaro.network.contract.contract`); lengths are WGS84 ellipsoidal lengths
+            of the segments between consecutive way nodes.
 
         Raises
         ------
-        FileNotFoundError, EmptyNetworkError, NetworkError
-            No such file, no drivable road in it, way nodes without coordinates
-            (:func:`narvaro.network.osm.read_pbf`).
+        FileNotFoundError, EmptyNetworkError
+            No such file, no drivable road in it.
         """
-        return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date))
+        return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date,
+                                        index=index, progress=progress))
 
     @classmethod
     def from_osmnx(cls, graph: Any, ferries: bool = False, source: str | None = None) -> RoadGraph:
