@@ -50,12 +50,17 @@ def _mergeable(graph: RoadGraph, pinned: np.ndarray | None) -> tuple[np.ndarray,
     outdeg = np.diff(indptr)
     indeg = np.bincount(indices, minlength=n)
     tail = np.repeat(np.arange(n, dtype=np.int32), outdeg)
-    key = tail.astype(np.int64) * n + indices
-    rkey = indices.astype(np.int64) * n + tail
+    key = tail.astype(np.int64)
+    key *= n
+    key += indices
+    rkey = indices.astype(np.int64)
+    rkey *= n
+    rkey += tail
     pos = np.searchsorted(key, rkey)
     pos[pos >= len(key)] = 0
     has_rev = key[pos] == rkey
     del key, rkey
+    pos = pos.astype(np.int32) if len(pos) < 2**31 - 1 else pos
     sym = has_rev & (lw[pos] == lw) & (tw[pos] == tw)
     del pos
     o0 = np.minimum(indptr[:-1], max(len(indices) - 1, 0))
@@ -154,21 +159,22 @@ def _chains(graph: RoadGraph, merge: np.ndarray, two: np.ndarray, tail: np.ndarr
     indices = graph.length.indices
     lw, tw = graph.length.data, graph.time.data
     m = len(indices)
+    it = np.int32 if m < 2**31 - 1 else np.int64
     # next edge along the chain through the head of each edge
-    nxt = np.full(m, -1, dtype=np.int64)
+    nxt = np.full(m, -1, dtype=it)
     through = np.flatnonzero(merge[indices])
     h = indices[through]
     first = indptr[h]
     second = np.minimum(first + 1, m - 1)
     nxt_e = np.where(two[h] & (indices[first] == tail[through]), second, first)
     nxt[through] = nxt_e
-    prev = np.full(m, -1, dtype=np.int64)
+    prev = np.full(m, -1, dtype=it)
     prev[nxt_e] = through
     del through, h, first, second, nxt_e
     last = np.flatnonzero(nxt < 0)
     del nxt
     # pointer jumping: p -> an earlier edge of the chain, acc = cost from p's tail to e's tail
-    p = np.arange(m, dtype=np.int64)
+    p = np.arange(m, dtype=it)
     acc_l = np.zeros(m)
     acc_t = np.zeros(m)
     act = np.flatnonzero(prev >= 0)

@@ -121,6 +121,13 @@ class Interior:
         return self.cum_time, self.chain_time
 
 
+def _merged_min(w: np.ndarray, keep: np.ndarray | None, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Weights sorted by ``order``, minimum per run of equal keys (``starts``), at least MIN_WEIGHT."""
+    w = w[keep][order] if keep is not None else w[order]
+    out = np.minimum.reduceat(w, starts) if len(w) else w
+    return np.maximum(out, MIN_WEIGHT, out=out)
+
+
 # --- the graph ----------------------------------------------------------------------------------
 
 class RoadGraph:
@@ -402,8 +409,13 @@ class RoadGraph:
         RoadGraph
         """
         n = len(node_ids)
-        u = np.asarray(u, dtype=np.int64)
-        v = np.asarray(v, dtype=np.int64)
+        pos_dtype = np.int32 if n < 2**31 - 1 else np.int64
+        u = np.asarray(u)
+        v = np.asarray(v)
+        if not (np.issubdtype(u.dtype, np.integer) and np.issubdtype(v.dtype, np.integer)):
+            if len(u) or len(v):
+                raise ValueError("u and v must be integer node positions")
+            u, v = u.astype(pos_dtype), v.astype(pos_dtype)
         length_m = np.asarray(length_m, dtype=float)
         time_s = np.asarray(time_s, dtype=float)
         if not (len(u) == len(v) == len(length_m) == len(time_s)):
@@ -413,26 +425,33 @@ class RoadGraph:
         bad = ~(np.isfinite(length_m) & np.isfinite(time_s)) | (length_m < 0) | (time_s < 0)
         if bad.any():
             raise ValueError(f"{int(bad.sum())} edges have negative or non-finite weights")
+        # one sort key per edge; the edge arrays are gathered one at a time to bound memory
         keep = u != v
-        u, v, length_m, time_s = u[keep], v[keep], length_m[keep], time_s[keep]
-        length_m = np.maximum(length_m, MIN_WEIGHT)
-        time_s = np.maximum(time_s, MIN_WEIGHT)
-        key = u * n + v
-        order = np.argsort(key, kind="stable")
-        key, u, v = key[order], u[order], v[order]
-        length_m, time_s = length_m[order], time_s[order]
-        if len(key):
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            length_m = np.minimum.reduceat(length_m, starts)
-            time_s = np.minimum.reduceat(time_s, starts)
-            u, v = u[starts], v[starts]
-        n_parallel = int(keep.sum() - len(u))
+        n_loops = int(len(keep) - np.count_nonzero(keep))
+        key = u.astype(np.int64)
+        key *= n
+        key += v
+        if n_loops:
+            key = key[keep]
+        order = np.argsort(key)
+        key = key[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+        key = key[starts]
+
+        length_m = _merged_min(length_m, keep if n_loops else None, order, starts)
+        time_s = _merged_min(time_s, keep if n_loops else None, order, starts)
+        n_parallel = int(len(order) - len(starts))
+        del order, starts
+        u = (key // max(n, 1)).astype(pos_dtype)
+        key %= max(n, 1)
+        v = key.astype(pos_dtype)
+        del key
         indptr = np.zeros(n + 1, dtype=np.int64)
         indptr[1:] = np.cumsum(np.bincount(u, minlength=n))
         idx_dtype = np.int32 if max(n, len(u)) < 2**31 - 1 else np.int64
         meta = dict(metadata or {})
         meta.setdefault("parallel_edges_merged", n_parallel)
-        meta.setdefault("self_loops_dropped", int((~keep).sum()))
+        meta.setdefault("self_loops_dropped", n_loops)
         return cls(node_ids, x, y, indptr.astype(idx_dtype), v.astype(idx_dtype), length_m, time_s, meta)
 
     @classmethod
@@ -736,12 +755,19 @@ class RoadGraph:
                 new_pos[it.chain_tail[kc]].astype(np.int32), new_pos[it.chain_head[kc]].astype(np.int32),
                 it.chain_len[kc], it.chain_time[kc], it.chain_two_way[kc],
             )
-        g = RoadGraph.from_edges(
-            self.node_ids[mask], self.x[mask], self.y[mask], new_pos[rows[keep]], new_pos[cols[keep]],
-            self.length.data[keep], self.time.data[keep], meta,
+        # kept edges stay sorted and unique under the order-preserving renumbering: no re-sort
+        new_rows = new_pos[rows[keep]]
+        del rows
+        m = int(mask.sum())
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.bincount(new_rows, minlength=m))
+        del new_rows
+        idx_dtype = np.int32 if max(m, int(indptr[-1])) < 2**31 - 1 else np.int64
+        return RoadGraph(
+            self.node_ids[mask], self.x[mask], self.y[mask], indptr.astype(idx_dtype),
+            new_pos[cols[keep]].astype(idx_dtype), self.length.data[keep], self.time.data[keep], meta,
+            interior=interior,
         )
-        g.interior = interior if interior is not None and len(interior) else None
-        return g
 
     def largest_component(self, strong: bool = True) -> RoadGraph:
         """The largest strongly (or weakly) connected component as a new graph.

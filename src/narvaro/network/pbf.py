@@ -281,13 +281,22 @@ def read_pbf(
         raise EmptyNetworkError(f"No drivable roads in {path}.")
     chunks = col.chunks
     col.chunks = []
-    refs = np.concatenate([c[0] for c in chunks])
-    lon = np.concatenate([c[1] for c in chunks])
-    lat = np.concatenate([c[2] for c in chunks])
-    lens = np.concatenate([c[3] for c in chunks])
-    dirs = np.concatenate([c[4] for c in chunks])
-    speeds = np.concatenate([c[5] for c in chunks])
-    del chunks
+    n_refs = sum(len(c[0]) for c in chunks)
+    n_ways = sum(len(c[3]) for c in chunks)
+    refs = np.empty(n_refs, dtype=np.int64)
+    lon = np.empty(n_refs)
+    lat = np.empty(n_refs)
+    lens = np.empty(n_ways, dtype=np.int64)
+    dirs = np.empty(n_ways, dtype=np.int8)
+    speeds = np.empty(n_ways)
+    r0 = w0 = 0
+    while chunks:  # move the chunks into single arrays, freeing each as it goes
+        c = chunks.pop(0)
+        r1, w1 = r0 + len(c[0]), w0 + len(c[3])
+        refs[r0:r1], lon[r0:r1], lat[r0:r1] = c[0], c[1], c[2]
+        lens[w0:w1], dirs[w0:w1], speeds[w0:w1] = c[3], c[4], c[5]
+        r0, w0 = r1, w1
+        del c
     meta["ways_kept"] = int(len(lens))
 
     node_ids, inv = np.unique(refs, return_inverse=True)
