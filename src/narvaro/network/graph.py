@@ -4,12 +4,14 @@ A :class:`RoadGraph` is a directed graph held as compressed sparse rows (``scipy
 with two weights on the same edge structure, **length** (metres) and **travel time**
 (seconds), node ids (OSM node ids where the graph came from OSM), node coordinates in
 EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
-a small metadata dict (source, date, counts of ferries skipped ...).
+a small metadata dict (source, date, counts of ferries skipped ...). A graph contracted by
+:func:`narvaro.network.contract.contract` routes on junctions only and keeps the merged
+shape nodes as :class:`Interior` vertices, which the KD-tree includes.
 
 Build one from
 
-* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (read with pyrosm by
-  :func:`narvaro.network.osm.read_pbf`);
+* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (streamed with pyosmium by
+  :func:`narvaro.network.pbf.read_pbf`);
 * an osmnx ``MultiDiGraph``: :meth:`RoadGraph.from_osmnx`;
 * an osmnx download (needs internet), cached on disk: :meth:`RoadGraph.from_polygon`,
   :meth:`RoadGraph.from_place`;
@@ -149,6 +151,8 @@ class RoadGraph:
         Edge weights on that structure.
     metadata : dict, optional
         Free-form facts (source, date, counts); JSON-serialisable.
+    interior : Interior, optional
+        Vertices merged into edges by :func:`narvaro.network.contract.contract`.
 
     Attributes
     ----------
@@ -803,7 +807,7 @@ class RoadGraph:
 
     # --- snapping -----------------------------------------------------------------------------
     def snap(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Snap points to their nearest graph node.
+        """Snap points to their nearest graph vertex (a node, or an interior vertex of a contracted chain).
 
         Parameters
         ----------
@@ -815,9 +819,13 @@ class RoadGraph:
         Returns
         -------
         node_index : ndarray of int64, shape (n,)
-            Positions of the nearest nodes (index into ``node_ids``, ``x``, ``y``).
+            Positions of the nearest vertices: below :attr:`n_nodes` an index into
+            ``node_ids``, ``x``, ``y``; from :attr:`n_nodes` on an interior vertex
+            (``interior`` index ``+ n_nodes``), whose trips :meth:`vertex_cost`,
+            :meth:`vertex_sources` and :meth:`same_chain_cost` give. An uncontracted graph
+            has nodes only.
         snap_m : ndarray of float, shape (n,)
-            Straight-line distance (m) from each point to its node.
+            Straight-line distance (m) from each point to its vertex.
 
         Raises
         ------
