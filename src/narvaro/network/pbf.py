@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import math
 from datetime import UTC, datetime
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +111,6 @@ class _Collector:
         self.fab = osmium.geom.WKBFactory()
         self.all_nodes = osmium.geom.use_nodes.ALL
         self.invalid_location = osmium.InvalidLocationError
-        self.getref = attrgetter("ref")
         self.refs: list[int] = []
         self.wkb: list[str] = []
         self.lens: list[int] = []
@@ -127,40 +125,44 @@ class _Collector:
 
     def way(self, w: Any) -> None:
         self.n_ways_seen += 1
-        tags = w.tags
         if self.n_ways_seen & 0xFFFF == 0:
             self.bar.update(0x10000)
-        if tags.get("route") == "ferry":
+        # pyosmium's C-level object: its tag lookup and node list skip a Python wrapper per call
+        d = w._pyosmium_data
+        tag = d.tags_get_value_by_key
+        if tag("route", None) == "ferry":
             self.n_ferry += 1
             if self.ferries and len(w.nodes) >= 2:
                 with contextlib.suppress(self.invalid_location):
                     self.ferry_lines.append(_wkb_coords(self.fab.create_linestring(w.nodes, self.all_nodes)))
-        hw = tags.get("highway")
+        hw = tag("highway", None)
         if hw not in self.keep:
             return
-        if _has(tags.get("area"), {"yes"}) or _has(tags.get("service"), self.service_excluded):
+        if _has(tag("area", None), {"yes"}) or _has(tag("service", None), self.service_excluded):
             return
         for key in _ACCESS_KEYS:
-            value = tags.get(key)
+            value = tag(key, None)
             if value is not None:
                 if _has(value, _CLOSED):
                     return
                 break
-        nodes = w.nodes
-        n = len(nodes)
+        nl = d.nodes()
+        n = nl.size(d)
         if n < 2:
             return
-        key = (tags.get("oneway"), hw, tags.get("junction"), tags.get("maxspeed"))
+        key = (tag("oneway", None), hw, tag("junction", None), tag("maxspeed", None))
         rule = self.rule_cache.get(key)
         if rule is None:
             rule = (oneway_direction(key[0], hw, key[2]), edge_speed_kmh(key[3], hw))
             self.rule_cache[key] = rule
+        nodes = w.nodes
         try:
             wkb = self.fab.create_linestring(nodes, self.all_nodes)
         except self.invalid_location:
             self._partial_way(nodes, rule)
             return
-        self.refs.extend(map(self.getref, nodes))
+        get = nl.get
+        self.refs.extend([get(d, i).ref for i in range(n)])
         self.wkb.append(wkb)
         self.lens.append(n)
         self.dirs.append(rule[0])
