@@ -40,6 +40,8 @@ from .graph import Interior, RoadGraph
 
 __all__ = ["contract"]
 
+_BLOCK = 1 << 21
+
 
 def _mergeable(graph: RoadGraph, pinned: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mergeable nodes, two-way flag per node, edge tails)."""
@@ -53,16 +55,18 @@ def _mergeable(graph: RoadGraph, pinned: np.ndarray | None) -> tuple[np.ndarray,
     key = tail.astype(np.int64)
     key *= n
     key += indices
-    rkey = indices.astype(np.int64)
-    rkey *= n
-    rkey += tail
-    pos = np.searchsorted(key, rkey)
-    pos[pos >= len(key)] = 0
-    has_rev = key[pos] == rkey
-    del key, rkey
-    pos = pos.astype(np.int32) if len(pos) < 2**31 - 1 else pos
-    sym = has_rev & (lw[pos] == lw) & (tw[pos] == tw)
-    del pos
+    m = len(indices)
+    has_rev = np.zeros(m, dtype=bool)
+    sym = np.zeros(m, dtype=bool)
+    for s0 in range(0, m, _BLOCK):  # the reverse edge of each edge, in blocks to bound memory
+        s1 = min(s0 + _BLOCK, m)
+        rkey = indices[s0:s1].astype(np.int64) * n + tail[s0:s1]
+        pos = np.searchsorted(key, rkey)
+        pos[pos >= m] = 0
+        hr = key[pos] == rkey
+        has_rev[s0:s1] = hr
+        sym[s0:s1] = hr & (lw[pos] == lw[s0:s1]) & (tw[pos] == tw[s0:s1])
+    del key
     o0 = np.minimum(indptr[:-1], max(len(indices) - 1, 0))
     o1 = np.minimum(o0 + 1, max(len(indices) - 1, 0))
     two = (outdeg == 2) & (indeg == 2) & sym[o0] & sym[o1]
@@ -118,17 +122,19 @@ def contract(graph: RoadGraph, progress: bool = False) -> RoadGraph:
     new_pos = np.cumsum(keep) - 1
 
     # interior vertices: one out-edge each (on two-way chains, the direction with the smaller root)
-    iv = np.flatnonzero(merge)
-    o = graph.length.indptr[iv].astype(np.int64)
+    iv = np.flatnonzero(merge).astype(root_of.dtype)
+    o = graph.length.indptr[iv].astype(root_of.dtype)
     is_two = two[iv]
-    o_alt = np.where(is_two, o + 1, o)
-    use_alt = is_two & (root_of[o_alt] < root_of[o])
-    o = np.where(use_alt, o_alt, o)
+    o_alt = o + is_two
+    o = np.where(root_of[o_alt] < root_of[o], o_alt, o)  # o_alt == o on one-way chains
+    del o_alt
     chain_root = root_of[o]
+    del root_of
     roots, chain = np.unique(chain_root, return_inverse=True)
-    last_of_root = np.full(len(lw), -1, dtype=np.int64)
-    last_of_root[r] = last
-    lr = last_of_root[roots]
+    del chain_root
+    by_root = np.argsort(r)
+    lr = last[by_root[np.searchsorted(r[by_root], roots)]]  # the last edge of each chain
+    del by_root
     two_chain = np.zeros(len(roots), dtype=bool)
     two_chain[chain] = is_two
     interior = Interior(
@@ -136,12 +142,14 @@ def contract(graph: RoadGraph, progress: bool = False) -> RoadGraph:
         chain_tail=new_pos[tail[roots]].astype(np.int32), chain_head=new_pos[indices[lr]].astype(np.int32),
         chain_len=acc_l[lr] + lw[lr], chain_time=acc_t[lr] + tw[lr], chain_two_way=two_chain,
     )
+    n_interior = len(iv)
+    del acc_l, acc_t, o, iv, chain
     bar.update(1)
     meta: dict[str, Any] = dict(graph.metadata)
     meta.pop("parallel_edges_merged", None)
     meta.pop("self_loops_dropped", None)
     meta["contracted"] = {
-        "nodes_before": graph.n_nodes, "edges_before": graph.n_edges, "interior_vertices": int(len(iv)),
+        "nodes_before": graph.n_nodes, "edges_before": graph.n_edges, "interior_vertices": int(n_interior),
         "chains": int(len(roots)), "ring_nodes_kept": 0 if pinned is None else int(len(pinned)),
     }
     g = RoadGraph.from_edges(graph.node_ids[keep], graph.x[keep], graph.y[keep], new_pos[cu], new_pos[cv], cl, ct,
@@ -155,29 +163,31 @@ def contract(graph: RoadGraph, progress: bool = False) -> RoadGraph:
 
 def _chains(graph: RoadGraph, merge: np.ndarray, two: np.ndarray, tail: np.ndarray) -> Any:
     """Chain structure by pointer jumping, or the nodes of junction-less rings to pin."""
-    indptr = graph.length.indptr.astype(np.int64)
     indices = graph.length.indices
     lw, tw = graph.length.data, graph.time.data
     m = len(indices)
     it = np.int32 if m < 2**31 - 1 else np.int64
+    indptr = graph.length.indptr.astype(it, copy=False)
     # next edge along the chain through the head of each edge
     nxt = np.full(m, -1, dtype=it)
-    through = np.flatnonzero(merge[indices])
+    through = np.flatnonzero(merge[indices]).astype(it)
     h = indices[through]
     first = indptr[h]
-    second = np.minimum(first + 1, m - 1)
-    nxt_e = np.where(two[h] & (indices[first] == tail[through]), second, first)
+    del h
+    second = np.minimum(first + 1, m - 1).astype(it, copy=False)
+    nxt_e = np.where(two[indices[through]] & (indices[first] == tail[through]), second, first)
+    del second, first
     nxt[through] = nxt_e
     prev = np.full(m, -1, dtype=it)
     prev[nxt_e] = through
-    del through, h, first, second, nxt_e
+    del through, nxt_e
     last = np.flatnonzero(nxt < 0)
     del nxt
     # pointer jumping: p -> an earlier edge of the chain, acc = cost from p's tail to e's tail
     p = np.arange(m, dtype=it)
     acc_l = np.zeros(m)
     acc_t = np.zeros(m)
-    act = np.flatnonzero(prev >= 0)
+    act = np.flatnonzero(prev >= 0).astype(it)
     p[act] = prev[act]
     acc_l[act] = lw[prev[act]]
     acc_t[act] = tw[prev[act]]
