@@ -21,6 +21,9 @@ build
     ``RoadGraph.from_pbf`` (streaming reader, CSR) and ``drop_small_components(50)``.
 contract
     :func:`narvaro.network.contract` on the built graph.
+narvaro network build
+    the whole command in a subprocess (read, drop small pieces, contract, save), from
+    interpreter start to exit.
 save / load
     ``RoadGraph.save`` (uncompressed .npz, atomic) and ``RoadGraph.load`` of the contracted graph.
 snap index
@@ -206,17 +209,32 @@ def step_od_limit(pbf: str, work: str, args: dict) -> dict:
             f"multi-source pass included; finite {fin:.3f}"}
 
 
+def step_cli(pbf: str, work: str, args: dict) -> dict:
+    import resource
+
+    out = Path(work) / "cli.npz"
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "narvaro", "network", "build", pbf, "--out", str(out)],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
+    t1 = time.perf_counter()
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    return {"seconds": t1 - t0, "child_peak_mb": peak,
+            "note": f"read, drop small, contract, save: {os.path.getsize(out) / 1e6:,.0f} MB file"}
+
+
 STEPS = {
     "floor": step_floor, "floor_refs": step_floor_refs, "build": step_build, "contract": step_contract,
     "save": step_save, "load": step_load, "multi": step_multi, "od": step_od,
-    "od_limit": step_od_limit,
+    "od_limit": step_od_limit, "cli": step_cli,
 }
 
 
 def _child(name: str, pbf: str, work: str, args: dict) -> None:
     out = STEPS[name](pbf, work, args)
     out.pop("save_graph", None)
-    out["peak_mb"] = _peak_mb()
+    out["peak_mb"] = out.pop("child_peak_mb", None) or _peak_mb()
     print("@@" + json.dumps(out))
 
 
@@ -265,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, label in [("floor", "pyosmium floor (locations, no-op way callback)"),
                         ("floor_refs", "pyosmium floor + way node ids in Python"),
+                        ("cli", "narvaro network build (whole CLI run)"),
                         ("build", "build: from_pbf + drop_small_components"),
                         ("contract", "contract"), ("save", "save (contracted, uncompressed npz)"),
                         ("load", "load (contracted)"), ("multi", "multi-source nearest_office"),
