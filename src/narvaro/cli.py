@@ -544,7 +544,7 @@ def network_build_cmd(
     with _progress(total=4, desc="road graph", unit="step") as bar:
         bar.set_postfix_str("reading PBF")
         graph = RoadGraph.from_pbf(pbf, include_service=include_service, ferries=ferries, date=date,
-                                   progress=True)
+                                   progress=sys.stderr.isatty())
         bar.update()
         if not keep_small_components:
             bar.set_postfix_str("dropping small components")
@@ -552,7 +552,7 @@ def network_build_cmd(
         bar.update()
         if contract_chains:
             bar.set_postfix_str("contracting chains")
-            graph = contract(graph)
+            graph = contract(graph, progress=sys.stderr.isatty())
         bar.update()
         bar.set_postfix_str("saving")
         path = graph.save(target)  # atomic: a temporary file replaced in one step
