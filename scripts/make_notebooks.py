@@ -1,4 +1,5 @@
-"""Generate notebooks/01_lokal_narvaro_2020.ipynb and 02_bring_your_own_data.ipynb (outputs stripped)."""
+"""Generate notebooks/01_lokal_narvaro_2020.ipynb, 02_bring_your_own_data.ipynb and
+03_var_ska_nya_kontor_ligga.ipynb (outputs stripped)."""
 
 from pathlib import Path
 
@@ -68,15 +69,24 @@ for name, o in [("af_2019", before_offices), ("af_2020", after_offices), ("af_20
     print(name, "|", describe(o))"""),
     md("""## 2. Compute: travel distance and time per kommun
 
-`coverage` returns one row per kommun. With `bounds=True` every figure has a range: the low end
-assumes that offices of unknown status do not exist, the high end that a *candidate* office exists
-in every kommun whose status is unknown."""),
+`coverage` returns one row per kommun. The public office lists are incomplete, so a figure comes
+in up to **three kinds of number**:
+
+1. the **best estimate** `X` (the median over joint draws of complete office lists; with a complete
+   list simply the value);
+2. the **90 % interval** `X_q05`-`X_q95` (present once the office draws are computed);
+3. the **possible range** `X_lo`-`X_hi` (`bounds=True`): for distances and residents far away, `_hi`
+   uses the confirmed offices only and `_lo` adds a *candidate* office in every kommun whose
+   status is unknown.
+
+Until the draws are available the plain column holds the confirmed-offices-only figure: the
+report then shows the possible range and says that no best estimate exists yet."""),
     code("""cov_2019 = coverage(before_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2019")
 cov_2020 = coverage(after_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020")
 cov_both = coverage(both_offices, demand=demand, kommuner=kommuner, bounds=True, name="af_2020+ssc_2020")
 print(describe(cov_2020))
-cov_2020[["kommunkod", "kommunnamn", "population", "af_dist_mean_km", "af_dist_mean_km_min",
-          "af_dist_mean_km_max", "af_time_mean_min", "af_status", "method"]].head(10)"""),
+cov_2020[["kommunkod", "kommunnamn", "population", "af_dist_mean_km", "af_dist_mean_km_lo",
+          "af_dist_mean_km_hi", "af_time_mean_min", "af_status", "method"]].head(10)"""),
     md("### The national summary"),
     code("""from narvaro.report import format_summary, national_summary
 
@@ -111,9 +121,10 @@ unknowns(cov_2020).head(10)"""),
     md("""## 5. Map
 
 The map is self-contained: Leaflet is inlined, so it renders without internet (also on a
-locked-down laptop). Hatched kommuner have an office of unknown status; black outlines mark the
-kommuner certainly without presence. Toggle the layers top right; the change layer shows where
-travel times grew."""),
+locked-down laptop); online a CARTO basemap with place names shows beneath the kommuner. Hatched
+kommuner have an office of unknown status (the tooltip gives the range and, once the model is in,
+P(office)); magenta outlines mark the kommuner certainly without presence. Toggle the layers top
+right; the change layer shows where travel times grew. `lang="sv"` gives the Swedish map."""),
     code("""from narvaro.maps import compare_map, coverage_map
 
 m = compare_map(cov_2019, cov_2020, after_offices, closed=closed, column="af_time_mean_min",
@@ -122,7 +133,8 @@ m"""),
     code("""import tempfile
 from pathlib import Path
 
-m_both = coverage_map(cov_both, both_offices, closed=closed, title="AF offices and SSC servicekontor, 2020")
+m_both = coverage_map(cov_both, both_offices, closed=closed, title="AF-kontor och SSC-servicekontor 2020",
+                      lang="sv")
 path = m_both.save(Path(tempfile.mkdtemp()) / "narvaro_2020.html")
 print(path, f"{path.stat().st_size / 1e6:.1f} MB")
 m_both"""),
@@ -245,7 +257,104 @@ print(path, f"{path.stat().st_size / 1e6:.1f} MB, opens offline")
 m"""),
 ])
 
-for name, book in (("01_lokal_narvaro_2020.ipynb", nb01), ("02_bring_your_own_data.ipynb", nb02)):
+nb03 = nb([
+    md("""# Var ska nya kontor ligga? The optimiser's 28 beside the government's 28
+
+In May 2021 the government told Statens servicecenter (SSC) to open at least 28 new
+servicekontor in 2022-2023: 15 in sparsely populated areas or areas hit by state closures, 11
+in socially vulnerable areas and 2-3 centrally in the big cities. SSC named the kommuner on
+2021-09-29 (statenssc.se):
+
+- Phase 1: Boden, Borgholm, Filipstad, Finspång, Göteborg, Helsingborg, Laholm, Linköping,
+  Malmö, Nynäshamn, Stockholm, Sölvesborg, Uppsala, Åre.
+- Phase 2: Askersund, Eskilstuna, Järfälla, Jönköping, Lysekil, Nordmaling, Norrköping,
+  Sollentuna, Stenungsund, Södertälje, Tingsryd, Växjö, Ånge, Östhammar.
+
+This notebook puts beside them the 28 sites that `narvaro.plan_offices` chooses to leave the
+fewest residents beyond 25 km of a servicekontor, with the existing ones kept. **The comparison
+is shown, not tuned for**: the government also weighed aims a distance criterion cannot see
+(socially vulnerable areas, closures of other state offices, premises).
+
+**Method.** Estimate mode (straight line x circuity at 60 km/h; no road graph ships with
+narvaro), so "mean time" is the estimate's time. **Office set.** Only 19 of SSC's 117
+servicekontor of December 2020 are in the public record narvaro holds; the plan keeps those plus
+a candidate office in each kommun whose office is deduced (`assume="known"`), and counts every
+kommun of unknown status as without an office. The comparison is then repeated on the other end
+of the range: a candidate office in every kommun not pinned down."""),
+    code("""import pandas as pd
+
+import narvaro
+
+pd.set_option("display.width", 160)
+GOVERNMENT_2021 = {
+    "phase 1": ["Boden", "Borgholm", "Filipstad", "Finspång", "Göteborg", "Helsingborg", "Laholm",
+                "Linköping", "Malmö", "Nynäshamn", "Stockholm", "Sölvesborg", "Uppsala", "Åre"],
+    "phase 2": ["Askersund", "Eskilstuna", "Järfälla", "Jönköping", "Lysekil", "Nordmaling", "Norrköping",
+                "Sollentuna", "Stenungsund", "Södertälje", "Tingsryd", "Växjö", "Ånge", "Östhammar"],
+}
+SOURCE = "https://www.statenssc.se/nyheter/nyhetsarkiv/2021-09-29-pa-vag-mot-150-servicekontor---har-ar-tidplanen"
+central = narvaro.load_centralorter()
+names = [n for phase in GOVERNMENT_2021.values() for n in phase]
+government = central[central["kommunnamn"].isin(names)].assign(
+    site_id=lambda d: "gov-" + d["kommunkod"], name=lambda d: d["centralort"], org="ssc")
+assert len(government) == 28
+print(f"{len(government)} kommuner from {SOURCE}; each placed at its centralort")"""),
+    md("## 1. The office set the plan keeps"),
+    code("""existing = narvaro.assumed_offices("ssc_2020", "known")
+print(len(existing), "servicekontor kept |", narvaro.describe(existing))"""),
+    md("""## 2. The optimiser's 28
+
+Maximal covering at 25 km, solved with CBC; the candidates are the centralort and every tätort of
+at least 2,000 residents in each kommun without a servicekontor. The sites are listed in order:
+each one's gain is the residents it brings within 25 km given the sites above it."""),
+    code("""plan = narvaro.plan_offices(existing, 28, objective="coverage", threshold_km=25)
+print(narvaro.describe_plan(plan))
+plan[["rank", "name", "kommunnamn", "gain_pop_within_25km", "pop_over_25km"]].round(0)"""),
+    md("## 3. How many coincide (by kommun)?"),
+    code("""both = sorted(set(plan["kommunnamn"]) & set(government["kommunnamn"]))
+print(f"{len(both)} of 28 kommuner coincide: {', '.join(both) or 'none'}")
+print("Government only:", ", ".join(sorted(set(government["kommunnamn"]) - set(plan["kommunnamn"]))))
+print("Optimiser only:", ", ".join(sorted(set(plan["kommunnamn"]) - set(government["kommunnamn"]))))"""),
+    md("""## 4. Residents beyond 25 km and mean time
+
+Measured the same way for both lists (nearest servicekontor of the office set kept plus the 28
+added). On the office set the plan assumed:"""),
+    code("""effect = narvaro.plan_effect(existing, {"optimiser 28": plan, "government 28 (2021)": government},
+                             threshold_km=25)
+print(narvaro.describe(effect))
+effect.round({"pop_over_25km": 0, "share_over_25km": 3, "dist_mean_km": 1, "time_mean_min": 1})"""),
+    md("""And on the other end of the range, where every kommun whose servicekontor is not pinned down has
+one (260 kommuner; the truth of December 2020, 110 kommuner, lies between the two ends). A plan
+is only as good as the office set it assumed: the sites chosen above for the sparse set are
+measured here too, beside a plan made for this set, whose candidates are the centralort and every
+tätort of at least 2,000 residents in all 290 kommuner (a second office in a kommun is allowed,
+as the government did in the big cities)."""),
+    code("""upper = narvaro.assumed_offices("ssc_2020", "candidates")
+everywhere = narvaro.default_candidates(kommuner=central["kommunkod"])
+plan_upper = narvaro.plan_offices(upper, 28, candidates=everywhere, threshold_km=25)
+print(narvaro.describe_plan(plan_upper))
+both_upper = sorted(set(plan_upper["kommunnamn"]) & set(government["kommunnamn"]))
+print(f"{len(both_upper)} of 28 kommuner coincide with the government's: {', '.join(both_upper) or 'none'}")
+effect_upper = narvaro.plan_effect(upper, {"optimiser 28 (sparse set)": plan,
+                                           "optimiser 28 (this set)": plan_upper,
+                                           "government 28 (2021)": government}, threshold_km=25)
+effect_upper.round({"pop_over_25km": 0, "share_over_25km": 3, "dist_mean_km": 1, "time_mean_min": 1})"""),
+    md("""## 5. Where adding offices stops paying off
+
+The greedy curve (site by site), the proven optimum for 28 (the star), and the best value any
+choice of k sites could reach by the greedy run's own bound (submodularity; loose: the star
+shows how much closer the optimum really is)."""),
+    code("""curve = narvaro.plan_curve(existing, 30, threshold_km=25)
+fig = narvaro.plot_plan_curve(curve, optimum=(28, plan.attrs["narvaro"]["plan"]["value_after"]))
+curve[["k", "pop_over_25km", "gain", "gap", "name", "kommunnamn"]].round(0).tail(8)"""),
+    code("""fig"""),
+    md("## 6. Map of the proposed sites"),
+    code("""m = narvaro.plan_map(plan, existing, title="The optimiser's 28 new servicekontor (25 km covering)")
+m"""),
+])
+
+for name, book in (("01_lokal_narvaro_2020.ipynb", nb01), ("02_bring_your_own_data.ipynb", nb02),
+                   ("03_var_ska_nya_kontor_ligga.ipynb", nb03)):
     nbformat.validate(book)
     nbformat.write(book, OUT / name)
     print("wrote", OUT / name)

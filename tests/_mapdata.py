@@ -33,8 +33,13 @@ def add_evil_offices(offices: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def synthetic_coverage(offices: gpd.GeoDataFrame, scenario: str = "test") -> gpd.GeoDataFrame:
-    """A 290-row coverage-like table (schema of docs/architecture.md ("Coverage columns"), bounds=True style)."""
+def synthetic_coverage(offices: gpd.GeoDataFrame, scenario: str = "test", draws: bool = False) -> gpd.GeoDataFrame:
+    """A 290-row coverage-like table (schema of docs/architecture.md ("Coverage columns"), bounds=True style).
+
+    With ``draws=True`` the table has the shape of the office-draws contract too: ``X`` is the best
+    estimate, ``X_q05``/``X_q95`` the 90 % interval, ``X_lo``/``X_hi`` the hard bounds, and
+    ``{g}_p_office`` the probability of an office in the kommun.
+    """
     k = load_kommuner().sort_values("kommunkod").reset_index(drop=True)
     pts = k.geometry.representative_point()
     xy = np.c_[pts.x, pts.y]
@@ -61,11 +66,18 @@ def synthetic_coverage(offices: gpd.GeoDataFrame, scenario: str = "test") -> gpd
         }
         for name, values in cols.items():
             out[name] = values
-        out[f"{g}_has_office_min"] = n > 0
-        out[f"{g}_has_office_max"] = (n > 0) | (status == "unknown")
+        out[f"{g}_has_office_lo"] = n > 0
+        out[f"{g}_has_office_hi"] = (n > 0) | (status == "unknown")
         for c in (f"{g}_dist_mean_km", f"{g}_time_mean_min"):
-            out[c + "_min"] = np.where(status == "unknown", out[c] * 0.3, out[c])
-            out[c + "_max"] = out[c]
+            out[c + "_lo"] = np.where(status == "unknown", out[c] * 0.3, out[c])
+            out[c + "_hi"] = out[c].copy()
+            if draws:  # best estimate between the bounds, interval around it
+                best = np.where(status == "unknown", out[c] * 0.6, out[c])
+                out[c] = best
+                out[c + "_q05"] = np.where(status == "unknown", out[c + "_hi"] * 0.45, best)
+                out[c + "_q95"] = np.where(status == "unknown", out[c + "_hi"] * 0.8, best)
+        if draws:
+            out[f"{g}_p_office"] = np.where(status == "unknown", 0.37, (n > 0).astype(float))
     out.loc[out["kommunkod"] == "1440", "kommunnamn"] = EVIL_KOMMUN
     out["method"] = "estimate"
     out["office_lists"] = scenario

@@ -39,16 +39,16 @@ def test_simple_range_hand_computed():
     assert cov["af_status"].tolist() == ["confirmed", "none", "unknown"]
     assert cov["any_status"].tolist() == ["confirmed", "confirmed", "unknown"]
     # Cby with A1 only: 95 and 100 km straight; with C1: 42.7 and 36.6 km
-    assert cov.loc[2, "af_dist_mean_km_min"] == pytest.approx(41.48)
-    assert cov.loc[2, "af_dist_mean_km_max"] == pytest.approx(cov.loc[2, "af_dist_mean_km"])
-    assert cov.loc[2, "af_dist_mean_km_max"] > 100
-    assert (cov.loc[2, "af_pop_over_50km_min"], cov.loc[2, "af_pop_over_50km_max"]) == (0, 500)
-    assert (cov.loc[2, "af_has_office_min"], cov.loc[2, "af_has_office_max"]) == (False, True)
-    assert (cov.loc[2, "af_n_offices_min"], cov.loc[2, "af_n_offices_max"]) == (0, 1)
+    assert cov.loc[2, "af_dist_mean_km_lo"] == pytest.approx(41.48)
+    assert cov.loc[2, "af_dist_mean_km_hi"] == pytest.approx(cov.loc[2, "af_dist_mean_km"])
+    assert cov.loc[2, "af_dist_mean_km_hi"] > 100
+    assert (cov.loc[2, "af_pop_over_50km_lo"], cov.loc[2, "af_pop_over_50km_hi"]) == (0, 500)
+    assert (cov.loc[2, "af_has_office_lo"], cov.loc[2, "af_has_office_hi"]) == (False, True)
+    assert (cov.loc[2, "af_n_offices_lo"], cov.loc[2, "af_n_offices_hi"]) == (0, 1)
     # SSC has nothing unknown: one number
-    assert (cov["ssc_dist_mean_km_min"] == cov["ssc_dist_mean_km_max"]).all()
+    assert (cov["ssc_dist_mean_km_lo"] == cov["ssc_dist_mean_km_hi"]).all()
     nat = national(cov)
-    assert (nat["af_pop_over_50km_min"], nat["af_pop_over_50km_max"]) == (pytest.approx(450), pytest.approx(950))
+    assert (nat["af_pop_over_50km_lo"], nat["af_pop_over_50km_hi"]) == (pytest.approx(450), pytest.approx(950))
     assert "office status known for 2 of 3 kommuner" in cov.attrs["narvaro"]["offices"][-2]["label"]
 
 
@@ -67,8 +67,8 @@ def test_constrained_range_hand_computed():
     row = cr.loc[("af", "50km")]
     # beyond 50 km with A1 only: b1, b2, c1, c2 = 950. One of Bby/Cby has the office:
     # the Bby candidate (x=75) brings all four within 50 km, C1 only c1 and c2.
-    assert (row["simple_pop_min"], row["simple_pop_max"]) == (pytest.approx(0), pytest.approx(950))
-    assert (row["pop_min"], row["pop_max"]) == (pytest.approx(0), pytest.approx(450))
+    assert (row["simple_pop_lo"], row["simple_pop_hi"]) == (pytest.approx(0), pytest.approx(950))
+    assert (row["pop_lo"], row["pop_hi"]) == (pytest.approx(0), pytest.approx(450))
     assert row["m"] == "af_t=1"
     assert row["range"].startswith("range given the published count of af_t=2")
     clamp = constrained_range(cov, published={"af_t": 10, "ssc_t": 1})
@@ -90,10 +90,10 @@ def test_compare_with_ranges():
     before = coverage(syn.offices(), syn.demand(), syn.kommuner(), bounds=True)
     after = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), bounds=True)
     cmp = compare(before, after)
-    assert cmp.loc[2, "af_lost_last_office_min"] == False  # noqa: E712 - not certain
-    assert cmp.loc[2, "af_lost_last_office_max"] == True  # noqa: E712 - possible
-    assert cmp.loc[2, "af_pop_over_50km_delta_min"] == pytest.approx(0)
-    assert cmp.loc[2, "af_pop_over_50km_delta_max"] == pytest.approx(500)
+    assert cmp.loc[2, "af_lost_last_office_lo"] == False  # noqa: E712 - not certain
+    assert cmp.loc[2, "af_lost_last_office_hi"] == True  # noqa: E712 - possible
+    assert cmp.loc[2, "af_pop_over_50km_delta_lo"] == pytest.approx(0)
+    assert cmp.loc[2, "af_pop_over_50km_delta_hi"] == pytest.approx(500)
 
 
 def test_published_counts_have_sources():
@@ -179,21 +179,21 @@ def test_truth_lies_within_the_ranges(scn):
     tol = 1e-9
     for col in _metric_columns(cov):
         t = truth[col].astype(float).to_numpy()
-        lo, hi = cov[col + "_min"].astype(float).to_numpy(), cov[col + "_max"].astype(float).to_numpy()
+        lo, hi = cov[col + "_lo"].astype(float).to_numpy(), cov[col + "_hi"].astype(float).to_numpy()
         ok = np.isnan(t) | ((lo - tol <= t) & (t <= hi + tol))
         assert ok.all(), col
     nt, nc = national(truth), national(cov)
     for col in _metric_columns(cov):
-        assert nc[col + "_min"] - tol <= nt[col] <= nc[col + "_max"] + tol, col
+        assert nc[col + "_lo"] - tol <= nt[col] <= nc[col + "_hi"] + tol, col
     # the range given the true count lies within the simple range and holds the truth
     published = {f"{org}_h": int(sum(has[org])) for org in ("af", "ssc")}
     cr = constrained_range(cov, published=published)
     for r in cr.itertuples():
-        assert r.simple_pop_min - 1e-6 <= r.pop_min <= r.pop_max <= r.simple_pop_max + 1e-6
+        assert r.simple_pop_lo - 1e-6 <= r.pop_lo <= r.pop_hi <= r.simple_pop_hi + 1e-6
         true_pop = nt[f"{r.group}_pop_over_{r.threshold}"]
-        assert r.pop_min - 1e-6 <= true_pop <= r.pop_max + 1e-6, (r.group, r.threshold)
-        assert r.simple_pop_max == pytest.approx(nc[f"{r.group}_pop_over_{r.threshold}_max"])
-        assert r.simple_pop_min == pytest.approx(nc[f"{r.group}_pop_over_{r.threshold}_min"])
+        assert r.pop_lo - 1e-6 <= true_pop <= r.pop_hi + 1e-6, (r.group, r.threshold)
+        assert r.simple_pop_hi == pytest.approx(nc[f"{r.group}_pop_over_{r.threshold}_hi"])
+        assert r.simple_pop_lo == pytest.approx(nc[f"{r.group}_pop_over_{r.threshold}_lo"])
 
 
 @settings(max_examples=5, deadline=None)
@@ -206,8 +206,8 @@ def test_nothing_hidden_gives_single_numbers(scn):
     truth = coverage(truth_list, dem, kom)
     cov = coverage(known_list, dem, kom, bounds=True)
     for col in _metric_columns(cov):
-        pd.testing.assert_series_equal(cov[col + "_min"], truth[col], check_names=False, check_dtype=False)
-        pd.testing.assert_series_equal(cov[col + "_max"], truth[col], check_names=False, check_dtype=False)
+        pd.testing.assert_series_equal(cov[col + "_lo"], truth[col], check_names=False, check_dtype=False)
+        pd.testing.assert_series_equal(cov[col + "_hi"], truth[col], check_names=False, check_dtype=False)
         pd.testing.assert_series_equal(cov[col], truth[col], check_names=False, check_dtype=False)
     assert unknowns(cov).empty
     assert not (cov[["af_status", "ssc_status", "any_status"]] == "unknown").any().any()
@@ -227,7 +227,7 @@ def test_complete_analyst_list_has_no_unknowns(tmp_path):
     assert unknowns(cov).empty
     assert set(cov["af_status"]) <= {"confirmed", "none"}
     for col in ("af_dist_mean_km", "af_share_over_25km", "af_has_office"):
-        assert (cov[col + "_min"] == cov[col + "_max"]).all()
+        assert (cov[col + "_lo"] == cov[col + "_hi"]).all()
     assert "certainty" not in kommuner_without_presence(cov).columns or \
         (kommuner_without_presence(cov)["certainty"] == "certain").all()
 
@@ -236,18 +236,18 @@ def test_compare_tightened_when_the_offices_are_shared():
     part = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), bounds=True)
     same = compare(part, part)
     for col in ("af_pop_over_50km", "ssc_dist_mean_km", "any_time_p90_min"):
-        assert (same[col + "_delta_min"] == 0).all() and (same[col + "_delta_max"] == 0).all()
-    assert not same["af_lost_last_office_max"].iloc[:3].any()
+        assert (same[col + "_delta_lo"] == 0).all() and (same[col + "_delta_hi"] == 0).all()
+    assert not same["af_lost_last_office_hi"].iloc[:3].any()
     only_af = coverage(_hidden_c1().iloc[[0, 1]], syn.demand(), syn.kommuner(), bounds=True, name="af only")
     added = compare(only_af, part, groups={"af": "any"})
     assert added.attrs["narvaro"]["compared_groups"] == {"any": "af"}
     # AF only before, AF or SSC after: offices are only added, so nothing gets worse
-    assert (added["any_dist_mean_km_delta_max"].iloc[:3] <= 0).all()
-    assert (added["any_pop_over_50km_delta_max"] <= 0).all()
+    assert (added["any_dist_mean_km_delta_hi"].iloc[:3] <= 0).all()
+    assert (added["any_pop_over_50km_delta_hi"] <= 0).all()
     assert added.loc[1, "any_pop_over_50km_before"] == pytest.approx(450)
     assert added.loc[1, "any_pop_over_50km_after"] == pytest.approx(0)
     independent = compare(only_af, part, groups={"af": "ssc"})
-    assert (independent["ssc_pop_over_50km_delta_max"] > 0).any()
+    assert (independent["ssc_pop_over_50km_delta_hi"] > 0).any()
 
 
 def test_ranges_in_road_mode():
@@ -263,8 +263,8 @@ def test_ranges_in_road_mode():
     cov = coverage(_hidden_c1(), syn.demand(), syn.kommuner(), graph=graph, bounds=True)
     assert set(cov["method"]) == {"road"}
     # Cby: c1 at 105, c2 at 110 -> A1 (x=10): 142.5 and 150 km; C1 (x=140): 52.5 and 45 km
-    assert cov.loc[2, "af_dist_mean_km_max"] == pytest.approx((400 * 142.5 + 100 * 150) / 500)
-    assert cov.loc[2, "af_dist_mean_km_min"] == pytest.approx((400 * 52.5 + 100 * 45) / 500)
+    assert cov.loc[2, "af_dist_mean_km_hi"] == pytest.approx((400 * 142.5 + 100 * 150) / 500)
+    assert cov.loc[2, "af_dist_mean_km_lo"] == pytest.approx((400 * 52.5 + 100 * 45) / 500)
     unk = unknowns(cov, by="50km")
     assert unk.loc[0, "pop_depends_over_50km"] == pytest.approx(100)  # only c2 comes within 50 km
 

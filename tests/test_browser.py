@@ -52,6 +52,8 @@ def driver(tmp_path_factory):
         "--disable-quic",
         "--disable-dev-shm-usage",
         "--window-size=1000,1300",
+        # offline for certain and fast: every host name fails at once (the basemap tiles too)
+        "--host-resolver-rules=MAP * ~NOTFOUND",
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         opts.add_argument(arg)
@@ -76,13 +78,17 @@ def _open(driver, path: Path, timeout: float = 30.0) -> None:
     time.sleep(0.5)  # let the markers settle
 
 
+#: The only remote resources a page may ask for: the optional basemap tiles (offline they fail quietly).
+TILES = "basemaps.cartocdn.com"
+
+
 def _assert_clean(driver) -> None:
     assert driver.execute_script("return window.__errors") == []
     assert driver.execute_script("return window.__alerts") == []
-    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and TILES not in e["message"]]
     assert severe == []
     requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-    assert [r for r in requested if not r.startswith(("data:", "file:"))] == []
+    assert [r for r in requested if not r.startswith(("data:", "file:")) and TILES not in r] == []
 
 
 def _assert_not_blank(driver, path: Path) -> None:
@@ -129,9 +135,9 @@ def test_coverage_map_renders_offline(driver, cov, offices, tmp_path):
         driver.execute_script(
             "return document.querySelectorAll('.leaflet-control-layers-overlays input').length"
         )
-        == 6
+        == 8  # + background map and town labels
     )
-    legend = driver.execute_script("return document.querySelector('.narvaro-legend').innerText")
+    legend = driver.execute_script("return document.querySelector('.narvaro-legend').textContent")
     assert "AF 2020:" in legend and "offices known" in legend and "minutes" in legend
     _assert_not_blank(driver, tmp_path / "coverage.png")
     _assert_clean(driver)
@@ -213,7 +219,143 @@ def test_report_default_map_renders_offline(driver, tmp_path, monkeypatch, capsy
     assert driver.execute_script("return document.querySelectorAll('path.narvaro-kommun').length") == 290
     assert driver.execute_script("return document.querySelectorAll('path.narvaro-office-af').length") > 0
     assert driver.execute_script("return document.querySelectorAll('.narvaro-office-closed').length") > 0
-    legend = driver.execute_script("return document.querySelector('.narvaro-legend').innerText")
+    legend = driver.execute_script("return document.querySelector('.narvaro-legend').textContent")
     assert "estimate" in legend.lower() and "AF 2020:" in legend and "AF 2019:" in legend
     _assert_not_blank(driver, tmp_path / "report_map.png")
     _assert_clean(driver)
+
+
+# --- layout, language, report.html -------------------------------------------------------------
+#: English UI words that must not be visible in a Swedish map or report (official names aside).
+ENGLISH_UI = ("residents", "beyond", "interval", "possible range", "without presence", "Mean", "Median",
+              "Travel time", "Distance", "offices known", "office status", "Office status", "candidate",
+              "Candidate", "Population", "Nearest", "Background map", "Towns", "no data", "under 10 min to",
+              "or more", "lower bound", "upper bound", "Change", "decrease", "increase", "Estimate mode",
+              "confirmed", "Colour", "Scenario:", "Completeness", "Sources", "contributors", "minutes",
+              "estimated", "closed")
+
+
+def _viewport(driver, width: int, height: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def _rects_overlap(driver) -> bool:
+    return driver.execute_script("""
+        var a = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+        var b = document.querySelector('.narvaro-legend').getBoundingClientRect();
+        return !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top);""")
+
+
+def _visible_text(driver) -> str:
+    """Everything a reader sees: page text plus the tooltip of every kommun."""
+    texts = driver.execute_script(r"""
+        var out = [document.body.innerText];
+        document.querySelectorAll('path.narvaro-kommun').forEach(function (p) {});
+        for (var k in window) {
+            var m = window[k];
+            if (m && m instanceof L.Map) {
+                m.eachLayer(function (g) {
+                    if (g.getTooltip && g.getTooltip() && g.eachLayer) {
+                        g.eachLayer(function (l) {
+                            if (l.feature && l.feature.properties && l.feature.properties.tip) {
+                                out.push(l.feature.properties.tip.replace(/<[^>]+>/g, ' '));
+                            }
+                        });
+                    }
+                    if (g.getPopup && g.getPopup()) {
+                        var c = g.getPopup().getContent();
+                        if (typeof c === 'string') {  // source notes in English are data, marked lang="en"
+                            out.push(c.replace(/<td lang="en">[^<]*<\/td>/g, ' ').replace(/<[^>]+>/g, ' '));
+                        }
+                    }
+                });
+            }
+        }
+        return out;""")
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_maps_layout_and_language(driver, cov, offices, tmp_path, lang):
+    import re
+
+    from narvaro.maps.i18n import scenario_title
+
+    closed = load_offices("af_closed_2020")
+    before = synthetic_coverage(load_offices("af_2019+ssc_2019"), scenario="af_2019+ssc_2019")
+    pages = {
+        "coverage": maps.coverage_map(cov, offices, closed=closed, title=scenario_title("af_2020+ssc_2020"), lang=lang),
+        "compare": maps.compare_map(before, cov, offices, closed=closed, labels=("2019", "2020"), lang=lang),
+    }
+    for name, m in pages.items():
+        path = m.save(tmp_path / f"{name}_{lang}.html")
+        assert path.stat().st_size < 5_000_000
+        for width, height in ((1280, 800), (1920, 1080)):
+            _viewport(driver, width, height)
+            _open(driver, path)
+            assert not _rects_overlap(driver), (name, width, height)
+            legend = driver.execute_script("""var b = document.querySelector('.narvaro-legend');
+                return [b.getBoundingClientRect().bottom, window.innerHeight];""")
+            assert legend[0] <= legend[1]  # the legend ends on screen
+        # metric scale bar only
+        scale = driver.execute_script("return document.querySelector('.leaflet-control-scale').innerText")
+        assert re.search(r"\d+ (k?m)\b", scale) and "mi" not in scale and "ft" not in scale
+        # town labels drawn offline
+        assert driver.execute_script("return document.querySelectorAll('.narvaro-town').length") > 10
+        if name == "coverage":
+            assert "AF 2020 + SSC 2020" in driver.execute_script("return document.querySelector('.narvaro-title').innerText")
+        text = _visible_text(driver)
+        if lang == "sv":
+            left = sorted({w for w in ENGLISH_UI if re.search(rf"(?<![\w-]){re.escape(w)}\b", text)})
+            assert left == [], left
+            assert "Restid" in text and "Utan närvaro" in text
+        else:
+            assert "Travel time" in text or "Mean time" in text
+        _assert_not_blank(driver, tmp_path / f"{name}_{lang}.png")
+        _assert_clean(driver)
+    _viewport(driver, 1000, 1300)
+
+
+def test_report_html_figures_equal_the_csvs(driver, tmp_path):
+    """report.html renders offline without errors and shows the figures of the CSV files."""
+    import _synthetic as syn
+    import pandas as pd
+
+    from narvaro.report.summary import run_report
+
+    off = syn.offices()
+    part = off.copy()
+    part.loc[1, "basis"] = "candidate"
+    res = run_report(scenarios=["full", "part"], offices={"full": off, "part": part}, demand=syn.demand(),
+                     kommuner=syn.kommuner(), out_dir=tmp_path, formats=("csv",), constrained=False,
+                     maps_dir=tmp_path / "maps")
+    page = tmp_path / "report.html"
+    driver.get(page.resolve().as_uri())
+    time.sleep(1.0)
+    assert driver.execute_script("return document.documentElement.lang") == "en"
+    spans = driver.execute_script("""return Array.from(document.querySelectorAll('span.fig')).map(
+        s => [s.dataset.presence, s.dataset.kind, s.innerText]);""")
+    assert spans
+    for key, kind, shown in spans:
+        lst = pd.read_csv(tmp_path / f"without_presence_{key.replace(':', '_')}.csv")
+        expected = (lst["certainty"] == "certain").sum() if kind == "certain" and "certainty" in lst else len(lst)
+        assert int(shown) == expected, (key, kind)
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    heads = driver.execute_script("""return Array.from(document.querySelectorAll('li.headline')).map(
+        h => [h.dataset.scenario, h.dataset.group, h.innerText]);""")
+    assert len(heads) == 2
+    for sc, g, text in heads:
+        row = summary[(summary["scenario"] == sc) & (summary["group"] == g)].iloc[0]
+        shown = [float(x) for x in __import__("re").findall(r"(\d+\.\d) %", text)]
+        values = [row[c] * 100 for c in ("share_over_25km", "share_over_25km_lo", "share_over_25km_hi") if c in row
+                  and pd.notna(row[c])]
+        for x in shown:
+            assert any(abs(x - v) <= 0.051 for v in values), (sc, text, values)
+    assert driver.execute_script("return document.querySelectorAll('figure svg').length") == 3
+    assert driver.execute_script("return document.querySelector('iframe.map') !== null")
+    assert len(res.files) > 5
+    _assert_clean(driver)
+    driver.save_screenshot(str(tmp_path / "report.png"))

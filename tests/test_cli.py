@@ -314,10 +314,95 @@ def test_map_command_cdn_and_column(capsys, tmp_path):
         capsys, "map", "--scenario", "ssc_2020", "--column", "af_dist_mean_km", "--out", str(path)
     )
     assert code == 2
-    _assert_one_line_error(err, r"lacks column\(s\) af_dist_mean_km")
+    _assert_one_line_error(err, r"--column 'af_dist_mean_km' is not a column of ssc_2020; did you mean ssc_dist_mean_km")
 
 
 def test_kommuner_command(capsys):
     code, out, err = _run(capsys, "kommuner")
     assert code == 0, err
     assert "290 kommuner" in out and "Stockholms län" in out
+
+
+# --- issue 13: every bad input ends with one line in narvaro's words and exit code 2 --------------
+def test_help_shows_switches_not_bool_metavars(capsys):
+    for args in (("report",), ("map",), ("network", "build"), ("offices",)):
+        code, out, _ = _run(capsys, *args, "--help")
+        assert code == 0 and "<bool>" not in out and "BOOLEAN" not in out
+    _, out, _ = _run(capsys, "report", "--help")
+    assert "--map / --no-map" in out and "--bounds / --no-bounds" in out
+
+
+def test_switch_given_a_value(capsys):
+    code, _, err = _run(capsys, "report", "--no-map", "true")
+    assert code == 2
+    _assert_one_line_error(err, r"--no-map is a switch and takes no value: write --map or --no-map")
+
+
+def test_validate_with_columns_option(capsys, tmp_path):
+    path = tmp_path / "mina.csv"
+    pd.DataFrame({"Kontor": ["AF Kiruna"], "Myndighet": ["af"], "Ort": ["Kiruna"], "Kommun": ["2584"]}).to_csv(
+        path, index=False
+    )
+    code, _, err = _run(capsys, "offices", "--validate", str(path))
+    assert code == 2
+    _assert_one_line_error(err, r"missing column\(s\) org, kommunkod, town .*--columns \"Yours=ours")
+    assert "first: row header" not in err
+    code, out, err = _run(
+        capsys, "offices", "--validate", str(path), "--columns", "Kontor=name,Myndighet=org,Ort=town,Kommun=kommunkod"
+    )
+    assert code == 0, err
+    assert "1 valid offices" in out
+    code, _, err = _run(capsys, "offices", "--validate", str(path), "--columns", "Ort=city")
+    assert code == 2
+    _assert_one_line_error(err, r"'city' is not one of narvaro's columns")
+
+
+def test_network_build_on_a_csv(capsys, tmp_path):
+    path = tmp_path / "careless.csv"
+    path.write_text("a,b\n1,2\n")
+    code, _, err = _run(capsys, "network", "build", str(path))
+    assert code == 2
+    _assert_one_line_error(err, r"is not an OpenStreetMap PBF extract")
+    assert "unexpected" not in err and "ValueError" not in err and "Protobuf" not in err
+
+
+def test_fake_xlsx(capsys, tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("not a workbook")
+    code, _, err = _run(capsys, "offices", "--validate", str(path))
+    assert code == 2
+    _assert_one_line_error(err, r"could not read the office list as an Excel workbook")
+    assert "engine" not in err and "ValueError" not in err
+
+
+def test_map_column_checked_before_computing(capsys):
+    import time as _time
+
+    start = _time.perf_counter()
+    code, _, err = _run(capsys, "map", "--column", "af_time_mean_mins")
+    assert code == 2 and _time.perf_counter() - start < 5
+    _assert_one_line_error(err, r"--column 'af_time_mean_mins' is not a column .*did you mean af_time_mean_min")
+    assert len(err) < 300
+
+
+def test_missing_mirror_is_one_line_without_pooch_noise(tmp_path):
+    empty = tmp_path / "mirror"
+    empty.mkdir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "NARVARO_DATA_MIRROR": str(empty),
+        "NARVARO_CACHE_DIR": str(tmp_path / "cache"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",  # downloads fail at once, online or not
+        "HTTP_PROXY": "http://127.0.0.1:9",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "narvaro", "kommuner"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: Cannot find data file"), proc.stderr
+    assert "NARVARO_DATA_MIRROR" in lines[0]
+    for noise in ("Downloading data from", "urllib3", "HTTPSConnectionPool", "NameResolutionError", "Traceback"):
+        assert noise not in proc.stderr + proc.stdout

@@ -47,11 +47,11 @@ def test_hand_computed_optima(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_cache_survives_eight_threads_and_two_processes(tmp_path):
     ctx = mp.get_context("spawn")
-    for trial in range(20):
-        cache = str(tmp_path / f"trial{trial}")
-        with ctx.Pool(2) as procs:
-            results = procs.map(_solve_all_in_threads, [cache, cache])
-        assert results == [EXPECTED, EXPECTED], f"trial {trial}: {results}"
-        files = sorted(p.name for p in (tmp_path / f"trial{trial}" / "solutions").iterdir())
-        assert len(files) == len(EXPECTED)
-        assert all(f.endswith(".json") for f in files), f"left-over temporary files: {files}"
+    with ctx.Pool(2) as procs:  # two processes, reused: each trial gives both the same fresh cache
+        for trial in range(20):
+            cache = str(tmp_path / f"trial{trial}")
+            results = procs.map(_solve_all_in_threads, [cache, cache], chunksize=1)
+            assert results == [EXPECTED, EXPECTED], f"trial {trial}: {results}"
+            files = sorted(p.name for p in (tmp_path / f"trial{trial}" / "solutions").iterdir())
+            assert len(files) == len(EXPECTED)
+            assert all(f.endswith(".json") for f in files), f"left-over temporary files: {files}"

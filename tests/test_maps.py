@@ -55,7 +55,9 @@ def cov_before():
 
 @pytest.fixture(scope="module")
 def the_map(cov, offices, closed):
-    return maps.coverage_map(cov, offices, closed=closed, title="Närvaro 2020 <b>test</b>")
+    m = maps.coverage_map(cov, offices, closed=closed, title="Närvaro 2020 <b>test</b>")
+    m._narvaro_cov = cov
+    return m
 
 
 def _geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
@@ -67,7 +69,8 @@ def _points(m: folium.Map) -> dict[str, list]:
     for child in m._children.values():
         if isinstance(child, folium.FeatureGroup):
             pts = [c for c in child._children.values() if isinstance(c, map_offices._Points)]
-            out[child.layer_name] = pts[0].points
+            if pts:
+                out[child.layer_name] = pts[0].points
     return out
 
 
@@ -168,6 +171,10 @@ def test_office_popup_links_http_sources_only():
 
 
 # --- offline HTML ---------------------------------------------------------------------------------
+def the_map_cov(m):
+    return m._narvaro_cov
+
+
 def test_self_contained_file_has_no_remote_resources(the_map, tmp_path):
     path = the_map.save(tmp_path / "map.html")
     page = path.read_text(encoding="utf-8")
@@ -175,7 +182,12 @@ def test_self_contained_file_has_no_remote_resources(the_map, tmp_path):
     assert f"Leaflet {map_html.leaflet_version()}" in page  # inlined from the vendored copy
     assert "images/layers.png" not in page and "data:image/png;base64," in page
     assert path.stat().st_size < 5_000_000
-    assert "L.tileLayer" not in page  # no tiles: nothing to fetch
+    # the only remote URLs are the optional basemap tiles (CARTO light, OSM data, credited)
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    tiles = {u for u in urls if "basemaps.cartocdn.com" in u}
+    assert len(tiles) == 2 and "OpenStreetMap" in page and "CARTO" in page
+    no_basemap = maps.coverage_map(the_map_cov(the_map), basemap=False).to_html()
+    assert "L.tileLayer" not in no_basemap
 
 
 def test_cdn_mode_uses_folium_links(the_map, tmp_path):
@@ -283,19 +295,28 @@ def test_simplified_polygons(cov):
     after = simple.to_crs(3006).area.to_numpy()
     assert abs(after.sum() / before.sum() - 1) < 0.01
     assert np.all(after / before > 0.7)  # no kommun loses more than 30 % of its area
-    assert len(coords) < 0.7 * len(shapely.get_coordinates(cov.geometry.values))
+    assert len(coords) < 0.8 * len(shapely.get_coordinates(cov.geometry.values))
+    # simplified as one coverage: neighbours share their edges, no slivers between them
+    metric = simple.to_crs(3006).values
+    union = shapely.union_all(metric)
+    assert abs(union.area / shapely.area(metric).sum() - 1) < 1e-4  # no overlaps
+    def n_holes(geom):
+        return int(shapely.get_num_interior_rings(shapely.get_parts(geom)).sum())
+
+    # slivers between neighbours would show up as new holes in the union
+    assert n_holes(union) <= n_holes(shapely.union_all(cov.geometry.values))
 
 
 def test_column_labels_and_units():
     assert map_style.column_label("any_time_mean_min") == (
         "Mean travel time by car to the nearest AF office or SSC servicekontor (minutes, population-weighted)"
     )
-    assert map_style.column_label("af_dist_p90_km_max", "estimate") == (
+    assert map_style.column_label("af_dist_p90_km_hi", "estimate") == (
         "90th percentile of estimated road distance to the nearest AF office (km, population-weighted, upper bound)"
     )
     assert map_style._unit("ssc_share_over_60min") == "share"
-    assert map_style._unit("af_time_max_min") == "min" and map_style._unit("af_time_max_min_max") == "min"
-    assert map_style._unit("af_dist_median_km_min") == "km"
+    assert map_style._unit("af_time_max_min") == "min" and map_style._unit("af_time_max_min_hi") == "min"
+    assert map_style._unit("af_dist_median_km_lo") == "km"
     assert (
         map_style.default_column(pd.DataFrame(columns=["af_dist_mean_km", "af_time_mean_min"]))
         == "af_time_mean_min"
@@ -323,10 +344,10 @@ def test_classify_is_monotone_and_in_range(values, breaks):
 
 
 def test_bound_column_labels():
-    assert map_style.column_label("af_share_over_25km_max") == (
+    assert map_style.column_label("af_share_over_25km_hi") == (
         "Share of residents farther than 25 km from the nearest AF office (%, upper bound)"
     )
-    assert map_style.column_label("ssc_pop_over_60min_min") == (
+    assert map_style.column_label("ssc_pop_over_60min_lo") == (
         "Residents more than 60 minutes by car from the nearest SSC servicekontor (lower bound)"
     )
 
@@ -366,8 +387,30 @@ def test_layer_names_are_escaped(cov_before, cov, tmp_path):
 
 
 def test_optional_tiles_are_hidden_and_labelled(cov, tmp_path):
-    m = maps.coverage_map(cov, tiles="OpenStreetMap")
+    m = maps.coverage_map(cov, tiles="OpenStreetMap", basemap=False)
     tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
     assert len(tiles) == 1 and tiles[0].layer_name == "Background map (needs internet)" and not tiles[0].show
     page = m.save(tmp_path / "tiles.html").read_text(encoding="utf-8")
     assert not REMOTE.search(page)  # the tile URL is only fetched if the user switches the layer on
+
+
+def test_draws_shaped_table_colours_by_best_estimate(offices):
+    """With office draws: colour by X (best), tooltips give interval and bounds, unknown kommuner P(office)."""
+    from _mapdata import synthetic_coverage as synth
+
+    cov = synth(offices, scenario="af_2020+ssc_2020", draws=True)
+    for lang, best, interval, bounds, p in (
+        ("en", "best estimate", "90 % interval", "possible range", "Probability of an office here"),
+        ("sv", "bästa skattning", "90 %-intervall", "möjligt spann", "Sannolikhet för kontor här"),
+    ):
+        m = maps.coverage_map(cov, offices, column="any_time_mean_min", lang=lang)
+        legend = next(c.content for c in m._children.values() if getattr(c, "css_class", "") == "narvaro-legend")
+        assert best in html.unescape(legend)
+        row = cov[(cov["any_status"] == "unknown")].iloc[0]
+        tip = map_layers._kommun_tip(row, "any_time_mean_min", "any", "x", "unknown", lang)
+        assert interval in tip and bounds in tip and p in tip and "37" in tip
+        feats = _geojson_layers(m)
+        main = next(v for k, v in feats.items() if "AF" in k and len(v.data["features"]) == 290)
+        colour = {f["id"]: f["properties"]["fill"] for f in main.data["features"]}
+        k = map_style.classify(pd.Series([row["any_time_mean_min"]]), map_style.DEFAULT_CLASSES["min"])[0]
+        assert colour[row["kommunkod"]] == map_style._palette(6)[k]  # the best estimate, not a bound

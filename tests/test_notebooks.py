@@ -10,7 +10,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SRC = Path(__file__).resolve().parents[1] / "src"
-NAMES = ["01_lokal_narvaro_2020.ipynb", "02_bring_your_own_data.ipynb"]
+NAMES = ["01_lokal_narvaro_2020.ipynb", "02_bring_your_own_data.ipynb", "03_var_ska_nya_kontor_ligga.ipynb"]
 
 
 def _text(nb) -> str:
@@ -23,6 +23,13 @@ def _text(nb) -> str:
                 if key in out.get("data", {}):
                     parts.append(out["data"][key])
     return "\n".join(parts)
+
+
+def _stderr(nb) -> str:
+    return "".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -73,6 +80,7 @@ def test_notebook_01_answers_the_question(kernel_env, tmp_path):
     assert text.count("<iframe srcdoc=") >= 2  # the two maps, inline
     assert "cdn.jsdelivr.net" not in text  # inline maps are self-contained too
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert _stderr(nb) == ""  # no warnings (e.g. tqdm's "IProgress not found")
 
 
 @pytest.mark.slow
@@ -84,3 +92,17 @@ def test_notebook_02_brings_own_data(kernel_env, tmp_path):
     assert "duplicate" in text.lower()  # the bad list shows its rows
     assert "RoadGraph(" in text and "road vs estimate" in text
     assert "<iframe srcdoc=" in text
+    assert _stderr(nb) == ""
+
+
+@pytest.mark.slow
+def test_notebook_03_compares_the_plan_with_the_government(kernel_env, tmp_path):
+    nb = _execute(NAMES[2], tmp_path)
+    text = _text(nb)
+    assert "of 28 kommuner coincide" in text
+    assert "government 28 (2021)" in text and "optimiser 28" in text
+    assert "Assumed office set:" in text and "19 of 117 offices known" in text
+    assert "proven optimal (CBC)" in text
+    assert "<iframe srcdoc=" in text and "cdn.jsdelivr.net" not in text
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert _stderr(nb) == ""

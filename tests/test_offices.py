@@ -19,10 +19,10 @@ from narvaro.offices import status as kommun_status
 DATA = offices.offices_dir()
 EXPECTED_ROWS = {
     "af_2019": 131,
-    "af_2020": 39,
+    "af_2020": 40,
     "af_closed_2020": 76,
     "af_2020_changes": 11,
-    "ssc_2019": 12,
+    "ssc_2019": 14,
     "ssc_2020": 19,
 }
 
@@ -110,10 +110,11 @@ def test_networks_are_consistent():
     assert ids["af_2020_changes"] <= ids["af_2019"]
     assert not ids["af_2020"] & ids["af_closed_2020"]
     assert not ids["af_closed_2020"] & ids["af_2020_changes"]
-    # the five offices staffed again in 2020 were already kept as travel-in offices
+    # the five offices staffed again in 2020 were already kept as travel-in offices; Älvsbyn
+    # stayed a travel-in office (pt.se, 14 Dec 2020)
     travel = set(_csv("af_2020").query("status == 'travel_in'")["office_id"])
-    assert travel == ids["af_2020"] & ids["af_2020_changes"]
-    assert len(travel) == 5
+    assert ids["af_2020"] & ids["af_2020_changes"] == travel - {"af-2560-alvsbyn"}
+    assert len(travel) == 6
 
 
 def test_build_is_reproducible(tmp_path):
@@ -135,21 +136,21 @@ def test_load_offices_frame_and_provenance():
     assert set(gdf["basis"]) == {"confirmed"}
     prov = gdf.attrs["narvaro"]["offices"]
     assert prov == [
-        {"name": "af_2020", "known": 39, "published": 106, "label": "AF 2020: 39 of 106 offices known"}
+        {"name": "af_2020", "known": 40, "published": 106, "label": "AF 2020: 40 of 106 offices known"}
     ]
     assert offices.completeness_label("af_2020+ssc_2020") == (
-        "AF 2020: 39 of 106 offices known; SSC 2020: 19 of 117 offices known"
+        "AF 2020: 40 of 106 offices known; SSC 2020: 19 of 117 offices known"
     )
 
 
 def test_load_offices_combinations():
     both = offices.load_offices("af_2020+ssc_2020")
-    assert len(both) == 39 + 19
+    assert len(both) == 40 + 19
     assert set(both["network"]) == {"af_2020", "ssc_2020"}
     end2020 = offices.load_offices("af_2020+af_2020_changes")
-    assert len(end2020) == 39 + 6  # five of the eleven changes replace travel-in rows
+    assert len(end2020) == 40 + 6  # five of the eleven changes replace travel-in rows
     assert offices.completeness_label("af_2020+af_2020_changes") == (
-        "AF 2020 + AF June 2020 changes: 45 of 112 offices known"
+        "AF 2020 + AF June 2020 changes: 46 of 112 offices known"
     )
     assert end2020.attrs["narvaro"]["offices"][0]["published"] == 112
     storuman = end2020.loc[end2020["office_id"] == "af-2421-storuman"]
@@ -167,7 +168,7 @@ def test_unknown_network_lists_valid_names():
 def test_load_offices_with_candidates():
     gdf = offices.load_offices("af_2020", include_candidates=True)
     cands = kommun_status.candidate_offices("af_2020")
-    assert len(gdf) == 39 + len(cands)
+    assert len(gdf) == 40 + len(cands)
     confirmed_kommuner = set(offices.load_offices("af_2020")["kommunkod"])
     assert confirmed_kommuner.isdisjoint(cands["kommunkod"])
     assert gdf["kommunkod"].nunique() == len(confirmed_kommuner) + len(cands)
@@ -341,14 +342,14 @@ def test_office_completeness_table():
     ]
     by = table.set_index(["network", "counted"])
     assert by.loc[("af_2020", "offices"), "published_count"] == 106
-    assert by.loc[("af_2020", "offices"), "rows_known"] == 39
+    assert by.loc[("af_2020", "offices"), "rows_known"] == 40
     assert by.loc[("af_2019", "offices"), "published_count"] == 242
     assert by.loc[("af_closed_2020", "offices"), "published_count"] == 132
     assert by.loc[("ssc_2019", "offices"), "published_count"] == 113
     assert by.loc[("ssc_2020", "offices"), "published_count"] == 117
     assert by.loc[("ssc_2020", "kommuner"), "published_count"] == 110
     assert by.loc[("af_2020+af_2020_changes", "offices"), "published_count"] == 112
-    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 45
+    assert by.loc[("af_2020+af_2020_changes", "offices"), "rows_known"] == 46
     assert by.loc[("af_2019", "kommuner"), "published_count"] == 218
     assert by.loc[("af_2019", "kommuner"), "rows_known"] == 124
     assert (table["ratio"] == (table["rows_known"] / table["published_count"]).round(3)).all()
@@ -383,11 +384,12 @@ def test_rule_county_complete_2019():
 
 
 def test_rule_not_kept_not_closing_2019():
-    for namn in ("Gagnef", "Hammarö", "Eda", "Degerfors"):
+    for namn in ("Hammarö", "Eda", "Degerfors"):
         row = _status_of("af_2019", namn)
         assert (row["status"], row["rule"]) == ("none", "not_kept_not_closing_2019"), namn
-    # Rättvik sorts after Härnösand, beyond the visible part of The Local's list
-    assert _status_of("af_2019", "Rättvik")["status"] == "unknown"
+    # Rättvik sorts after Härnösand, beyond the visible part of The Local's list: no deduction
+    # from it (Rättvik is "none" by Dalarna's complete set, test_dalarna_complete_2019_set)
+    assert not kommun_status.in_thelocal_range("Rättvik")
 
 
 def test_rule_closed_before_2019():
@@ -449,10 +451,17 @@ def test_rule_no_state_workplace_2019():
     assert (kommun_status.office_status("ssc_2019")["rule"] == "no_state_workplace_2019").sum() == 15
 
 
-def test_rule_ssc_2020_from_2019():
+def test_no_rule_carries_ssc_2019_to_2020():
+    """113 + 4 = 117 does not show that nothing closed or opened 2019-2020 (Sollefteå, Nov 2019)."""
+    rules = {f.__name__ for fs in kommun_status.STATUS_RULES.values() for f in fs}
+    assert "rule_ssc_2020_from_2019" not in rules
+    assert not hasattr(kommun_status, "rule_ssc_2020_from_2019")
+    # a 2019 office with no later statement is unknown in 2020, its candidate at the 2019 town
     row = _status_of("ssc_2020", "Kramfors")
-    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2020_from_2019", 0)
-    assert _status_of("ssc_2020", "Gnosjö")[["status", "rule"]].tolist() == ["none", "ssc_2020_from_2019"]
+    assert (row["status"], row["rule"], row["n_offices"]) == ("unknown", "no_rule", 0)
+    # "no state workplace in June 2019" says nothing about December 2020
+    assert _status_of("ssc_2020", "Gnosjö")[["status", "rule"]].tolist() == ["unknown", "no_rule"]
+    assert _status_of("ssc_2019", "Gnosjö")[["status", "rule"]].tolist() == ["none", "no_state_workplace_2019"]
     assert _status_of("ssc_2020", "Malung-Sälen")["rule"] == "listed_office"
 
 
@@ -482,8 +491,9 @@ def test_candidate_locations():
     c = kommun_status.candidate_offices("af_2020").set_index("kommunkod")
     # Västerås had a 2019 office (not on any closing list): the candidate stands there
     assert c.loc["1980", "town"] == "Västerås" and "af-1980-vasteras" in c.loc["1980", "source"]
-    # Ale's only known office closes: the candidate stands at the centralort
-    assert c.loc["1440", "geocode"] == "centralort" and c.loc["1440", "town"] == "Nödinge-Nol"
+    # Ale's only known office closes: the candidate stands at the centralort, whose point lies
+    # 575 m inside Kungälv on SCB's land-clipped boundaries, so it is moved into Ale
+    assert c.loc["1440", "geocode"] == "centralort_moved" and c.loc["1440", "town"] == "Nödinge-Nol"
     # Gotland: presence deduced, candidate at the 2019 office in Visby
     assert c.loc["0980", "town"] == "Visby"
     s = kommun_status.candidate_offices("ssc_2020").set_index("kommunkod")
@@ -499,13 +509,19 @@ def test_rule_ds2020_29_rural_new_offices():
 
 
 def test_rule_ssc_2019_from_2020():
-    for namn in ("Kiruna", "Trelleborg", "Gotland", "Skövde"):
+    for namn in ("Gotland", "Skövde", "Falun"):
         row = _status_of("ssc_2019", namn)
         assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2019_from_2020", 0), namn
     # the June 2020 openings were new: no deduction for 2019
     assert _status_of("ssc_2019", "Torsby")["status"] == "unknown"
     c = kommun_status.candidate_offices("ssc_2019").set_index("kommunkod")
-    assert c.loc[_kod("Kiruna"), "town"] == "Kiruna"
+    assert c.loc[_kod("Gotland"), "town"] == "Visby"
+    # Kiruna and Trelleborg are stated for January 2020 (nordsverige.se): rows, no candidate
+    for namn in ("Kiruna", "Trelleborg"):
+        row = _status_of("ssc_2019", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "listed_office", 1), namn
+        assert "nordsverige.se" in row["source"], namn
+        assert _kod(namn) not in c.index
 
 
 def test_end_2020_status_includes_changes():
@@ -530,9 +546,12 @@ def test_status_ignores_candidates_and_flagged_rows(tmp_path):
 
 
 def test_rule_not_in_county_closing_set():
-    for namn in ("Älvsbyn", "Södertälje"):
-        row = _status_of("af_2020", namn)
-        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
+    row = _status_of("af_2020", "Södertälje")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "not_in_county_closing_set", 0)
+    # Älvsbyn's office is a row since pt.se (14 Dec 2020) states it in use by travelling staff
+    row = _status_of("af_2020", "Älvsbyn")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "listed_office", 1)
+    assert "pt.se/nyheter/alvsbyn" in row["source"]
     # Piteå's known office closes; whether it had another is not known
     assert _status_of("af_2020", "Piteå")["status"] == "unknown"
     # Luleå's office is now a row (the minister's visit, 31 Jan 2020)
@@ -559,10 +578,13 @@ def test_stockholm_county_closing_set():
 def test_new_servicekontor_rows_2019():
     for namn in ("Sollefteå", "Skellefteå"):
         assert _status_of("ssc_2019", namn)["rule"] == "listed_office", namn
-        row = _status_of("ssc_2020", namn)
-        assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2020_from_2019", 0), namn
+    # Skellefteå is stated again in 2023 (publikt.se); Sollefteå is not stated after Jan 2020
+    row = _status_of("ssc_2020", "Skellefteå")
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_stated_before_and_after", 0)
+    assert _status_of("ssc_2020", "Sollefteå")[["status", "rule"]].tolist() == ["unknown", "no_rule"]
     c = kommun_status.candidate_offices("ssc_2020").set_index("kommunkod")
     assert c.loc[_kod("Skellefteå"), "town"] == "Skellefteå"
+    assert c.loc[_kod("Sollefteå"), "town"] == "Sollefteå"
     assert _status_of("af_2019", "Jönköping")["rule"] == "listed_office"
 
 
@@ -574,9 +596,144 @@ def test_kronofogden_places_have_servicekontor_2020():
         hit = rows.loc[rows.index.str.endswith("-" + slug)]
         assert len(hit) == 1, slug
         src = hit["source"].iloc[0]
-        assert "5dok.org" in src and "oppet-brev-till-rikskronifogde" in src, slug
-    assert "Kramfors and Sollefteå" in rows.filter(like="sundsvall", axis=0)["note"].iloc[0]
+        assert "lagen.nu/ds/2020:29" in src and "oppet-brev-till-rikskronifogde" in src, slug
+    assert "5dok.org" not in " ".join(rows["source"])  # the Ds itself, not a document-sharing copy
+    assert "Kramfors och Sollefteå" in rows.filter(like="sundsvall", axis=0)["note"].iloc[0]
     for namn in ("Uppsala", "Umeå", "Gävle", "Sundsvall", "Karlstad", "Östersund"):
         assert _status_of("ssc_2020", namn)["rule"] == "listed_office", namn
+    for namn in ("Uppsala", "Umeå", "Gävle", "Karlstad", "Östersund"):
         row = _status_of("ssc_2019", namn)
         assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_2019_from_2020", 0), namn
+    # nordsverige.se (Jan 2020) gives Västernorrland only Kramfors and Sollefteå: 2019 is disputed
+    row = _status_of("ssc_2019", "Sundsvall")
+    assert (row["status"], row["rule"]) == ("unknown", "ssc_conflicting_sources")
+    assert "nordsverige.se" in row["source"] and "lagen.nu/ds/2020:29" in row["source"]
+
+
+# --------------------------------------------------------------------------------------
+# Issue 11, item 6: sourced "none" facts and servicekontor stated before and after
+# --------------------------------------------------------------------------------------
+DALADEMOKRATEN = "dalademokraten.se/artikel/dalarnas-lan/dalarnas-kommunalrad-rasar"
+
+
+def test_dalarna_complete_2019_set():
+    """dalademokraten.se: every Dalarna office but Mora, Borlänge, Avesta (Ludvika, Malung, Älvdalen) closes."""
+    for namn in ("Rättvik", "Smedjebacken", "Säter", "Gagnef"):
+        row = _status_of("af_2019", namn)
+        assert (row["status"], row["rule"], row["n_offices"]) == ("none", "county_complete_2019", 0), namn
+        assert DALADEMOKRATEN in row["source"], namn
+        assert _status_of("af_2020", namn)["status"] == "none", namn
+    s = kommun_status.office_status("af_2019")
+    dalarna = s[s["kommunkod"].str.startswith("20")]
+    assert len(dalarna) == 15 and "unknown" not in set(dalarna["status"])
+    assert (dalarna["status"] == "confirmed").sum() == 11
+
+
+def test_svt_ost_offices_closed_before_2019():
+    for namn in ("Ödeshög", "Söderköping", "Vadstena", "Boxholm"):
+        row = _status_of("af_2019", namn)
+        assert (row["status"], row["rule"]) == ("none", "stated_closed_before_2019"), namn
+        assert row["source"] == kommun_status.SVT_OST_2019_01
+        assert (_status_of("af_2020", namn)["status"]) == "none", namn
+    # Ydre is in Östergötland's complete set but not named by SVT
+    assert _status_of("af_2019", "Ydre")["rule"] == "county_complete_2019"
+    assert _status_of("af_2019", "Kinda")["rule"] == "listed_office"
+
+
+def test_kalix_alvsbyn_no_servicekontor():
+    for network in ("ssc_2019", "ssc_2020"):
+        for namn in ("Kalix", "Älvsbyn"):
+            row = _status_of(network, namn)
+            assert (row["status"], row["rule"]) == ("none", "ssc_none_stated_later"), (network, namn)
+            assert "nsd.se/ledare" in row["source"]
+    # the AF office in Älvsbyn is a different network
+    assert _status_of("af_2020", "Älvsbyn")["status"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "network,namn",
+    [
+        ("ssc_2019", "Botkyrka"),
+        ("ssc_2020", "Botkyrka"),
+        ("ssc_2019", "Mariestad"),
+        ("ssc_2020", "Mariestad"),
+        ("ssc_2019", "Borlänge"),
+        ("ssc_2020", "Borlänge"),
+        ("ssc_2020", "Jokkmokk"),
+        ("ssc_2020", "Överkalix"),
+        ("ssc_2020", "Göteborg"),
+        ("ssc_2020", "Malmö"),
+        ("ssc_2020", "Örebro"),
+    ],
+)
+def test_rule_ssc_stated_before_and_after(network, namn):
+    row = _status_of(network, namn)
+    assert (row["status"], row["rule"], row["n_offices"]) == ("confirmed", "ssc_stated_before_and_after", 0)
+
+
+def test_rule_ssc_stated_before_and_after_limits(monkeypatch):
+    """A statement after mid-2021 alone, or one after a stated opening, confirms nothing."""
+    monkeypatch.setitem(
+        kommun_status.SSC_STATED_EXISTING, _kod("Luleå"), ("Luleå", (("2023-04-20", "https://x.se", "stated"),))
+    )
+    monkeypatch.setitem(
+        kommun_status.SSC_STATED_EXISTING, _kod("Torsby"), ("Torsby", (("2021-06-07", "https://x.se", "stated"),))
+    )
+    kommun_status.clear_status_cache()
+    try:
+        assert _status_of("ssc_2020", "Luleå")["status"] == "unknown"
+        assert _status_of("ssc_2019", "Luleå")["status"] == "unknown"
+        # Torsby opened in June 2020: a June 2021 statement does not reach back to 2019
+        assert _status_of("ssc_2019", "Torsby")["status"] == "unknown"
+    finally:
+        monkeypatch.undo()
+        kommun_status.clear_status_cache()
+    assert _status_of("ssc_2020", "Luleå")["status"] == "unknown"
+
+
+def test_status_counts_per_network():
+    """Exact counts (confirmed, none, unknown) after the issue-11 item-6 facts."""
+    expected = {
+        "af_2019": (124, 20, 146),
+        "af_2020": (42, 62, 186),
+        "af_2020+af_2020_changes": (48, 58, 184),
+        "ssc_2019": (28, 32, 230),
+        "ssc_2020": (28, 17, 245),
+    }
+    for network, counts in expected.items():
+        s = kommun_status.office_status(network)["status"].value_counts()
+        assert tuple(int(s.get(k, 0)) for k in ("confirmed", "none", "unknown")) == counts, network
+
+
+# --------------------------------------------------------------------------------------
+# Geocoding: every point inside its own kommun
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("source", ["valmyndigheten", "scb"])
+def test_every_office_point_lies_in_its_kommun(source):
+    k = data.load_kommuner(source).set_index("kommunkod").geometry
+    frames = [offices.network_table(n) for n in EXPECTED_ROWS]
+    frames += [kommun_status.candidate_offices(n) for n in ("af_2019", "af_2020", "ssc_2019", "ssc_2020")]
+    for df in frames:
+        for oid, kod, geom in zip(df["office_id"], df["kommunkod"], df.geometry.to_crs(3006), strict=True):
+            assert k[kod].contains(geom), (source, oid)
+
+
+def test_points_outside_their_kommun_are_moved_inside():
+    rows = {n: _csv(n).set_index("office_id") for n in ("af_2019", "af_2020_changes")}
+    # SCB's Hallsberg tätort point lies 72 m inside Kumla; Göteborg's centralort point in Mölndal;
+    # Ale's centralort point 575 m inside Kungälv (SCB boundaries)
+    assert rows["af_2019"].loc["af-1861-hallsberg", "geocode"] == "tatort_moved"
+    assert rows["af_2020_changes"].loc["af-1861-hallsberg", "geocode"] == "tatort_moved"
+    assert rows["af_2019"].loc["af-1480-goteborg-closing-1", "geocode"] == "centralort_moved"
+    assert rows["af_2019"].loc["af-1440-ale", "geocode"] == "centralort_moved"
+    moved = pd.concat([_csv(n) for n in EXPECTED_ROWS])
+    assert set(moved.loc[moved["geocode"].str.endswith("_moved"), "kommunkod"]) == {"1440", "1480", "1861"}
+    # a point already inside is kept; a moved point lands INSIDE_MARGIN_M inside, close to the original
+    tat = data.load_tatorter().set_index("tatort")
+    x, y = tat.loc["Hallsberg"].geometry.x, tat.loc["Hallsberg"].geometry.y
+    nx, ny, moved_flag = geocode.place_inside_kommun("1861", x, y)
+    assert moved_flag and 50 < np.hypot(nx - x, ny - y) < 300
+    mx, my = tat.loc["Mora"].geometry.x, tat.loc["Mora"].geometry.y
+    assert geocode.place_inside_kommun("2062", mx, my) == (mx, my, False)
+    assert geocode.place_inside_kommun("9999", 1.0, 2.0) == (1.0, 2.0, False)
+    assert {"tatort_moved", "centralort_moved"} <= set(geocode.GEOCODE_METHODS)

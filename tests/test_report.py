@@ -30,8 +30,8 @@ def covs():
     ("population", "Folkmängd"),
     ("kommunnamn", "Kommun"),
     ("af_time_mean_min", "AF medelrestid (min)"),
-    ("af_time_mean_min_min", "AF medelrestid (min) lägsta"),
-    ("any_share_over_25km_max", "AF eller SSC andel invånare längre än 25 km högsta"),
+    ("af_time_mean_min_lo", "AF medelrestid (min) lägsta"),
+    ("any_share_over_25km_hi", "AF eller SSC andel invånare längre än 25 km högsta"),
     ("ssc_has_office", "SSC kontor i kommunen"),
     ("af_dist_max_km", "AF största avstånd (km)"),
     ("af_pop_over_50km_delta", "AF invånare längre än 50 km förändring"),
@@ -51,8 +51,8 @@ def test_summary_ranges_and_single_numbers(covs):
     summary = national_summary(covs)
     assert list(summary["scenario"]) == ["full"] * 3 + ["part"] * 3
     part_af = summary[(summary["scenario"] == "part") & (summary["group"] == "af")].iloc[0]
-    assert part_af["pop_over_50km_min"] == pytest.approx(450) and part_af["pop_over_50km_max"] == pytest.approx(950)
-    assert part_af["without_no_office_inside_min"] == 1 and part_af["without_no_office_inside_max"] == 2
+    assert part_af["pop_over_50km_lo"] == pytest.approx(450) and part_af["pop_over_50km_hi"] == pytest.approx(950)
+    assert part_af["without_no_office_inside_lo"] == 1 and part_af["without_no_office_inside_hi"] == 2
     assert part_af["status_known"] == "2 of 3"
     text = format_summary(summary, headline="50km")
     # 450/1350 = 33.3 %, 950/1350 = 70.4 %; the complete list gives one number
@@ -70,7 +70,7 @@ def test_exports_csv_excel_gpkg(covs, tmp_path):
     assert csv.loc[2, "AF invånare längre än 50 km högsta"] == pytest.approx(500)
     assert csv.loc[2, "AF invånare längre än 50 km lägsta"] == pytest.approx(0)
     en = pd.read_csv(export(cov, tmp_path / "e.csv"))
-    assert "af_pop_over_50km_min" in en.columns and "geometry" not in en.columns
+    assert "af_pop_over_50km_lo" in en.columns and "geometry" not in en.columns
     sheets = pd.read_excel(export(cov, tmp_path / "t.xlsx", lang="sv"), sheet_name=None)
     assert set(sheets) == {"data", "metadata", "columns"}
     assert "Folkmängd" in sheets["data"].columns
@@ -89,9 +89,9 @@ def test_run_report_synthetic(tmp_path):
     res = run_report(scenarios=["full", "part"], offices={"full": syn.offices(), "part": _hidden()},
                      demand=syn.demand(), kommuner=syn.kommuner(), out_dir=tmp_path, lang="sv")
     assert (tmp_path / "coverage_part.gpkg").exists() and (tmp_path / "unknowns.csv").exists()
-    assert (tmp_path / "report.txt").read_text(encoding="utf-8").startswith("National summary")
+    assert (tmp_path / "report.txt").read_text(encoding="utf-8").startswith("Hur långt har Sveriges invånare")
     assert len(res.unknowns) == 1 and res.unknowns.loc[0, "kommunkod"] == "0003"
-    assert "Unknown office status to check first" in res.text
+    assert "Okänd kontorsstatus att kontrollera först" in res.text
     assert set(res.constrained) == {"full", "part"}
 
 
@@ -106,3 +106,103 @@ def test_run_report_real_data(tmp_path):
     assert "Method: estimate" in text
     table = pd.read_csv(tmp_path / "coverage_af_2020.csv", dtype={"kommunkod": str})
     assert len(table) == 290 and table["population"].sum() == 10_452_326
+
+
+@pytest.mark.slow
+def test_report_with_draws_is_byte_identical_for_a_seed_and_never_shows_the_worst_case(tmp_path):
+    runs = [run_report(scenarios=["af_2019", "af_2020"], out_dir=tmp_path / name, constrained=False,
+                       formats=("csv",), draws=60, seed=4) for name in ("a", "b")]
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "coverage_af_2020.csv" in files
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    cov = runs[0].coverages["af_2020"].set_index("kommunkod")
+    big = cov.sort_values("population", ascending=False).head(10)
+    # the plain column is the best estimate: never silently the confirmed-only worst case where a
+    # large kommun's office is unknown, and always inside its interval and the hard bounds
+    unknown = big[big["af_status"] == "unknown"]
+    assert len(unknown) and (unknown["af_time_mean_min"] < unknown["af_time_mean_min_hi"]).all()
+    for col in ("af_time_mean_min", "af_share_over_25km"):
+        assert (big[col + "_lo"] <= big[col + "_q05"] + 1e-9).all()
+        assert (big[col + "_q05"] <= big[col] + 1e-9).all() and (big[col] <= big[col + "_q95"] + 1e-9).all()
+        assert (big[col + "_q95"] <= big[col + "_hi"] + 1e-9).all()
+    # closing offices cannot bring anyone closer: the change is never negative, in any bound
+    cmp = runs[0].comparisons["af_2019 -> af_2020"].set_index("kommunkod")
+    assert cmp.loc["SE", "af_pop_over_25km_delta_lo"] >= 0
+    assert cmp.loc["SE", "af_pop_over_25km_delta_q05"] >= 0
+
+
+# --- report.html, headlines, Swedish ---------------------------------------------------------
+#: English UI words that must not be visible in a Swedish page (official names aside).
+ENGLISH_UI = ("residents", "beyond", "interval", "possible range", "Headline", "without presence", "Before",
+              "After", "Median time", "Mean time", "Method", "Sources", "estimate", "offices known",
+              "office status", "candidate", "Share of", "Travel time", "Distance to", "Map", "confirmed",
+              "Population", "Nearest office", "Background map", "Towns", "Office status", "no data",
+              "lower bound", "upper bound", "kommuner without", "Change", "decrease", "increase")
+
+
+def _nat(**values):
+    return pd.Series(values, dtype=float)
+
+
+def test_headline_three_kinds_of_number():
+    from narvaro.report.html import headline
+
+    full = _nat(af_share_over_25km=0.123, af_share_over_25km_q05=0.101, af_share_over_25km_q95=0.148,
+                af_share_over_25km_lo=0.082, af_share_over_25km_hi=0.742)
+    assert headline("af_2020", full) == ("AF 2020: 12.3 % of residents beyond 25 km "
+                                         "(90 % interval 10.1–14.8 %; possible range 8.2–74.2 %)")
+    assert headline("af_2020", full, lang="sv") == ("AF 2020: 12,3 % av invånarna bor längre än 25 km "
+                                                    "(90 %-intervall 10,1–14,8 %; möjligt spann 8,2–74,2 %)")
+    # complete list: one number
+    assert headline("af_2020", _nat(af_share_over_25km=0.123)) == "AF 2020: 12.3 % of residents beyond 25 km"
+    # bounds only (no draws yet): the plain column is the confirmed-only figure, never shown as the value
+    bounds = _nat(af_share_over_25km=0.742, af_share_over_25km_lo=0.082, af_share_over_25km_hi=0.742)
+    text = headline("af_2020", bounds)
+    assert text.startswith("AF 2020: 8.2–74.2 % of residents beyond 25 km (possible range;")
+    assert "no best estimate yet" in text
+    assert headline("af_2020+ssc_2020", _nat(any_share_over_25km=0.05)).startswith("AF 2020 + SSC 2020: 5.0 %")
+
+
+def test_report_html_and_swedish(tmp_path):
+    import re
+
+    offices = {"full": syn.offices(), "part": _hidden()}
+    for lang in ("en", "sv"):
+        out = tmp_path / lang
+        run_report(scenarios=["full", "part"], offices=offices, demand=syn.demand(), kommuner=syn.kommuner(),
+                   out_dir=out, lang=lang, formats=("csv",), constrained=False)
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in page and "<script" not in page and "http://" not in page.split("<a ")[0]
+        assert (out / "per_lan.csv").is_file() and (out / "plot_cumulative_dist.svg").is_file()
+        assert page.count("<svg") >= 3  # plots inline
+        for words in ("82 kommuner", "208"):
+            assert words in page
+    sv = (tmp_path / "sv" / "report.html").read_text(encoding="utf-8")
+    visible = re.sub(r"<(style|svg)[\s\S]*?</\1>|<[^>]+>", " ", sv)
+    visible = re.sub(r"\(source:[^)]*\)|Arbetet 2020-10-23|press release", " ", visible)
+    left = [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", visible)]
+    assert left == [], left
+    txt = (tmp_path / "sv" / "report.txt").read_text(encoding="utf-8")
+    assert not [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", re.sub(r"\([^)]*https?://[^)]*\)", "", txt))]
+    per_lan = pd.read_csv(tmp_path / "en" / "per_lan.csv", dtype={"lanskod": str})
+    assert set(per_lan["lanskod"]) == {"01", "SE"}
+    part = per_lan[(per_lan["scenario"] == "part") & (per_lan["lanskod"] == "SE")].iloc[0]
+    assert part["pop_over_50km_lo"] <= part["pop_over_50km_hi"]
+    assert float(part["pop_over_50km_hi"]).is_integer()  # whole residents in the files
+
+
+def test_export_rounding_and_xlsx_layout(covs, tmp_path):
+    from openpyxl import load_workbook
+
+    cov = covs["part"]
+    csv = pd.read_csv(export(cov, tmp_path / "r.csv"))
+    for col in csv.columns:
+        if col.endswith("_km") or "_km_" in col and "_dist_" in col:
+            assert (csv[col].dropna().round(1) == csv[col].dropna()).all(), col
+        if "_share_" in col:
+            assert (csv[col].dropna().round(3) == csv[col].dropna()).all(), col
+        if "_pop_" in col:
+            assert (csv[col].dropna() % 1 == 0).all(), col
+    ws = load_workbook(export(cov, tmp_path / "r.xlsx"))["data"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.column_dimensions["A"].width >= 8

@@ -13,7 +13,21 @@ from __future__ import annotations
 from importlib.metadata import version as _version
 
 from . import errors, settings
-from .analysis import compare, constrained_range, coverage, kommuner_without_presence, national, unknowns
+from .analysis import (
+    assumed_offices,
+    compare,
+    constrained_range,
+    coverage,
+    default_candidates,
+    describe_plan,
+    kommuner_without_presence,
+    national,
+    plan_curve,
+    plan_effect,
+    plan_offices,
+    plot_plan_curve,
+    unknowns,
+)
 from .data import (
     fetch,
     kommun_codes,
@@ -25,17 +39,22 @@ from .data import (
     load_tatorter,
 )
 from .errors import NarvaroError
-from .maps import CoverageMap, compare_map, coverage_map, save_map
+from .maps import CoverageMap, compare_map, coverage_map, plan_map, save_map
 from .network import RoadGraph, circuity, contract, nearest_office, od_arrays, od_matrix, parse_maxspeed
 from .offices import (
     NETWORKS,
+    OfficeDraws,
+    PresenceModel,
     build_office_lists,
     candidate_offices,
     completeness_label,
+    cross_validate,
     geocode_towns,
     load_offices,
     office_completeness,
+    office_draws,
     office_status,
+    presence_model,
     read_offices,
 )
 from .provenance import describe, get_provenance
@@ -47,7 +66,10 @@ __all__ = [
     "NETWORKS",
     "CoverageMap",
     "NarvaroError",
+    "OfficeDraws",
+    "PresenceModel",
     "RoadGraph",
+    "assumed_offices",
     "build_office_lists",
     "candidate_offices",
     "circuity",
@@ -57,7 +79,10 @@ __all__ = [
     "constrained_range",
     "coverage",
     "coverage_map",
+    "cross_validate",
+    "default_candidates",
     "describe",
+    "describe_plan",
     "errors",
     "export",
     "fetch",
@@ -80,8 +105,15 @@ __all__ = [
     "od_arrays",
     "contract",
     "office_completeness",
+    "office_draws",
     "office_status",
     "parse_maxspeed",
+    "presence_model",
+    "plan_curve",
+    "plan_effect",
+    "plan_map",
+    "plan_offices",
+    "plot_plan_curve",
     "read_offices",
     "run_report",
     "save_map",

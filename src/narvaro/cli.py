@@ -1,4 +1,4 @@
-"""Command-line interface: ``narvaro report | map | offices | network build | kommuner``.
+"""Command-line interface: ``narvaro report | map | offices | model | network build | plan | kommuner``.
 
 Every command prints what it computed with the provenance line (method: road network or
 estimate; how complete the office lists are). Errors end with one line on stderr and exit
@@ -29,7 +29,9 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from .errors import NarvaroError, OfficeListError, UnknownNetworkError
 from .provenance import describe
 
-__all__ = ["app", "main", "run", "parse_thresholds_option", "DEFAULT_OUT_DIR", "DEFAULT_MAPS_DIR"]
+__all__ = [
+    "app", "main", "run", "parse_thresholds_option", "parse_threshold_option", "DEFAULT_OUT_DIR", "DEFAULT_MAPS_DIR",
+]
 
 #: Where ``narvaro report`` writes its tables (relative to the working directory).
 DEFAULT_OUT_DIR = Path("output")
@@ -48,12 +50,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: flags show as "--map / --no-map", never "<bool>"
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 network_app = typer.Typer(
     help="Road networks: build and cache a RoadGraph from an OpenStreetMap PBF file.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(network_app, name="network")
 
@@ -112,6 +117,34 @@ def parse_thresholds_option(text: str | None) -> dict[str, tuple[float, ...]] | 
     return {"km": km, "min": mins}
 
 
+def parse_columns_option(text: str | None) -> dict[str, str] | None:
+    """Parse ``--columns "Ort=town,Kommun=kommunkod"`` into ``{"Ort": "town", "Kommun": "kommunkod"}``.
+
+    Examples
+    --------
+    >>> parse_columns_option("Ort=town, Kommun = kommunkod")
+    {'Ort': 'town', 'Kommun': 'kommunkod'}
+    """
+    from .offices.sources import COLUMNS
+
+    if text is None or not text.strip():
+        return None
+    ours = list(dict.fromkeys([*COLUMNS, "lat", "lon"]))
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if part.count("=") != 1:
+            raise CLIError(f"bad --columns part {part.strip()!r}: write YOURS=OURS, e.g. \"Ort=town,Kommun=kommunkod\"")
+        yours, target = (x.strip() for x in part.split("="))
+        if not yours or target not in ours:
+            raise CLIError(
+                f"bad --columns part {part.strip()!r}: {target!r} is not one of narvaro's columns ({', '.join(ours)})"
+            )
+        out[yours] = target
+    return out
+
+
 def _check_scenarios(names: Sequence[str]) -> list[str]:
     from .offices.sources import NETWORKS
 
@@ -127,7 +160,50 @@ def _check_scenarios(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _graph(method: str, graph: Path | None) -> Any:
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "sv"):
+        raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
+
+
+def map_columns(scenarios: Sequence[str], thresholds: dict[str, tuple[float, ...]] | None = None) -> list[str]:
+    """Coverage columns a map of ``scenarios`` can show, known before anything is computed.
+
+    The groups follow the organisations of the scenarios' networks (af, ssc, and "any" when both
+    are present); every metric has its interval and bound columns (``_q05``, ``_q95``, ``_lo``,
+    ``_hi``) and each group its ``_p_office``.
+    """
+    from . import settings
+    from .analysis.metrics import GROUPS, group_metric_columns
+    from .offices.sources import NETWORKS
+
+    km = (thresholds or {}).get("km", settings.DISTANCE_THRESHOLDS_KM)
+    mins = (thresholds or {}).get("min", settings.TIME_THRESHOLDS_MIN)
+    out: list[str] = []
+    for name in scenarios:
+        orgs = {NETWORKS[p.strip()].org for p in name.split("+") if p.strip() in NETWORKS}
+        for g in GROUPS:
+            if (g == "any" and orgs >= {"af", "ssc"}) or g in orgs:
+                for col in group_metric_columns(g, km, mins):
+                    out += [col] + [f"{col}_{end}" for end in ("q05", "q95", "lo", "hi")]
+                out.append(f"{g}_p_office")
+    return list(dict.fromkeys(out))
+
+
+def _check_map_column(column: str, scenarios: Sequence[str], thresholds: Any) -> None:
+    """Raise CLIError for a --column no map of ``scenarios`` has, naming the closest ones."""
+    import difflib
+
+    known = map_columns(scenarios, thresholds)
+    if column in known:
+        return
+    close = difflib.get_close_matches(column, known, n=4, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}?" if close else (
+        "columns look like af_time_mean_min, any_dist_median_km, ssc_share_over_25km"
+    )
+    raise CLIError(f"--column {column!r} is not a column of {' / '.join(scenarios)}; {hint}")
+
+
+def _graph(method: str, graph: Path | None, lang: str = "en") -> Any:
     """The RoadGraph for --method/--graph, or None for estimate mode."""
     method = method.lower()
     if method not in ("estimate", "road"):
@@ -135,11 +211,18 @@ def _graph(method: str, graph: Path | None) -> Any:
     if method == "estimate":
         if graph is not None:
             raise CLIError("--graph needs --method road (estimate mode uses no road graph)")
-        _echo(
-            "Method: estimate (straight line x circuity, not a road measurement). No Swedish road graph "
-            "ships with narvaro; for road distances build one with `narvaro network build "
-            "sweden-latest.osm.pbf` and pass --method road --graph PATH."
-        )
+        if lang == "sv":
+            _echo(
+                "Metod: uppskattning (fågelvägen x slingerfaktor, inte uppmätt längs väg). Inget svenskt vägnät "
+                "följer med narvaro; för vägavstånd, bygg ett med `narvaro network build sweden-latest.osm.pbf` "
+                "och ange --method road --graph SÖKVÄG."
+            )
+        else:
+            _echo(
+                "Method: estimate (straight line x circuity, not a road measurement). No Swedish road graph "
+                "ships with narvaro; for road distances build one with `narvaro network build "
+                "sweden-latest.osm.pbf` and pass --method road --graph PATH."
+            )
         return None
     if graph is None:
         raise CLIError("--method road needs --graph PATH (a road graph saved by `narvaro network build`)")
@@ -161,13 +244,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name)
 
 
-def _write_map(m: Any, path: Path, self_contained: bool) -> Path:
+def _write_map(m: Any, path: Path, self_contained: bool, lang: str = "en") -> Path:
     from .maps.html import save_map
 
     out = save_map(m, path, self_contained=self_contained)
     size = out.stat().st_size / 1e6
-    mode = "self-contained, works offline" if self_contained else "loads Leaflet from public CDNs"
-    _echo(f"Map written: {out} ({size:.1f} MB, {mode})")
+    if lang == "sv":
+        mode = "fristående, fungerar utan internet" if self_contained else "laddar Leaflet från publika CDN"
+        _echo(f"Karta skriven: {out} ({size:.1f} MB, {mode})")
+    else:
+        mode = "self-contained, works offline" if self_contained else "loads Leaflet from public CDNs"
+        _echo(f"Map written: {out} ({size:.1f} MB, {mode})")
     return out
 
 
@@ -202,6 +289,10 @@ _METHOD_HELP = (
     "'road': shortest paths on --graph."
 )
 _GRAPH_HELP = "A road graph saved by `narvaro network build` (needed for --method road)."
+_LANG_HELP = (
+    "Language of report.html, report.txt, the maps and the exported column labels: en (English) or "
+    "sv (svenska). Official names stay as they are."
+)
 
 
 @app.command("report")
@@ -223,10 +314,10 @@ def report_cmd(
         Path,
         typer.Option("--maps-dir", help="Folder for the default HTML maps (self-contained, open offline)."),
     ] = DEFAULT_MAPS_DIR,
-    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML maps.")] = False,
-    lang: Annotated[
-        str, typer.Option("--lang", help="Column labels of the exported files: en or sv (svenska).")
-    ] = "en",
+    write_maps: Annotated[
+        bool, typer.Option("--map/--no-map", help="Write the HTML maps (default) or not.")
+    ] = True,
+    lang: Annotated[str, typer.Option("--lang", help=_LANG_HELP)] = "en",
     fmt: Annotated[
         list[str] | None,
         typer.Option(
@@ -238,12 +329,14 @@ def report_cmd(
     top: Annotated[
         int, typer.Option("--top", help="How many kommuner of unknown office status to list.")
     ] = 20,
-    no_bounds: Annotated[
+    bounds: Annotated[
         bool,
         typer.Option(
-            "--no-bounds", help="Point values only (confirmed offices), no ranges for unknown status."
+            "--bounds/--no-bounds",
+            help="Ranges where office status is unknown (default), or point values only "
+            "(confirmed offices).",
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """National summary, kommuner without presence, unknowns, per-kommun tables and the default maps.
 
@@ -253,15 +346,14 @@ def report_cmd(
     """
     from .report.summary import DEFAULT_SCENARIOS, run_report
 
-    if lang not in ("en", "sv"):
-        raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
+    _check_lang(lang)
     fmt = fmt or ["csv", "xlsx"]
     bad = [f for f in fmt if f not in ("csv", "xlsx", "gpkg")]
     if bad:
         raise CLIError(f"unknown --format {bad[0]!r}; use csv, xlsx or gpkg")
     scenarios = _check_scenarios(scenario or list(DEFAULT_SCENARIOS))
     th = parse_thresholds_option(thresholds)
-    g = _graph(method, graph)
+    g = _graph(method, graph, lang)
     # run_report iterates the scenarios once, computing one coverage table each: the bar follows it
     with _progress(scenarios, desc="coverage per scenario", unit="scenario") as bar:
         result = run_report(
@@ -269,53 +361,37 @@ def report_cmd(
             graph=g,
             thresholds=th,
             out_dir=out,
-            bounds=not no_bounds,
+            bounds=bounds,
             lang=lang,
             formats=tuple(dict.fromkeys(fmt)),
             top=top,
+            maps_dir=maps_dir if write_maps else None,
         )
     _echo(result.text)
+    sv = lang == "sv"
     tables = [f for f in result.files if f.name.startswith("coverage_")]
     if tables:
-        _echo("Per-kommun tables: " + ", ".join(str(f) for f in tables))
-    if not no_map:
-        _report_maps(result.coverages, maps_dir)
+        _echo(("Tabeller per kommun: " if sv else "Per-kommun tables: ") + ", ".join(str(f) for f in tables))
+    for path in result.files:
+        if path.suffix == ".html" and path.name != "report.html":
+            size = f"{path.stat().st_size / 1e6:.1f} MB"
+            _echo(f"Karta skriven: {path} ({size}, fristående, fungerar utan internet)" if sv
+                  else f"Map written: {path} ({size}, self-contained, works offline)")
+    page = out / "report.html"
+    if page.is_file():
+        _echo(f"Rapport skriven: {page} (öppna den i en webbläsare; fungerar utan internet)" if sv
+              else f"Report written: {page} (open it in a browser; works offline)")
 
 
-def _report_maps(covs: dict[str, Any], maps_dir: Path) -> list[Path]:
-    """The default maps: AF before/after (if both computed) and AF + SSC after (if computed)."""
-    from .maps.build import compare_map, coverage_map
+def _report_maps(covs: dict[str, Any], maps_dir: Path, lang: str = "en") -> list[Path]:
+    """The default maps (see :func:`narvaro.report.html.default_maps`), with a line per map written."""
+    from .report.html import default_maps
 
     written = []
-    jobs = []
-    if MAP_BEFORE in covs and MAP_AFTER in covs:
-        jobs.append("compare")
-    if MAP_BOTH in covs:
-        jobs.append("both")
-    if not jobs:  # custom scenarios: one map per scenario
-        jobs = list(covs)
-    for job in _progress(jobs, desc="maps", unit="map"):
-        if job == "compare":
-            m = compare_map(
-                covs[MAP_BEFORE],
-                covs[MAP_AFTER],
-                _offices_for_map(MAP_AFTER),
-                closed=_closed_for_map(MAP_AFTER),
-                column="af_time_mean_min",
-                labels=("AF 2019", "AF 2020"),
-                title="Travel time to the nearest AF office, 2019 and 2020",
-            )
-            path = maps_dir / f"narvaro_{MAP_BEFORE}_vs_{MAP_AFTER}.html"
-        else:
-            sc = MAP_BOTH if job == "both" else job
-            m = coverage_map(
-                covs[sc],
-                _offices_for_map(sc),
-                closed=_closed_for_map(sc),
-                title=f"Travel time to the nearest office: {sc}",
-            )
-            path = maps_dir / f"narvaro_{_slug(sc)}.html"
-        written.append(_write_map(m, path, self_contained=True))
+    for path in default_maps(covs, maps_dir, lang=lang, progress=_progress):
+        size = path.stat().st_size / 1e6
+        _echo(f"Map written: {path} ({size:.1f} MB, self-contained, works offline)")
+        written.append(path)
     return written
 
 
@@ -364,14 +440,20 @@ def map_cmd(
         ),
     ] = True,
     title: Annotated[str | None, typer.Option("--title", help="Map title (default: the scenario).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the map: en or sv (svenska).")] = "en",
 ) -> None:
     """Write an HTML map of the 290 kommuner coloured by travel time, with the offices as layers."""
     from .analysis.coverage import coverage
     from .maps.build import compare_map, coverage_map
+    from .maps.i18n import scenario_title
+    from .maps.style import map_title
 
+    _check_lang(lang)
     names = _check_scenarios([scenario] + ([before] if before else []))
     th = parse_thresholds_option(thresholds)
-    g = _graph(method, graph)
+    if column is not None:
+        _check_map_column(column, names, th)
+    g = _graph(method, graph, lang)
     office_lists = {name: _offices_for_map(name) for name in names}
     covs = {}
     for name in _progress(names, desc="coverage", unit="scenario"):
@@ -384,8 +466,9 @@ def map_cmd(
             offices,
             closed=_closed_for_map(scenario),
             column=column,
-            labels=(before, scenario),
-            title=title or f"{before} and {scenario}",
+            labels=(scenario_title(before), scenario_title(scenario)),
+            title=title or map_title(column or "", (before, scenario), lang),
+            lang=lang,
         )
         default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(before)}_vs_{_slug(scenario)}.html"
     else:
@@ -394,11 +477,14 @@ def map_cmd(
             offices,
             closed=_closed_for_map(scenario),
             column=column,
-            title=title or f"Travel time to the nearest office: {scenario}",
+            title=title or map_title(column or "", (scenario,), lang),
+            lang=lang,
         )
-        default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(scenario)}.html"
-    _write_map(m, out or default, self_contained)
-    _echo(describe(covs[scenario]))
+        default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(scenario)}{'_sv' if lang == 'sv' else ''}.html"
+    _write_map(m, out or default, self_contained, lang)
+    from .maps.i18n import describe_lang
+
+    _echo(describe_lang(covs[scenario], lang))
 
 
 # --------------------------------------------------------------------------------------
@@ -425,6 +511,15 @@ def offices_cmd(
             "--network", "-n", help="List the offices of one network (or a '+' combination) instead."
         ),
     ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="With --validate: your column names mapped to narvaro's, e.g. "
+            "\"Ort=town,Kommun=kommunkod,Myndighet=org,Kontor=name\" (narvaro's: office_id, org, name, "
+            "town, kommunkod, lat, lon).",
+        ),
+    ] = None,
 ) -> None:
     """List the office networks with how complete each is, list one network, or validate a file."""
     import pandas as pd
@@ -436,8 +531,9 @@ def offices_cmd(
     if validate is not None:
         if not validate.is_file():
             raise CLIError(f"office list not found: {validate}")
+        mapping = parse_columns_option(columns)
         try:
-            gdf = read_offices(validate, org=org)
+            gdf = read_offices(validate, columns=mapping, org=org)
         except OfficeListError as exc:
             if len(exc.problems):
                 _echo(exc.problems.to_string(index=False))
@@ -485,6 +581,98 @@ def offices_cmd(
 
 
 # --------------------------------------------------------------------------------------
+# narvaro model
+# --------------------------------------------------------------------------------------
+_MODEL_TEXT = {
+    "en": {
+        "title": "Office presence model: {label} ({network})",
+        "coef": "Coefficients (logistic regression, L2, standardised features; per standard deviation):",
+        "cv": "Leave-one-län-out cross-validation (out-of-fold predictions; known kommuner only):",
+        "rel": "Reliability (model, all known kommuner): mean predicted vs observed share per bin:",
+        "no_complete": "No county has a sourced complete set for this network.",
+        "verdict": "Verdict",
+        "sample": {"all known": "all known", "sourced-complete counties": "sourced-complete counties"},
+    },
+    "sv": {
+        "title": "Modell för kontorsnärvaro: {label} ({network})",
+        "coef": "Koefficienter (logistisk regression, L2, standardiserade variabler; per standardavvikelse):",
+        "cv": "Korsvalidering med ett län i taget utelämnat (prediktioner utanför träningen; kända kommuner):",
+        "rel": "Kalibrering (modellen, alla kända kommuner): medelprognos mot observerad andel per intervall:",
+        "no_complete": "Inget län har en källbelagd fullständig lista för detta nät.",
+        "verdict": "Slutsats",
+        "sample": {"all known": "alla kända", "sourced-complete counties": "län med fullständig lista"},
+    },
+}
+
+
+@app.command("model")
+def model_cmd(
+    network: Annotated[
+        str,
+        typer.Option(
+            "--network",
+            "-n",
+            help="af_2019, af_2020, af_2020+af_2020_changes, ssc_2019 or ssc_2020.",
+        ),
+    ] = "af_2020",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the headings: en or sv (svenska).")] = "en",
+) -> None:
+    """Print the office presence model's coefficients and its cross-validation against two baselines."""
+    import pandas as pd
+
+    from .offices.model import cross_validate, presence_model
+    from .offices.sources import network_label
+    from .offices.status import STATUS_RULES
+
+    if lang not in _MODEL_TEXT:
+        raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
+    if network not in STATUS_RULES:
+        raise UnknownNetworkError(f"no presence model for {network!r}; choose from {', '.join(STATUS_RULES)}")
+    text = _MODEL_TEXT[lang]
+    model = presence_model(network)
+    cv = cross_validate(network)
+    with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+        _echo(text["title"].format(label=network_label(network), network=network))
+        _echo("")
+        _echo(text["coef"])
+        _echo(model.coefficients.drop(columns=["label"]).to_string(index=False))
+        _echo("")
+        _echo(text["cv"])
+        table = cv.drop(columns=["network"]).assign(sample=cv["sample"].map(text["sample"]))
+        _echo(table.to_string(index=False))
+        if "sourced-complete counties" not in set(cv["sample"]):
+            _echo(text["no_complete"])
+        _echo("")
+        _echo(text["rel"])
+        rel = cv.attrs["reliability"]
+        rel = rel[(rel["predictor"] == "model") & (rel["sample"] == "all known")]
+        _echo(rel[["bin", "n", "mean_predicted", "observed"]].to_string(index=False))
+    _echo("")
+    _echo(f"{text['verdict']}: {_model_verdict(model, cv, lang)}")
+
+
+def _model_verdict(model: Any, cv: Any, lang: str) -> str:
+    """The model's one-line verdict, in English or Swedish."""
+    if lang != "sv":
+        return model.verdict
+    m = cv[cv["sample"] == "all known"].set_index("predictor")
+    figures = ", ".join(
+        f"{name} AUC {m.loc[k, 'auc']:.2f} Brier {m.loc[k, 'brier']:.3f}"
+        for k, name in (
+            ("model", "modellen"),
+            ("population_rank", "befolkningsrang"),
+            ("constant", "konstant"),
+        )
+    )
+    what = {
+        "model": "modellen slår båda jämförelsealternativen på AUC och Brier; modellen används",
+        "population_rank": "modellen slår INTE båda jämförelsealternativen; befolkningsrang används",
+        "constant": "varken modellen eller befolkningsrang slår konstanten; konstanten används",
+    }[model.chosen]
+    return f"{model.network}: {what} ({figures})"
+
+
+# --------------------------------------------------------------------------------------
 # narvaro network build
 # --------------------------------------------------------------------------------------
 @network_app.command("build")
@@ -507,7 +695,8 @@ def network_build_cmd(
     include_service: Annotated[
         bool,
         typer.Option(
-            "--include-service", help="Also keep highway=service roads (not parking aisles or driveways)."
+            "--include-service/--no-include-service",
+            help="Also keep highway=service roads (not parking aisles or driveways).",
         ),
     ] = False,
     date: Annotated[
@@ -540,11 +729,21 @@ def network_build_cmd(
         raise CLIError(f"PBF file not found: {pbf}")
     if min_component_nodes < 1:
         raise CLIError("--min-component-nodes must be at least 1")
+    with pbf.open("rb") as fh:
+        head = fh.read(16)
+    if b"OSMHeader" not in head:
+        raise CLIError(
+            f"{pbf} is not an OpenStreetMap PBF extract (expected a .osm.pbf file such as sweden-latest.osm.pbf "
+            "from Geofabrik)"
+        )
     target = out or settings.cache_dir() / "graphs" / (pbf.name.split(".")[0] + ".npz")
     with _progress(total=4, desc="road graph", unit="step") as bar:
         bar.set_postfix_str("reading PBF")
-        graph = RoadGraph.from_pbf(pbf, include_service=include_service, ferries=ferries, date=date,
-                                   progress=sys.stderr.isatty())
+        try:
+            graph = RoadGraph.from_pbf(pbf, include_service=include_service, ferries=ferries, date=date,
+                                       progress=sys.stderr.isatty())
+        except (ValueError, OSError) as exc:
+            raise CLIError(f"could not read {pbf} as an OpenStreetMap PBF extract ({exc})") from exc
         bar.update()
         if not keep_small_components:
             bar.set_postfix_str("dropping small components")
@@ -566,6 +765,115 @@ def network_build_cmd(
         _echo(f"Contracted: {c['nodes_before']:,} -> {c['nodes_after']:,} nodes, {c['edges_before']:,} -> "
               f"{c['edges_after']:,} edges ({c['interior_vertices']:,} shape nodes kept for snapping).")
     _echo(f"Saved: {path}  (use: narvaro report --method road --graph {path})")
+
+
+# --------------------------------------------------------------------------------------
+# narvaro plan
+# --------------------------------------------------------------------------------------
+def parse_threshold_option(text: str) -> dict[str, float]:
+    """Parse ``--threshold`` for ``narvaro plan``: ``"25km"`` or ``"45min"``.
+
+    Examples
+    --------
+    >>> parse_threshold_option("45 min")
+    {'threshold_min': 45.0}
+    """
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(km|min)\s*", text or "")
+    if not match:
+        raise CLIError(f"bad --threshold {text!r}: expected e.g. '25km' or '45min'")
+    key = "threshold_km" if match.group(2) == "km" else "threshold_min"
+    return {key: float(match.group(1))}
+
+
+def _office_draws(scenario: str) -> Any:
+    """Joint office draws of the scenario's networks (narvaro.office_draws, the default count)."""
+    from . import settings
+    from .offices import office_draws
+
+    return office_draws(scenario.split("+"), n=settings.N_DRAWS, seed=0)[scenario]
+
+
+@app.command("plan")
+def plan_cmd(
+    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Office network(s) kept, e.g. ssc_2020.")] = "ssc_2020",
+    add: Annotated[int, typer.Option("--add", "-k", help="Number of new offices to place.")] = 28,
+    objective: Annotated[
+        str, typer.Option("--objective", help="coverage (fewest residents beyond the threshold) or mean "
+                          "(lowest population-weighted mean distance/time).")
+    ] = "coverage",
+    threshold: Annotated[str, typer.Option("--threshold", "-t", help="'25km' (default) or e.g. '45min'.")] = "25km",
+    assume: Annotated[
+        str, typer.Option("--assume", help="Office set kept while the list is incomplete: known (listed + "
+                          "deduced, default), confirmed (listed only), candidates (every kommun not pinned "
+                          "down has one), draws (joint draws of the presence model).")
+    ] = "known",
+    offices_file: Annotated[
+        Path | None, typer.Option("--offices", help="A complete office list (CSV/Excel) to keep instead.")
+    ] = None,
+    method: Annotated[str, typer.Option("--method", "-m", help=_METHOD_HELP)] = "estimate",
+    graph: Annotated[Path | None, typer.Option("--graph", "-g", help=_GRAPH_HELP)] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV, PNG and HTML.")] = DEFAULT_OUT_DIR,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="CBC time limit (s).")] = 60.0,
+) -> None:
+    """Where should K new offices go? Writes the sites (CSV), the curve (PNG) and a map (HTML)."""
+    from .analysis.plan import (
+        ASSUMPTIONS,
+        _check_k,
+        _check_objective,
+        assumed_offices,
+        describe_plan,
+        plan_curve,
+        plan_offices,
+        plot_plan_curve,
+    )
+    from .maps.plan import plan_map
+    from .offices.lists import read_offices
+
+    k = _check_k(add, "--add")
+    objective = _check_objective(objective)
+    th = parse_threshold_option(threshold)
+    _check_scenarios([scenario])
+    if assume not in (*ASSUMPTIONS, "draws"):
+        raise CLIError(f"unknown --assume {assume!r}; use known, confirmed, candidates or draws")
+    g = _graph(method, graph)
+    draws = None
+    if offices_file is not None:
+        if not offices_file.is_file():
+            raise CLIError(f"office list not found: {offices_file}")
+        existing = read_offices(offices_file)
+        assumed = f"the complete list {offices_file.name} ({len(existing)} offices)"
+    elif assume == "draws":
+        existing, draws = None, _office_draws(scenario)
+        assumed = f"joint draws of {scenario}"
+    else:
+        existing = assumed_offices(scenario, assume)
+        assumed = describe(existing).removeprefix("Offices: ")
+    _echo(f"Office set assumed: {assumed}")
+    kwargs = dict(objective=objective, graph=g, draws=draws, **th)
+    plan = plan_offices(existing, k, time_limit_s=time_limit, **kwargs)
+    curve = plan_curve(existing, max(k, 1), **kwargs)
+    stem = f"plan_{_slug(scenario)}_{objective}_{k}"
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / f"{stem}.csv"
+    frame = plan.drop(columns="geometry")
+    wgs = plan.geometry.to_crs("EPSG:4326")
+    frame["lat"], frame["lon"] = wgs.y.round(6), wgs.x.round(6)
+    frame.to_csv(table, index=False)
+    png = out / f"{stem}.png"
+    plot_plan_curve(curve, png, optimum=(k, plan.attrs["narvaro"]["plan"]["value_after"]) if k else None)
+    html = _write_map(plan_map(plan, existing if existing is not None else draws.offices), out / f"{stem}.html", True)
+    _echo(describe_plan(plan))
+    with pd_options():
+        cols = [c for c in plan.columns if c not in ("geometry", "method", "kind")]
+        _echo(plan[cols].to_string(index=False))
+    _echo(f"Written: {table}, {png}, {html}")
+
+
+def pd_options() -> Any:
+    """Wide printing of tables."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format)
 
 
 # --------------------------------------------------------------------------------------
@@ -603,13 +911,34 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
     rows = getattr(exc, "problems", None)
-    if rows is not None and len(rows):
+    if rows is not None and len(rows) and str(rows.iloc[0].get("row")) != "header":
         r = rows.iloc[0]
         ident = (
             f" ({r['id']})" if r.get("id") is not None and str(r.get("id")) not in ("", "nan", "None") else ""
         )
         first += f"; first: row {r['row']}{ident}: {r['problem']}"
     return first
+
+
+_BOOL_WORDS = {"true", "false", "yes", "no", "1", "0", "on", "off"}
+
+
+def _usage_message(exc: Exception, args: Sequence[str]) -> str:
+    """One line for a click usage error, with a hint for the common mistakes."""
+    text = " ".join(str(getattr(exc, "message", exc)).split())
+    m = re.match(r"Got unexpected extra argument(?:\(s\)|s)? \((.*)\)", text)
+    if m:
+        extra = m.group(1).split()
+        word = extra[0] if extra else ""
+        i = list(args).index(word) if word in args else -1
+        flag = args[i - 1] if i > 0 else ""
+        if word.lower() in _BOOL_WORDS and flag.startswith("--"):
+            base = flag[5:] if flag.startswith("--no-") else flag[2:]
+            return (f"{flag} is a switch and takes no value: write --{base} or --no-{base}, "
+                    f"not {flag} {word}")
+        return f"unexpected argument {word!r}; see narvaro --help"
+    cmd = getattr(getattr(exc, "ctx", None), "command_path", "narvaro")
+    return f"{text} (see {cmd} --help)"
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -632,7 +961,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except _ClickException as exc:  # usage errors: bad option, missing argument
         if debug:
             raise
-        exc.show()
+        typer.echo(f"error: {_usage_message(exc, args)}", err=True)
         return 2
     except (NarvaroError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         if debug:

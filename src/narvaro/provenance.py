@@ -79,6 +79,9 @@ def describe(obj: pd.DataFrame | pd.Series | Mapping[str, Any]) -> str:
     offices = prov.get("offices") or []
     if offices:
         parts.append("Offices: " + "; ".join(o.get("label") or o.get("name", "?") for o in offices))
+    if prov.get("estimates"):
+        parts.append(f"Best estimates and 90 % intervals: {prov['estimates']}; hard bounds: confirmed offices "
+                     "only vs confirmed + every candidate")
     if prov.get("population"):
         parts.append(f"Population: {prov['population']}")
     if prov.get("kommuner"):

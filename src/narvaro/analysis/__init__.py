@@ -1,9 +1,32 @@
 """Analysis: the answer per kommun and nationally: coverage, ranges under incomplete office
-lists, presence rules and before/after comparison."""
+lists, presence rules, before/after comparison and location planning."""
 
 from .bounds import unknowns
 from .constrained import constrained_range
 from .coverage import coverage, national
+from .plan import (
+    assumed_offices,
+    default_candidates,
+    describe_plan,
+    plan_curve,
+    plan_effect,
+    plan_offices,
+    plot_plan_curve,
+)
 from .presence import compare, kommuner_without_presence
 
-__all__ = ["compare", "constrained_range", "coverage", "kommuner_without_presence", "national", "unknowns"]
+__all__ = [
+    "assumed_offices",
+    "compare",
+    "constrained_range",
+    "coverage",
+    "default_candidates",
+    "describe_plan",
+    "kommuner_without_presence",
+    "national",
+    "plan_curve",
+    "plan_effect",
+    "plan_offices",
+    "plot_plan_curve",
+    "unknowns",
+]

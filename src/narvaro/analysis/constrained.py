@@ -136,9 +136,9 @@ def constrained_range(cov: pd.DataFrame, published: Mapping[str, int] | None = N
     Returns
     -------
     DataFrame
-        One row per group and threshold: ``group``, ``threshold`` ("25km"), ``pop_min``,
-        ``pop_max``, ``share_min``, ``share_max`` (range given the count), ``simple_pop_min``,
-        ``simple_pop_max`` (simple range), ``published`` ("af_2020=106"), ``m`` (unknown
+        One row per group and threshold: ``group``, ``threshold`` ("25km"), ``pop_lo``,
+        ``pop_hi``, ``share_lo``, ``share_hi`` (range given the count), ``simple_pop_lo``,
+        ``simple_pop_hi`` (simple range), ``published`` ("af_2020=106"), ``m`` (unknown
         kommuner that must have an office, per network), ``range`` (which range this is),
         ``note`` (clamps and inconsistencies).
     """
@@ -217,12 +217,12 @@ def constrained_range(cov: pd.DataFrame, published: Mapping[str, int] | None = N
                          f"{'best' if best is None else 'worst'}-case side")
         best = all_cover if best is None else best
         worst = 0.0 if worst is None else worst
-        pop_min = max(base - best, base - all_cover)  # clip solver round-off to the simple range
-        pop_max = min(base - worst, base)
+        pop_lo = max(base - best, base - all_cover)  # clip solver round-off to the simple range
+        pop_hi = min(base - worst, base)
         out.append({
-            "group": r["group"], "threshold": r["threshold"], "pop_min": pop_min, "pop_max": pop_max,
-            "share_min": pop_min / info.population, "share_max": pop_max / info.population,
-            "simple_pop_min": base - all_cover, "simple_pop_max": base,
+            "group": r["group"], "threshold": r["threshold"], "pop_lo": pop_lo, "pop_hi": pop_hi,
+            "share_lo": pop_lo / info.population, "share_hi": pop_hi / info.population,
+            "simple_pop_lo": base - all_cover, "simple_pop_hi": base,
             "published": r["published"], "m": r["m"], "range": r["range"], "note": "; ".join(notes),
         })
     return pd.DataFrame(out)

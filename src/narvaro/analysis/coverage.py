@@ -40,7 +40,7 @@ The kommun's nearest office
 Point value and range
     Offices with ``basis == "candidate"`` (positions assumed for kommuner whose office status
     is unknown) never enter the point value: ``X`` is computed from the known (confirmed)
-    offices. With ``bounds=True``, ``X_min``/``X_max`` span X over the two lists "confirmed
+    offices. With ``bounds=True``, ``X_lo``/``X_hi`` span X over the two lists "confirmed
     only" and "confirmed + all candidates" (see :mod:`narvaro.analysis.bounds`).
 
 National figures (:func:`national`) are computed from the demand points, not from the kommun
@@ -63,6 +63,7 @@ from ..network.distance import nearest_office
 from ..offices.lists import is_candidate
 from ..provenance import get_provenance, set_provenance
 from . import bounds as _bounds
+from .intervals import DRAWS_ATTR, DrawValues, ScenarioDraws, evaluate_draws, summarise
 from .metrics import (
     GROUP_ORGS,
     GROUPS,
@@ -209,7 +210,7 @@ def _group_table(near: pd.DataFrame, offices: pd.DataFrame, w: np.ndarray, g: np
 
 
 def coverage(
-    offices: gpd.GeoDataFrame,
+    offices: gpd.GeoDataFrame | None,
     demand: gpd.GeoDataFrame | None = None,
     kommuner: gpd.GeoDataFrame | None = None,
     graph: Any = None,
@@ -219,6 +220,7 @@ def coverage(
     *,
     candidates: gpd.GeoDataFrame | None = None,
     status: Mapping[str, pd.DataFrame | pd.Series] | None = None,
+    draws: ScenarioDraws | None = None,
 ) -> gpd.GeoDataFrame:
     """Per-kommun travel distance and time to the nearest office, per organisation group.
 
@@ -241,7 +243,7 @@ def coverage(
     thresholds : dict or (km, min) pair, optional
         See :func:`parse_thresholds`. Defaults 10/25/50 km and 30/45/60 min (settings).
     bounds : bool, default False
-        Add ``X_min``/``X_max`` for every metric and ``{g}_status`` (see :mod:`narvaro.analysis.bounds`).
+        Add ``X_lo``/``X_hi`` for every metric and ``{g}_status`` (see :mod:`narvaro.analysis.bounds`).
     name : str, optional
         Scenario name (e.g. ``"af_2020+ssc_2020"``); default from the offices' ``network``.
     candidates : GeoDataFrame, optional
@@ -250,6 +252,14 @@ def coverage(
     status : dict network -> DataFrame/Series, optional
         Office status per kommun (``kommunkod`` -> "confirmed"/"none"/"unknown"), overriding
         :func:`narvaro.offices.office_status`.
+    draws : ScenarioDraws, optional
+        Joint office draws of this scenario (``narvaro.office_draws(...)[name]``: ``.offices``
+        with every confirmed and candidate office, ``.mask`` draws x offices). Implies
+        ``bounds=True``; ``offices`` may then be None (``draws.offices`` is used). Every metric
+        ``X`` becomes the best estimate (median over the draws) with its 90 % interval
+        ``X_q05``/``X_q95`` beside the hard bounds ``X_lo``/``X_hi``; ``{g}_p_office`` is the
+        share of draws with an office of group g in the kommun (see
+        :mod:`narvaro.analysis.intervals`).
 
     Returns
     -------
@@ -266,6 +276,9 @@ def coverage(
     UnknownKommunError
         Offices or demand points with a kommunkod that is not in ``kommuner``.
     """
+    if draws is not None:
+        offices = draws.offices if offices is None else offices
+        bounds = True
     km, mins = parse_thresholds(thresholds)
     kom = _check_kommuner(load_kommuner() if kommuner is None else kommuner)
     codes = pd.Index(kom["kommunkod"])
@@ -315,8 +328,8 @@ def coverage(
                 near_all, cols_all, nat_all = near, cols, nat_g
             for col in group_metric_columns(gr, km, mins):
                 lo, hi = _bounds.span(cols[col], cols_all[col])
-                cols[col + "_min"], cols[col + "_max"] = lo, hi
-                nat[col + "_min"], nat[col + "_max"] = _bounds.span(nat_g[col], nat_all[col])
+                cols[col + "_lo"], cols[col + "_hi"] = lo, hi
+                nat[col + "_lo"], nat[col + "_hi"] = _bounds.span(nat_g[col], nat_all[col])
             info_inputs[gr] = (near, cand_g)
         table.update(cols)
         nat.update(nat_g)
@@ -326,8 +339,8 @@ def coverage(
         for col in group_metric_columns(gr, km, mins, include_office=False) + [f"{gr}_has_office", f"{gr}_n_offices"]:
             columns[col] = table[col]
             if bounds:
-                columns[col + "_min"] = table[col + "_min"]
-                columns[col + "_max"] = table[col + "_max"]
+                columns[col + "_lo"] = table[col + "_lo"]
+                columns[col + "_hi"] = table[col + "_hi"]
         for col in ("nearest_office", "nearest_office_kommun", "nearest_office_id"):
             columns[f"{gr}_{col}"] = table[f"{gr}_{col}"]
     office_prov = list(get_provenance(offices).get("offices") or [])
@@ -345,11 +358,14 @@ def coverage(
             columns[f"{gr}_status"] = st
             # presence deduced by a status rule without an office row: the kommun has an office
             deduced = (st == "confirmed") & ~np.asarray(columns[f"{gr}_has_office"], dtype=bool)
-            for suffix in ("", "_min", "_max"):
+            for suffix in ("", "_lo", "_hi"):
                 col = f"{gr}_has_office{suffix}"
                 columns[col] = np.asarray(columns[col], dtype=bool) | deduced
                 nat[col] = int(columns[col].sum())  # national: number of kommuner with an office
         office_prov = _bounds.status_labels(office_prov, info)
+    draw_values = None
+    if draws is not None:
+        draw_values = _apply_draws(columns, nat, draws, demand, w, g, codes, names, groups, graph, km, mins)
     columns["method"] = np.full(len(codes), method, dtype=object)
     columns["office_lists"] = np.full(len(codes), scenario, dtype=object)
     out = pd.concat([kom[_BASE_COLUMNS].reset_index(drop=True), pd.DataFrame(columns)], axis=1)
@@ -366,13 +382,61 @@ def coverage(
         thresholds={"km": list(km), "min": list(mins)},
         groups=list(groups),
         bounds=bool(bounds),
+        estimates=draw_values.description if draw_values is not None else None,
     )
     nat["population"] = float(w.sum())
     nat["n_kommuner"] = len(codes)
     out.attrs[NATIONAL_ATTR] = _bounds.Frozen(nat)
     if bounds:
         out.attrs[_bounds.BOUNDS_ATTR] = info
+    if draw_values is not None:
+        out.attrs[DRAWS_ATTR] = draw_values
     return out
+
+
+def _apply_draws(columns: dict[str, Any], nat: dict[str, Any], draws: ScenarioDraws, demand: Any,
+                 w: np.ndarray, g: np.ndarray, codes: pd.Index, names: pd.Series, groups: Sequence[str],
+                 graph: Any, km, mins) -> DrawValues:
+    """Replace every plain metric by its best estimate over the draws and add the 90 % interval."""
+    universe = draws.offices.reset_index(drop=True)
+    mask = np.asarray(draws.mask, dtype=bool)
+    if mask.shape[1] != len(universe):
+        raise CoverageInputError(f"draws.mask has {mask.shape[1]} columns for {len(universe)} offices")
+    per_all: dict[str, np.ndarray] = {}
+    nat_all: dict[str, np.ndarray] = {}
+    for gr in groups:
+        sel = universe["org"].isin(GROUP_ORGS[gr]).to_numpy()
+        per_k, nat_d, near = evaluate_draws(demand, w, g, codes, universe[sel], mask[:, sel], graph, gr, km, mins)
+        per_all.update(per_k)
+        nat_all.update(nat_d)
+        for col in group_metric_columns(gr, km, mins):
+            values, national_values = per_k[col], nat_d[col]
+            best, q05, q95 = summarise(values)
+            nbest, nq05, nq95 = summarise(national_values)
+            if col.endswith("_has_office"):
+                p = values.mean(axis=0)
+                columns[f"{gr}_p_office"] = p
+                best, q05, q95 = p >= 0.5, q05.astype(bool), q95.astype(bool)
+            columns[col], columns[col + "_q05"], columns[col + "_q95"] = best, q05, q95
+            nat[col], nat[col + "_q05"], nat[col + "_q95"] = float(nbest), float(nq05), float(nq95)
+        columns[f"{gr}_nearest_office"] = near["name"].to_numpy()
+        columns[f"{gr}_nearest_office_id"] = near["office_id"].to_numpy()
+        columns[f"{gr}_nearest_office_kommun"] = near["kommunkod"].map(names).to_numpy()
+        columns[f"{gr}_nearest_office_basis"] = near["basis"].to_numpy()
+    ordered: dict[str, Any] = {}
+    for col, value in columns.items():
+        if col.endswith(("_q05", "_q95")):
+            continue
+        ordered[col] = value
+        if col + "_q05" in columns:
+            ordered[col + "_q05"], ordered[col + "_q95"] = columns[col + "_q05"], columns[col + "_q95"]
+        if col.endswith("_has_office") and f"{col[:-len('_has_office')]}_p_office" in columns:
+            ordered[f"{col[:-len('_has_office')]}_p_office"] = columns[f"{col[:-len('_has_office')]}_p_office"]
+    columns.clear()
+    columns.update(ordered)
+    describe = getattr(draws, "describe", None)
+    text = describe() if callable(describe) else f"{mask.shape[0]} joint office draws"
+    return DrawValues(per_kommun=per_all, national=nat_all, codes=tuple(codes), description=text)
 
 
 # --------------------------------------------------------------------------------------
@@ -396,11 +460,11 @@ def national(cov: pd.DataFrame) -> pd.Series:
     out: dict[str, Any] = {"population": float(pop.sum()), "n_kommuner": len(cov)}
     for gr in groups_in(cov):
         for col in group_metric_columns(gr, km, mins):
-            for suffix in ("", "_min", "_max"):
+            for suffix in ("", "_lo", "_hi"):
                 c = col + suffix
                 if c not in cov.columns:
                     continue
-                if "_pop_" in c or c.endswith(("_n_offices", "_n_offices_min", "_n_offices_max")):
+                if "_pop_" in c or c.endswith(("_n_offices", "_n_offices_lo", "_n_offices_hi")):
                     out[c] = float(cov[c].sum())
                 elif "_has_office" in c:
                     out[c] = int(cov[c].astype(bool).sum())

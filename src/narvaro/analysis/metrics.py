@@ -28,7 +28,12 @@ __all__ = [
     "GROUP_LABEL",
     "GROUP_OFFICE_LABEL",
     "GROUP_ORGS",
+    "BOUND_SUFFIXES",
+    "INTERVAL_SUFFIXES",
+    "KIND_SUFFIXES",
+    "aggregate_arrays",
     "format_range",
+    "split_kind",
     "group_metric_columns",
     "groups_in",
     "parse_thresholds",
@@ -137,7 +142,7 @@ def groups_in(cov: pd.DataFrame) -> list[str]:
 
 def group_metric_columns(group: str, km: Sequence[float], mins: Sequence[float],
                          include_office: bool = True) -> list[str]:
-    """Numeric metric columns of one group (those that get ``_min``/``_max`` with bounds)."""
+    """Numeric metric columns of one group (those that get ``_lo``/``_hi`` with bounds)."""
     cols = [f"{group}_{m}_{s}_{u}" for m, u in (("dist", "km"), ("time", "min")) for s in _STATS]
     for values, unit in ((km, "km"), (mins, "min")):
         for t in values:
@@ -147,6 +152,29 @@ def group_metric_columns(group: str, km: Sequence[float], mins: Sequence[float],
     if include_office:
         cols += [f"{group}_has_office", f"{group}_n_offices"]
     return cols
+
+
+#: Suffixes of the three kinds of number. A plain column ``X`` is the best estimate (the
+#: median over joint office draws; with a complete office list, the value itself).
+INTERVAL_SUFFIXES: tuple[str, str] = ("_q05", "_q95")  # the 90 % interval over the draws
+BOUND_SUFFIXES: tuple[str, str] = ("_lo", "_hi")        # the hard bounds: what is logically possible
+KIND_SUFFIXES: tuple[str, ...] = INTERVAL_SUFFIXES + BOUND_SUFFIXES
+
+
+def split_kind(column: str) -> tuple[str, str]:
+    """Split a column into its base and its kind: ``"best"``, ``"q05"``, ``"q95"``, ``"lo"``, ``"hi"``.
+
+    Examples
+    --------
+    >>> split_kind("af_time_mean_min_lo")
+    ('af_time_mean_min', 'lo')
+    >>> split_kind("af_time_mean_min")
+    ('af_time_mean_min', 'best')
+    """
+    for suffix in KIND_SUFFIXES:
+        if column.endswith(suffix):
+            return column[: -len(suffix)], suffix[1:]
+    return column, "best"
 
 
 def format_range(lo: Any, hi: Any, fmt: str, unit: str = "") -> str:
@@ -221,12 +249,20 @@ def _grouped_stats(x: np.ndarray, w: np.ndarray, g: np.ndarray, n: int) -> dict[
 
 
 def aggregate(near: pd.DataFrame, w: np.ndarray, g: np.ndarray, n: int, group: str,
-               km: Sequence[float], mins: Sequence[float]) -> dict[str, np.ndarray]:
-    """Per-group-index metric arrays from one nearest-office frame."""
-    reach = near["reachable"].to_numpy(dtype=bool)
-    d = near["distance_km"].to_numpy(dtype=float)
-    t = near["time_min"].to_numpy(dtype=float)
-    reach = reach & np.isfinite(d) & np.isfinite(t)
+              km: Sequence[float], mins: Sequence[float]) -> dict[str, np.ndarray]:
+    """Per-group-index metric arrays from one nearest-office frame (see :func:`aggregate_arrays`)."""
+    return aggregate_arrays(near["reachable"].to_numpy(dtype=bool), near["distance_km"].to_numpy(dtype=float),
+                            near["time_min"].to_numpy(dtype=float), w, g, n, group, km, mins)
+
+
+def aggregate_arrays(reachable: np.ndarray, d: np.ndarray, t: np.ndarray, w: np.ndarray, g: np.ndarray,
+                     n: int, group: str, km: Sequence[float], mins: Sequence[float]) -> dict[str, np.ndarray]:
+    """Per-group-index metric arrays: distance ``d`` (km) and time ``t`` (min) per demand point.
+
+    ``g`` assigns each point to one of ``n`` groups (kommuner, or draws of one kommun); a
+    point that is not ``reachable`` or has a non-finite value counts beyond every threshold.
+    """
+    reach = np.asarray(reachable, dtype=bool) & np.isfinite(d) & np.isfinite(t)
     out: dict[str, np.ndarray] = {}
     use = reach & (w > 0)
     for name, vals in (("dist", d), ("time", t)):

@@ -33,9 +33,11 @@ import pandas as pd
 
 from .. import settings
 from ..errors import CoverageInputError
+from ..offices.sources import CONTAINED_IN
 from ..provenance import get_provenance, merge_provenance, set_provenance
 from .bounds import BOUNDS_ATTR
 from .coverage import national
+from .intervals import DRAWS_ATTR, summarise
 from .metrics import (
     GROUP_OFFICE_LABEL,
     format_range,
@@ -57,12 +59,12 @@ RULES: dict[str, str] = {
 
 
 def _col(cov: pd.DataFrame, name: str, end: str) -> pd.Series:
-    """``name`` with suffix ``end`` ("_min"/"_max") if the table has ranges, else ``name``."""
+    """``name`` with suffix ``end`` ("_lo"/"_hi") if the table has ranges, else ``name``."""
     return cov[name + end] if name + end in cov.columns else cov[name]
 
 
 def _has_bounds(cov: pd.DataFrame) -> bool:
-    return any(c.endswith("_has_office_min") for c in cov.columns)
+    return any(c.endswith("_has_office_lo") for c in cov.columns)
 
 
 def kommuner_without_presence(
@@ -88,8 +90,13 @@ def kommuner_without_presence(
     -------
     DataFrame
         ``kommunkod``, ``kommunnamn``, ``population``, ``reason`` and, for a table with ranges,
-        ``certainty`` ("certain" / "depends_on_unknown"); sorted by kommunkod. ``attrs`` carry
-        the table's provenance plus ``rule`` and ``group``.
+        ``certainty`` ("certain" / "depends_on_unknown"); for a table with office draws also
+        ``p_without`` (share of the draws in which the kommun has no presence). One row per
+        kommun that possibly lacks presence, sorted by kommunkod. ``attrs["narvaro"]`` carries
+        the table's provenance plus ``rule``, ``group`` and, for a table with ranges,
+        ``count``: ``lo`` (certain kommuner), ``hi`` (possible kommuner) and, with draws,
+        ``expected`` (sum of the probabilities), ``best`` (median count over the draws),
+        ``q05``/``q95`` (its 90 % interval).
 
     Raises
     ------
@@ -105,23 +112,23 @@ def kommuner_without_presence(
             raise CoverageInputError(
                 "rule 'af_definition' needs a coverage table with both AF offices and SSC servicekontor "
                 "(e.g. scenario af_2020+ssc_2020)")
-        maybe = ~_col(cov, "af_has_office", "_min").astype(bool) & ~_col(cov, "ssc_has_office", "_min").astype(bool)
-        sure = ~_col(cov, "af_has_office", "_max").astype(bool) & ~_col(cov, "ssc_has_office", "_max").astype(bool)
+        maybe = ~_col(cov, "af_has_office", "_lo").astype(bool) & ~_col(cov, "ssc_has_office", "_lo").astype(bool)
+        sure = ~_col(cov, "af_has_office", "_hi").astype(bool) & ~_col(cov, "ssc_has_office", "_hi").astype(bool)
         reasons = pd.Series("no AF office and no SSC servicekontor in the kommun", index=cov.index)
         group = "af+ssc"
     else:
         if group not in present:
             raise CoverageInputError(f"group {group!r} is not in this coverage table (it has {present})")
         has = f"{group}_has_office"
-        maybe = ~_col(cov, has, "_min").astype(bool)
-        sure = ~_col(cov, has, "_max").astype(bool)
+        maybe = ~_col(cov, has, "_lo").astype(bool)
+        sure = ~_col(cov, has, "_hi").astype(bool)
         reasons = pd.Series(f"no {GROUP_OFFICE_LABEL[group]} in the kommun", index=cov.index)
         if rule == "no_office_and_far":
             t = float(max_time_min if max_time_min is not None else settings.TIME_THRESHOLDS_MIN[0])
             mean = f"{group}_time_mean_min"
-            maybe &= _col(cov, mean, "_max") > t
-            sure &= _col(cov, mean, "_min") > t
-            lo, hi = _col(cov, mean, "_min"), _col(cov, mean, "_max")
+            maybe &= _col(cov, mean, "_hi") > t
+            sure &= _col(cov, mean, "_lo") > t
+            lo, hi = _col(cov, mean, "_lo"), _col(cov, mean, "_hi")
             span = [format_range(a, b, ".0f") for a, b in zip(lo, hi, strict=True)]
             reasons = reasons + ", mean travel time " + pd.Series(span, index=cov.index) + f" min > {t:g} min"
     sel = maybe.to_numpy()
@@ -131,16 +138,43 @@ def kommuner_without_presence(
         "population": cov["population"].to_numpy()[sel],
         "reason": reasons.to_numpy()[sel],
     })
+    count = None
     if bounded:
         certain = sure.to_numpy()[sel]
         out["certainty"] = np.where(certain, "certain", "depends_on_unknown")
         out.loc[~certain, "reason"] = out.loc[~certain, "reason"] + " (unless the office of unknown status exists)"
+        count = {"lo": int(sure.sum()), "hi": int(maybe.sum())}
+    per_draw = _without_per_draw(cov, rule, group, max_time_min)
+    if per_draw is not None:
+        p_without = per_draw.mean(axis=0)
+        out["p_without"] = p_without[sel]
+        n_without = per_draw.sum(axis=1)
+        best, q05, q95 = summarise(n_without)
+        count = {"expected": float(p_without.sum()), "best": float(best), "q05": float(q05), "q95": float(q95),
+                 **(count or {})}
     out = out.sort_values("kommunkod", ignore_index=True)
     out.attrs = {}
     set_provenance(out, **get_provenance(cov))
     out.attrs["narvaro"]["rule"] = rule
     out.attrs["narvaro"]["group"] = group
+    if count is not None:
+        out.attrs["narvaro"]["count"] = count
     return out
+
+
+def _without_per_draw(cov: pd.DataFrame, rule: str, group: str, max_time_min: float | None) -> np.ndarray | None:
+    """Bool (n_draws, n_kommuner): no presence under ``rule`` in each draw; None without draws."""
+    values = cov.attrs.get(DRAWS_ATTR)
+    if values is None or tuple(cov["kommunkod"]) != values.codes:
+        return None
+    per = values.per_kommun
+    if rule == "af_definition":
+        return (per["af_has_office"] < 0.5) & (per["ssc_has_office"] < 0.5)
+    without = per[f"{group}_has_office"] < 0.5
+    if rule == "no_office_and_far":
+        t = float(max_time_min if max_time_min is not None else settings.TIME_THRESHOLDS_MIN[0])
+        without &= per[f"{group}_time_mean_min"] > t
+    return without
 
 
 # --------------------------------------------------------------------------------------
@@ -165,14 +199,14 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     * ``{g}_has_office_before``/``_after`` and ``{g}_lost_last_office`` (True: the kommun had an
       office of the group before and has none after).
 
-    When both tables carry ranges, ``_delta_min``/``_delta_max`` bound the change, and
-    ``{g}_lost_last_office_min`` (certainly lost) / ``_max`` (possibly lost) are added. The bound
+    When both tables carry ranges, ``_delta_lo``/``_delta_hi`` bound the change, and
+    ``{g}_lost_last_office_lo`` (certainly lost) / ``_max`` (possibly lost) are added. The bound
     is the interval difference (after_min - before_max .. after_max - before_min), tightened
     where the two groups rest on the same office networks (see ``narvaro.analysis.bounds``):
 
     * same networks and identical figures: the same offices, so every change is exactly 0;
     * the after group uses every network of the before group and more (AF -> AF or SSC): offices
-      are only added, so distances, times and residents beyond can only fall (``_delta_max <= 0``).
+      are only added, so distances, times and residents beyond can only fall (``_delta_hi <= 0``).
 
     Parameters
     ----------
@@ -213,6 +247,7 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     mins = [t for t in min_b if t in min_a]
     bounded = _has_bounds(before) and _has_bounds(after)
     nat_b, nat_a = national(before), national(after)
+    draws_b, draws_a = _coupled_draws(cov_before, cov_after)
     cols: dict[str, Any] = {"kommunkod": before["kommunkod"].to_numpy(),
                             "kommunnamn": before["kommunnamn"].to_numpy(),
                             "population": before["population"].to_numpy()}
@@ -232,33 +267,51 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                 nat[m + "_before"], nat[m + "_after"] = nat_b.get(mb), nat_a.get(m)
             cols[m + "_delta"] = a - b
             nat[m + "_delta"] = _sub(nat_a.get(m), nat_b.get(mb))
-            if bounded and mb + "_min" in before.columns and m + "_min" in after.columns:
-                lo = after[m + "_min"].to_numpy(dtype=float) - before[mb + "_max"].to_numpy(dtype=float)
-                hi = after[m + "_max"].to_numpy(dtype=float) - before[mb + "_min"].to_numpy(dtype=float)
-                nlo = _sub(nat_a.get(m + "_min"), nat_b.get(mb + "_max"))
-                nhi = _sub(nat_a.get(m + "_max"), nat_b.get(mb + "_min"))
+            if draws_b is not None and mb in draws_b.per_kommun and m in draws_a.per_kommun:
+                # within each draw: the same world before and after, then the median change
+                d = _in_order(draws_a, m, before["kommunkod"]) - _in_order(draws_b, mb, before["kommunkod"])
+                cols[m + "_delta"], cols[m + "_delta_q05"], cols[m + "_delta_q95"] = summarise(d)
+                nd = summarise(draws_a.national[m] - draws_b.national[mb])
+                nat[m + "_delta"], nat[m + "_delta_q05"], nat[m + "_delta_q95"] = (float(x) for x in nd)
+            if bounded and mb + "_lo" in before.columns and m + "_lo" in after.columns:
+                lo = after[m + "_lo"].to_numpy(dtype=float) - before[mb + "_hi"].to_numpy(dtype=float)
+                hi = after[m + "_hi"].to_numpy(dtype=float) - before[mb + "_lo"].to_numpy(dtype=float)
+                nlo = _sub(nat_a.get(m + "_lo"), nat_b.get(mb + "_hi"))
+                nhi = _sub(nat_a.get(m + "_hi"), nat_b.get(mb + "_lo"))
                 if relation == "same":
                     lo, hi, nlo, nhi = np.zeros_like(lo), np.zeros_like(hi), 0.0, 0.0
                 elif relation == "added":
                     hi, nhi = np.minimum(hi, 0.0), min(nhi, 0.0)
-                cols[m + "_delta_min"], cols[m + "_delta_max"] = lo, hi
-                nat[m + "_delta_min"], nat[m + "_delta_max"] = nlo, nhi
+                elif relation == "removed":  # offices only closed: nobody gets closer
+                    lo, nlo = np.maximum(lo, 0.0), max(nlo, 0.0)
+                cols[m + "_delta_lo"], cols[m + "_delta_hi"] = lo, hi
+                nat[m + "_delta_lo"], nat[m + "_delta_hi"] = nlo, nhi
         hb, ha = before[f"{gb}_has_office"].astype(bool).to_numpy(), after[f"{g}_has_office"].astype(bool).to_numpy()
         cols[f"{g}_has_office_before"], cols[f"{g}_has_office_after"] = hb, ha
         cols[f"{g}_lost_last_office"] = hb & ~ha
         nat[f"{g}_has_office_before"], nat[f"{g}_has_office_after"] = int(hb.sum()), int(ha.sum())
         nat[f"{g}_lost_last_office"] = int((hb & ~ha).sum())
+        if draws_b is not None and f"{gb}_has_office" in draws_b.per_kommun:
+            lost = ((_in_order(draws_b, f"{gb}_has_office", before["kommunkod"]) > 0.5)
+                    & (_in_order(draws_a, f"{g}_has_office", before["kommunkod"]) < 0.5))
+            p_lost = lost.mean(axis=0)
+            cols[f"{g}_lost_last_office"], cols[f"{g}_p_lost_last_office"] = p_lost >= 0.5, p_lost
+            # percentiles of the 0/1 outcome over the draws: lost in more than 95 % / 5 % of them
+            cols[f"{g}_lost_last_office_q05"], cols[f"{g}_lost_last_office_q95"] = p_lost > 0.95, p_lost > 0.05
+            best, q05, q95 = summarise(lost.sum(axis=1))
+            nat[f"{g}_lost_last_office"] = float(best)
+            nat[f"{g}_lost_last_office_q05"], nat[f"{g}_lost_last_office_q95"] = float(q05), float(q95)
         if bounded:
-            b_lo = _col(before, f"{gb}_has_office", "_min").astype(bool).to_numpy()
-            b_hi = _col(before, f"{gb}_has_office", "_max").astype(bool).to_numpy()
-            a_lo = _col(after, f"{g}_has_office", "_min").astype(bool).to_numpy()
-            a_hi = _col(after, f"{g}_has_office", "_max").astype(bool).to_numpy()
+            b_lo = _col(before, f"{gb}_has_office", "_lo").astype(bool).to_numpy()
+            b_hi = _col(before, f"{gb}_has_office", "_hi").astype(bool).to_numpy()
+            a_lo = _col(after, f"{g}_has_office", "_lo").astype(bool).to_numpy()
+            a_hi = _col(after, f"{g}_has_office", "_hi").astype(bool).to_numpy()
             lost_lo, lost_hi = b_lo & ~a_hi, b_hi & ~a_lo
             if relation in ("same", "added"):  # the after group keeps every office of the before group
                 lost_lo, lost_hi = np.zeros_like(lost_lo), np.zeros_like(lost_hi)
-            cols[f"{g}_lost_last_office_min"], cols[f"{g}_lost_last_office_max"] = lost_lo, lost_hi
-            nat[f"{g}_lost_last_office_min"] = int(lost_lo.sum())
-            nat[f"{g}_lost_last_office_max"] = int(lost_hi.sum())
+            cols[f"{g}_lost_last_office_lo"], cols[f"{g}_lost_last_office_hi"] = lost_lo, lost_hi
+            nat[f"{g}_lost_last_office_lo"] = int(lost_lo.sum())
+            nat[f"{g}_lost_last_office_hi"] = int(lost_hi.sum())
     out = pd.DataFrame(cols)
     geometry = list(cov_before.geometry.values) if isinstance(cov_before, gpd.GeoDataFrame) else [None] * len(out)
     if national_row:
@@ -274,20 +327,39 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
     return out
 
 
+def _coupled_draws(cov_b: pd.DataFrame, cov_a: pd.DataFrame) -> tuple[Any, Any]:
+    """Both tables' draw values when they come from the same joint draws, else (None, None)."""
+    vb, va = cov_b.attrs.get(DRAWS_ATTR), cov_a.attrs.get(DRAWS_ATTR)
+    if vb is None or va is None or vb.n_draws != va.n_draws or vb.description != va.description:
+        return None, None
+    return vb, va
+
+
+def _in_order(values: Any, column: str, codes: pd.Series) -> np.ndarray:
+    """A per-draw matrix (n_draws, n_kommuner) with its columns in the order of ``codes``."""
+    pos = pd.Index(values.codes).get_indexer(codes)
+    return values.per_kommun[column][:, pos]
+
+
 def _relation(cov_b: pd.DataFrame, cov_a: pd.DataFrame, gb: str, ga: str, km, mins) -> str:
     """"same" (same networks, identical figures), "added" (after uses every network of before and
-    more, with the same figures for the shared group) or "independent"."""
+    more, with the same figures for the shared group), "removed" (every after network lies inside
+    a before network, :data:`narvaro.offices.sources.CONTAINED_IN`: offices only closed) or
+    "independent"."""
 
     info_b, info_a = cov_b.attrs.get(BOUNDS_ATTR), cov_a.attrs.get(BOUNDS_ATTR)
     if info_b is None or info_a is None:
         return "independent"
     nets_b, nets_a = set(info_b.group_networks(gb)), set(info_a.group_networks(ga))
+    if nets_a and nets_b and nets_a != nets_b and all(
+            n in nets_b or set(CONTAINED_IN.get(n, ())) & nets_b for n in nets_a):
+        return "removed"
     if not nets_b or not nets_b <= nets_a:
         return "independent"
     # the before group's own figures must be identical in the after table (same offices, same status)
     if gb not in groups_in(cov_a):
         return "independent"
-    cols = [c + s for c in group_metric_columns(gb, km, mins) for s in ("", "_min", "_max")]
+    cols = [c + s for c in group_metric_columns(gb, km, mins) for s in ("", "_lo", "_hi")]
     cols = [c for c in cols if c in cov_b.columns and c in cov_a.columns]
     left = cov_b.set_index("kommunkod")[cols].astype(float)
     right = cov_a.set_index("kommunkod").loc[left.index, cols].astype(float)

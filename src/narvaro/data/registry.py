@@ -17,7 +17,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -119,8 +121,13 @@ def fetch(name: str) -> Path:
 
     url = entry.get("url")
     if url:
-        import pooch
+        import warnings
 
+        with warnings.catch_warnings():  # pooch imports tqdm.auto: no "IProgress not found" in notebooks
+            warnings.simplefilter("ignore")
+            import pooch
+
+        pooch.get_logger().setLevel(logging.WARNING)  # no "Downloading data from ..." line
         try:
             path = pooch.retrieve(
                 url, known_hash=f"sha256:{entry['sha256']}", fname=Path(name).name,
@@ -129,15 +136,29 @@ def fetch(name: str) -> Path:
         except ValueError as exc:  # pooch raises ValueError on hash mismatch
             raise ChecksumError(f"{name}: the download from {url} does not match the registry: {exc}") from exc
         except Exception as exc:  # network errors of every kind
-            raise DataUnavailableError(_unavailable_message(name, entry, mirror, reason=str(exc))) from exc
+            raise DataUnavailableError(_unavailable_message(name, entry, mirror, reason=_short_reason(exc))) from exc
         return Path(path)
     raise DataUnavailableError(_unavailable_message(name, entry, mirror))
+
+
+def _short_reason(exc: BaseException) -> str:
+    """A short reason for a failed download, without the HTTP library's internals."""
+    text = str(exc)
+    status = re.search(r"\b(\d{3}) (Client|Server) Error", text)
+    if status:
+        return f"the server answered HTTP {status.group(1)}"
+    host = re.search(r"host='([^']+)'", text)
+    if host or "NameResolution" in text or "Max retries" in text:  # urllib3's internals
+        return f"no connection to {host.group(1) if host else 'the server'} (offline?)"
+    if text and "\n" not in text and len(text) <= 120:
+        return text
+    return f"no connection ({type(exc).__name__})"
 
 
 def _unavailable_message(name: str, entry: dict[str, Any], mirror: Path | None, reason: str = "") -> str:
     where = f"the mirror {mirror} has no {name}" if mirror else "no data mirror is set"
     origin = entry.get("url") or entry.get("original", "unknown origin")
-    tail = f" Download failed: {reason}" if reason else " It has no public address that serves it as is."
+    tail = f" Download failed: {reason}." if reason else " It has no public address that serves it as is."
     return (
         f"Cannot find data file {name!r}: {where}.{tail} "
         f"Set {settings.MIRROR_ENV} to a directory that holds {name} (e.g. a copy of the project's "

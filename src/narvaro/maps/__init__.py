@@ -2,5 +2,6 @@
 
 from .build import compare_map, coverage_map
 from .html import CoverageMap, save_map
+from .plan import plan_map
 
-__all__ = ["CoverageMap", "compare_map", "coverage_map", "save_map"]
+__all__ = ["CoverageMap", "compare_map", "coverage_map", "plan_map", "save_map"]

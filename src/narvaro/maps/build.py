@@ -34,6 +34,7 @@ from ..errors import CoverageInputError
 from ..provenance import get_provenance
 from .html import CoverageMap
 from .html import leaflet_version as leaflet_version
+from .i18n import check_lang, tr
 from .layers import (
     _KOMMUN_PANE,
     SIMPLIFY_M,
@@ -42,10 +43,13 @@ from .layers import (
     _hatch_layer,
     _Header,
     _is_unknown,
+    _MapScript,
     _presence_layer,
     _status,
+    _Towns,
     _without_presence,
     simplify_kommuner,
+    town_rows,
 )
 from .offices import _office_layers
 from .offices import _office_popup as _office_popup
@@ -56,6 +60,7 @@ from .style import (
     _HATCH_SYM,
     _NO_DATA,
     _OUTLINE_SYM,
+    NOPRESENCE_COLOUR,
     _class_labels,
     _classes_for,
     _esc,
@@ -79,32 +84,96 @@ _SWEDEN_BOUNDS = [
 ]
 
 
-def _new_map(title: str | None, tiles: str | None, self_contained: bool) -> CoverageMap:
-    """An empty map of Sweden: optional hidden tiles, CSS, the kommun pane and the title."""
+#: CARTO's light basemap (OpenStreetMap data): without labels under the kommuner, labels on top.
+_CARTO = "https://{s}.basemaps.cartocdn.com/{style}/{z}/{x}/{y}{r}.png"
+_CARTO_ATTRIBUTION = {
+    "en": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+    "sv": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-bidragsgivare '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+}
+_LABEL_PANE = "narvaroLabels"
+
+
+def _basemap(m: CoverageMap, lang: str) -> None:
+    """CARTO light tiles under the kommuner and its place names above them (both need internet).
+
+    Offline the tiles simply do not load: the kommuner, offices and town labels are drawn from
+    the page itself.
+    """
+    folium.TileLayer(
+        _CARTO.replace("{style}", "light_nolabels"),
+        attr=_CARTO_ATTRIBUTION[lang],
+        name=_esc(tr("layer.basemap", lang)),
+        overlay=True,
+        control=True,
+        show=True,
+        subdomains="abcd",
+        max_zoom=19,
+    ).add_to(m)
+    folium.map.CustomPane(_LABEL_PANE, z_index=450, pointer_events=False).add_to(m)
+    folium.TileLayer(
+        _CARTO.replace("{style}", "light_only_labels"),
+        attr=_CARTO_ATTRIBUTION[lang],
+        name=_esc(tr("layer.basemap", lang)) + " – labels",
+        overlay=True,
+        control=False,
+        show=True,
+        subdomains="abcd",
+        max_zoom=19,
+        pane=_LABEL_PANE,
+    ).add_to(m)
+
+
+def _new_map(
+    title: str | None,
+    tiles: str | None,
+    self_contained: bool,
+    lang: str = "en",
+    basemap: bool = True,
+    towns: bool | gpd.GeoDataFrame = True,
+) -> CoverageMap:
+    """An empty map of Sweden: basemap, CSS, the kommun pane, town labels, scale bar and the title."""
     lat = (_SWEDEN_BOUNDS[0][0] + _SWEDEN_BOUNDS[1][0]) / 2
     lon = (_SWEDEN_BOUNDS[0][1] + _SWEDEN_BOUNDS[1][1]) / 2
     m = CoverageMap(
         location=[lat, lon],
         zoom_start=5,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # our own metric-only scale bar (_MapScript)
         self_contained=self_contained,
         min_zoom=3,
         max_zoom=13,
         zoom_snap=0.25,
     )
+    if basemap:
+        _basemap(m, lang)
     if tiles:
         folium.TileLayer(
-            tiles, name="Background map (needs internet)", overlay=False, show=False, control=True
+            tiles, name=_esc(tr("layer.basemap", lang)), overlay=False, show=False, control=True
         ).add_to(m)
     _Header().add_to(m)
     # Choropleths live in their own pane below the overlay pane, so outlines, hatching and
     # office markers stay on top whichever base layer is switched on.
     folium.map.CustomPane(_KOMMUN_PANE, z_index=350, pointer_events=True).add_to(m)
+    if towns is not False:
+        rows = town_rows(None if towns is True else towns)
+        group = folium.FeatureGroup(name=_esc(tr("layer.towns", lang)), show=True, overlay=True, control=True)
+        group.add_child(_Towns(rows))
+        group.add_to(m)
     if title:
         m.add_child(_Control(f"<h3>{_esc(title)}</h3>", position="topleft", css_class="narvaro-title"))
     m.fit_bounds(_SWEDEN_BOUNDS)
     return m
+
+
+def _shows(cov: pd.DataFrame, column: str, lang: str) -> str:
+    """Which of the three kinds of number the colours show."""
+    if f"{column}_q05" in cov.columns:
+        return tr("legend.shows_best", lang)
+    if f"{column}_lo" in cov.columns:
+        return tr("legend.shows_confirmed", lang)
+    return tr("legend.shows_value", lang)
 
 
 def _check_cov(cov: pd.DataFrame, column: str) -> None:
@@ -120,9 +189,10 @@ def _check_cov(cov: pd.DataFrame, column: str) -> None:
 
 
 def _finish(m: CoverageMap, legend: str) -> CoverageMap:
-    """Add the legend (escaped HTML) and the layer control to ``m``; return ``m``."""
-    m.add_child(_Control(legend))
+    """Add the layer control, then the legend below it in the same corner; return ``m``."""
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.add_child(_Control(legend, position="topright"))
+    m.add_child(_MapScript())
     return m
 
 
@@ -140,6 +210,9 @@ def coverage_map(
     tiles: str | None = None,
     simplify_m: float = SIMPLIFY_M,
     self_contained: bool = True,
+    lang: str = "en",
+    basemap: bool = True,
+    towns: bool | gpd.GeoDataFrame = True,
 ) -> CoverageMap:
     """Map of the 290 kommuner coloured by a coverage column, with the offices on top.
 
@@ -179,6 +252,15 @@ def coverage_map(
         Polygon simplification tolerance in metres (see :func:`simplify_kommuner`).
     self_contained : bool, default True
         Render offline (Leaflet inlined) when shown in Jupyter or saved.
+    lang : {"en", "sv"}
+        Language of the title's default, legend, tooltips, popups and layer names; official
+        names stay as they are.
+    basemap : bool, default True
+        CARTO light tiles (OpenStreetMap data) under the kommuner and their place names on top;
+        they need the internet, everything else renders offline.
+    towns : bool or GeoDataFrame, default True
+        Labels of the larger tätorter (SCB 2020; offline), or your own points with ``tatort``
+        and ``population``.
 
     Returns
     -------
@@ -191,65 +273,64 @@ def coverage_map(
     ``bounds=True``) are hatched on their own layer: their values are ranges, and the tooltip
     gives the range. The legend states the completeness of each office list.
     """
+    check_lang(lang)
     column = column or default_column(cov)
     _check_cov(cov, column)
     cov = cov.sort_values("kommunkod")
     prov = get_provenance(cov)
-    style = _classes_for(cov, column, classes, prov.get("method"))
+    style = _classes_for(cov, column, classes, prov.get("method"), lang)
     geoms = simplify_kommuner(cov, simplify_m)
     status = _status(cov, style.group)
 
-    m = _new_map(title, tiles, self_contained)
+    m = _new_map(title, tiles, self_contained, lang, basemap, towns)
     _choropleth(
         cov,
         geoms,
         style,
-        _short_name(column),
+        _short_name(column, lang),
         show=True,
         overlay=True,
         layer_class="narvaro-kommun-main",
         status=status,
+        lang=lang,
     ).add_to(m)
     m.kommun_count = len(cov)
 
     unknown = _is_unknown(status)
-    hatch = _hatch_layer(
-        m, geoms, cov, unknown, f"Office status unknown ({int(unknown.sum())} kommuner, hatched)"
-    )
-    codes, rule_text = _without_presence(cov, style.group, without_presence, rule)
+    hatch = _hatch_layer(m, geoms, cov, unknown, tr("layer.unknown", lang, n=int(unknown.sum())))
+    codes, rule_text = _without_presence(cov, style.group, without_presence, rule, lang)
     outline, n_nopres = _presence_layer(
         m,
         geoms,
         cov,
         codes,
-        "Kommuner without presence",
+        tr("layer.without", lang),
         css="narvaro-nopresence",
-        style={"color": "#000000", "weight": 2.0, "fill": False, "dashArray": None},
+        style={"color": NOPRESENCE_COLOUR, "weight": 3.0, "fill": False, "dashArray": None},
     )
 
-    symbols, warn = _office_layers(m, cov, offices, closed, candidates)
-    legend_classes = style.legend_rows()
+    symbols, warn = _office_layers(m, cov, offices, closed, candidates, lang)
+    legend_classes = [("", _shows(cov, column, lang)), *style.legend_rows()]
     if (classify(cov[column], style.breaks) < 0).any():
-        legend_classes.append((_NO_DATA, "no data"))
+        legend_classes.append((_NO_DATA, tr("legend.no_data", lang)))
     if outline is not None:
-        symbols.insert(
-            0,
-            (
-                _OUTLINE_SYM,
-                f"Without presence: {n_nopres} kommuner"
-                + (f" ({rule_text})" if rule_text and rule_text != "as given" else ""),
-            ),
+        given = without_presence is not None
+        text = (
+            tr("legend.without_rule", lang, n=n_nopres, rule=rule_text)
+            if rule_text and not given
+            else tr("legend.without", lang, n=n_nopres)
         )
+        symbols.insert(0, (_OUTLINE_SYM, text))
     if hatch is not None:
         symbols.insert(
-            1 if outline is not None else 0,
-            (_HATCH_SYM, f"Office status unknown: {int(unknown.sum())} kommuner (values are ranges)"),
+            1 if outline is not None else 0, (_HATCH_SYM, tr("legend.unknown", lang, n=int(unknown.sum())))
         )
     if prov.get("method") == "estimate":
-        warn = (
-            warn + " " if warn else ""
-        ) + "Estimate mode: straight line x circuity, not a road measurement."
-    return _finish(m, _legend_html(style.label, legend_classes, symbols, _prov_lines(cov), warn))
+        warn = (warn + " " if warn else "") + tr("legend.estimate", lang)
+    extra = [tr("legend.basemap", lang)] if basemap else []
+    return _finish(
+        m, _legend_html(style.label, legend_classes, symbols, _prov_lines(cov, extra=extra, lang=lang), warn)
+    )
 
 
 def compare_map(
@@ -267,6 +348,9 @@ def compare_map(
     tiles: str | None = None,
     simplify_m: float = SIMPLIFY_M,
     self_contained: bool = True,
+    lang: str = "en",
+    basemap: bool = True,
+    towns: bool | gpd.GeoDataFrame = True,
 ) -> CoverageMap:
     """Before/after map: the same column for two coverage tables as switchable layers, plus the change.
 
@@ -282,13 +366,14 @@ def compare_map(
         Coverage tables for the two scenarios (same 290 kommuner).
     offices_after, closed, candidates : GeoDataFrame, optional
         See :func:`coverage_map`.
-    column, classes, title, tiles, simplify_m, self_contained
+    column, classes, title, tiles, simplify_m, self_contained, lang, basemap, towns
         See :func:`coverage_map`; the same classes are used for both tables.
     labels : (str, str)
         Names of the two scenarios, e.g. ``("2019", "2020")``.
     without_presence : (before, after), optional
         Kommuner to outline for each table; default as in :func:`coverage_map`.
     """
+    check_lang(lang)
     column = column or default_column(cov_after)
     for cov in (cov_before, cov_after):
         _check_cov(cov, column)
@@ -297,13 +382,13 @@ def compare_map(
     if not before["kommunkod"].astype(str).equals(after["kommunkod"].astype(str)):
         raise CoverageInputError("the two coverage tables do not cover the same kommuner")
     style = _classes_for(
-        pd.concat([before[[column]], after[[column]]]), column, classes, get_provenance(after).get("method")
+        pd.concat([before[[column]], after[[column]]]), column, classes, get_provenance(after).get("method"), lang
     )
     group = style.group
     geoms = simplify_kommuner(after, simplify_m)
-    m = _new_map(title, tiles, self_contained)
+    m = _new_map(title, tiles, self_contained, lang, basemap, towns)
 
-    short = _short_name(column)
+    short = _short_name(column, lang)
     for cov, name, show in ((after, labels[1], True), (before, labels[0], False)):
         _choropleth(
             cov,
@@ -314,41 +399,43 @@ def compare_map(
             overlay=False,
             layer_class=f"narvaro-kommun-{'after' if show else 'before'}",
             status=_status(cov, group),
+            lang=lang,
         ).add_to(m)
     change = after.copy()
     change[column] = pd.to_numeric(after[column], errors="coerce") - pd.to_numeric(
         before[column], errors="coerce"
     )
     change = change.drop(
-        columns=[f"{column}_min", f"{column}_max"], errors="ignore"
+        columns=[f"{column}_{end}" for end in ("lo", "hi", "q05", "q95")], errors="ignore"
     )  # not a range of the change
     cbreaks = _CHANGE_CLASSES.get(style.unit, _CHANGE_CLASSES["min"])
     _choropleth(
         change,
         geoms,
         replace(style, breaks=cbreaks, colours=_CHANGE_COLOURS),
-        f"Change {labels[0]} to {labels[1]}: {short}",
+        tr("layer.change", lang, a=labels[0], b=labels[1], short=short),
         show=False,
         overlay=False,
         layer_class="narvaro-kommun-change",
         status=_status(after, group),
+        lang=lang,
     ).add_to(m)
     m.kommun_count = len(after)
 
     wp = without_presence or (None, None)
     symbols: list[tuple[str, str]] = []
     for cov, name, show, given in ((before, labels[0], False, wp[0]), (after, labels[1], True, wp[1])):
-        codes, _ = _without_presence(cov, group, given)
+        codes, _ = _without_presence(cov, group, given, lang=lang)
         layer, n = _presence_layer(
             m,
             geoms,
             cov,
             codes,
-            f"Without presence {name}",
+            tr("layer.without_in", lang, name=name),
             css=f"narvaro-nopresence narvaro-nopresence-{'after' if show else 'before'}",
             style={
-                "color": "#000000" if show else "#7f7f7f",
-                "weight": 2.5,
+                "color": NOPRESENCE_COLOUR if show else "#7f7f7f",
+                "weight": 3.0,
                 "fill": False,
                 "dashArray": None if show else "5 4",
             },
@@ -359,28 +446,38 @@ def compare_map(
                 (
                     _OUTLINE_SYM
                     if show
-                    else _OUTLINE_SYM.replace('stroke="#000"', 'stroke="#7f7f7f" stroke-dasharray="4 3"'),
-                    f"Without presence {name}: {n} kommuner",
+                    else _OUTLINE_SYM.replace(
+                        f'stroke="{NOPRESENCE_COLOUR}"', 'stroke="#7f7f7f" stroke-dasharray="4 3"'
+                    ),
+                    f"{tr('layer.without_in', lang, name=name)}: {n} kommuner",
                 )
             )
     unknown = _is_unknown(_status(after, group))
     hatch = _hatch_layer(
-        m, geoms, after, unknown, f"Office status unknown {labels[1]} ({int(unknown.sum())})"
+        m, geoms, after, unknown, tr("layer.unknown_in", lang, name=labels[1], n=int(unknown.sum()))
     )
     if hatch is not None:
-        symbols.append((_HATCH_SYM, f"Office status unknown {labels[1]}: {int(unknown.sum())} kommuner"))
+        symbols.append((_HATCH_SYM, f"{labels[1]}: " + tr("legend.unknown", lang, n=int(unknown.sum()))))
 
-    office_symbols, warn = _office_layers(m, after, offices_after, closed, candidates)
+    office_symbols, warn = _office_layers(m, after, offices_after, closed, candidates, lang)
     change_rows = list(
         zip(
             _CHANGE_COLOURS,
-            ["decrease (better)", "no change"]
-            + [f"increase: {lab}" for lab in _class_labels(cbreaks[1:], style.unit)[1:]],
+            [tr("legend.decrease", lang), tr("legend.no_change", lang)]
+            + [tr("legend.increase", lang, x=lab) for lab in _class_labels(cbreaks[1:], style.unit, lang)[1:]],
             strict=False,
         )
     )
-    html_classes = style.legend_rows() + [("", f"Change layer ({labels[1]} minus {labels[0]})")] + change_rows
+    html_classes = [("", _shows(after, column, lang)), *style.legend_rows()]
+    if get_provenance(after).get("method") == "estimate":
+        warn = (warn + " " if warn else "") + tr("legend.estimate", lang)
+    extra = [tr("legend.basemap", lang)] if basemap else []
     legend = _legend_html(
-        style.label, html_classes, symbols + office_symbols, _prov_lines(before, after, names=labels), warn
+        style.label,
+        html_classes,
+        symbols + office_symbols,
+        _prov_lines(before, after, names=labels, extra=extra, lang=lang),
+        warn,
+        folded=(tr("legend.change_layer", lang, a=labels[0], b=labels[1]), change_rows),
     )
     return _finish(m, legend)

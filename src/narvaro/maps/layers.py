@@ -22,9 +22,9 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .. import settings
-from ..analysis.metrics import GROUP_LABEL
-from ..analysis.presence import RULES, kommuner_without_presence
+from ..analysis.presence import kommuner_without_presence
 from ..errors import CoverageInputError
+from .i18n import tr
 from .style import _GROUPS, _NO_DATA, _Classes, _esc, _fmt, _unit, classify
 
 _KOMMUN_CLASS = "narvaro-kommun"
@@ -39,18 +39,23 @@ SIMPLIFY_M = 500.0
 def simplify_kommuner(
     gdf: gpd.GeoDataFrame, tolerance_m: float = SIMPLIFY_M, decimals: int = 5
 ) -> gpd.GeoSeries:
-    """Simplify polygons for the web: ``tolerance_m`` in EPSG:3006, then EPSG:4326 rounded to ``decimals``.
+    """Simplify kommun polygons for the web as one coverage, so neighbours keep sharing their edges.
 
-    Topology between neighbours is not preserved exactly (slivers of a few hundred metres
-    can appear along borders); at the zoom levels of a national map they are invisible.
-    Returns a GeoSeries aligned to ``gdf``.
+    :func:`shapely.coverage_simplify` simplifies each shared border once (``tolerance_m`` in
+    EPSG:3006), so no slivers open between neighbouring kommuner at any zoom; the result goes
+    to EPSG:4326 rounded to ``decimals`` (1 m). Falls back to simplifying polygon by polygon
+    where the input is not a valid coverage. Returns a GeoSeries aligned to ``gdf``.
     """
     if gdf.crs is None:
         raise CoverageInputError("the coverage table has no CRS; expected EPSG:3006 as coverage() returns")
     geom = gdf.geometry.to_crs(settings.CRS_COMPUTE)
-    simple = shapely.simplify(geom.values, tolerance_m, preserve_topology=True)
+    values = shapely.make_valid(geom.values)
+    try:
+        simple = shapely.coverage_simplify(values, tolerance_m)
+    except Exception:  # not a valid coverage (overlaps): one by one as before
+        simple = shapely.simplify(values, tolerance_m, preserve_topology=True)
     small = shapely.is_empty(simple) | (shapely.area(simple) <= 0)
-    simple = np.where(small, geom.values, simple)  # never drop a (tiny island) kommun
+    simple = np.where(small, values, simple)  # never drop a (tiny island) kommun
     out = gpd.GeoSeries(simple, index=gdf.index, crs=settings.CRS_COMPUTE).to_crs(settings.CRS_STORE)
     rounded = shapely.transform(out.values, lambda xy: np.round(xy, decimals))
     return gpd.GeoSeries(shapely.make_valid(rounded), index=gdf.index, crs=settings.CRS_STORE)
@@ -77,7 +82,16 @@ _CSS = """
 .leaflet-container { background: #eef3f7; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .narvaro-legend, .narvaro-title { background: rgba(255,255,255,0.93); padding: 8px 10px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35; color: #222; }
-.narvaro-legend { max-width: 330px; max-height: 70vh; overflow-y: auto; }
+.narvaro-legend { width: 300px; box-sizing: border-box; overflow-y: auto; clear: both; }
+.narvaro-legend details summary { cursor: pointer; color: #333; }
+.narvaro-legend .shows { font-size: 11px; color: #333; margin: 2px 0 4px 0; font-style: italic; }
+.narvaro-legend details.fold { margin: 3px 0; }
+.narvaro-title { max-width: calc(100vw - 420px); }
+.narvaro-town { background: none; border: none; box-shadow: none; padding: 0; font-size: 11px; font-weight: 600;
+  color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+.leaflet-control-layers { font-size: 12px; line-height: 1.25; }
+.leaflet-control-layers label { margin: 1px 0; }
+.narvaro-town-icon { background: none; border: none; white-space: nowrap; pointer-events: none; }
 .narvaro-legend h4, .narvaro-title h3 { margin: 0 0 4px 0; font-size: 13px; }
 .narvaro-title h3 { font-size: 15px; }
 .narvaro-legend .row { display: flex; align-items: center; margin: 2px 0; }
@@ -93,9 +107,9 @@ path.narvaro-unknown { fill: url(#narvaro-hatch) #969696; }
 """
 _HATCH_SVG = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
-    '<pattern id="narvaro-hatch" patternUnits="userSpaceOnUse" width="8" height="8" '
-    'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff" fill-opacity="0.15"/>'
-    '<line x1="0" y1="0" x2="0" y2="8" stroke="#404040" stroke-opacity="0.8" stroke-width="1.6"/>'
+    '<pattern id="narvaro-hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff" fill-opacity="0.25"/>'
+    '<line x1="0" y1="0" x2="0" y2="6" stroke="#1a1a1a" stroke-opacity="0.9" stroke-width="2.2"/>'
     "</pattern></defs></svg>"
 )
 
@@ -142,6 +156,108 @@ class _Control(MacroElement):
         self.css_class = css_class
 
 
+class _MapScript(MacroElement):
+    """Metric scale bar, zoom-dependent town labels, and a legend that never overlaps the layer control.
+
+    The legend sits in the top-right corner below the layer control (Leaflet stacks the
+    controls of one corner, so the two cannot overlap); its height is capped to what is left
+    of the map below it, with a scroll bar only when the window is too small.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            L.control.scale({metric: true, imperial: false, position: 'bottomleft', maxWidth: 150}).addTo(map);
+            function fit() {
+                var box = map.getContainer(), leg = box.querySelector('.narvaro-legend');
+                if (!leg) { return; }
+                var top = leg.getBoundingClientRect().top - box.getBoundingClientRect().top;
+                leg.style.maxHeight = Math.max(120, box.clientHeight - top - 12) + 'px';
+            }
+            function towns() {
+                var z = map.getZoom();
+                map.getContainer().querySelectorAll('.narvaro-town').forEach(function (el) {
+                    el.style.display = (parseFloat(el.dataset.minzoom || '0') <= z) ? '' : 'none';
+                });
+            }
+            map.whenReady(function () { setTimeout(function () { fit(); towns(); }, 0); });
+            map.on('resize', fit);
+            map.on('zoomend overlayadd', towns);
+            map.on('overlayadd overlayremove', fit);
+            window.addEventListener('load', fit);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "NarvaroMapScript"
+
+
+class _Towns(MacroElement):
+    """Labels of the larger tätorter (offline; the bigger towns first, the smaller from zoom 7)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var rows = {{ this.rows|tojson }};
+            rows.forEach(function (r) {
+                var icon = L.divIcon({className: 'narvaro-town-icon', iconSize: null,
+                    html: '<span class="narvaro-town" data-minzoom="' + r[3] + '"></span>'});
+                var m = L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false});
+                m.on('add', function () {
+                    var el = m.getElement() && m.getElement().querySelector('.narvaro-town');
+                    if (el) { el.textContent = r[2]; }
+                });
+                m.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]]):
+        super().__init__()
+        self._name = "NarvaroTowns"
+        self.rows = rows
+
+
+#: Tätorter labelled on every map: population at least this many from country view, and at
+#: least :data:`TOWN_MIN_POP_ZOOMED` from zoom 7.
+TOWN_MIN_POP = 90_000
+TOWN_MIN_POP_ZOOMED = 10_000
+#: Tätorter of at least this many residents outside the three metropolitan län get a label from
+#: country view too, so the sparse north keeps its place names.
+TOWN_MIN_POP_NORTH = 20_000
+
+
+def town_rows(tatorter: gpd.GeoDataFrame | None = None) -> list[list[Any]]:
+    """[lat, lon, name, min zoom] of the larger tätorter (SCB 2020), largest first."""
+    if tatorter is None:
+        from ..data.layers import load_tatorter
+
+        tatorter = load_tatorter()
+    big = tatorter[tatorter["population"] >= TOWN_MIN_POP_ZOOMED].sort_values("population", ascending=False)
+    pts = big.geometry.to_crs(settings.CRS_STORE)
+    return [
+        [round(p.y, 4), round(p.x, 4), str(name), _min_zoom(pop, p.y, str(name))]
+        for p, name, pop in zip(pts, big["tatort"], big["population"], strict=True)
+    ]
+
+
+def _min_zoom(pop: float, lat: float, name: str = "") -> float:
+    """Zoom from which a town label shows: the big ones always, the north's towns early, the rest at 7."""
+    if (pop >= TOWN_MIN_POP and " och " not in name) or (pop >= TOWN_MIN_POP_NORTH and lat > 61.0):
+        return 0
+    if pop >= 25_000:
+        return 6
+    return 7.5
+
+
 # --------------------------------------------------------------------------------------
 # Presence and status
 # --------------------------------------------------------------------------------------
@@ -159,7 +275,7 @@ def _codes(obj: Any, cov: pd.DataFrame) -> set[str]:
 
 
 def _without_presence(
-    cov: pd.DataFrame, group: str | None, without_presence: Any, rule: str = "no_office_inside"
+    cov: pd.DataFrame, group: str | None, without_presence: Any, rule: str = "no_office_inside", lang: str = "en"
 ) -> tuple[set[str], str]:
     """Kommuner to outline and the rule's description.
 
@@ -172,8 +288,8 @@ def _without_presence(
     if without_presence is False:
         return set(), ""
     if without_presence is not None:
-        return _codes(without_presence, cov), "as given"
-    who = GROUP_LABEL["en"][group or "any"]
+        return _codes(without_presence, cov), tr("rule.given", lang)
+    who = tr(f"group.{group or 'any'}", lang)
     try:
         found = kommuner_without_presence(cov, rule=rule, group=group or "any")
     except CoverageInputError:
@@ -181,18 +297,21 @@ def _without_presence(
     if found is not None:
         if "certainty" in found:
             found = found[found["certainty"] == "certain"]
-        text = RULES.get(rule, rule).replace("the group", who)
+        text = tr(f"rule.{rule}", lang, g=who) if f"rule.{rule}" in _RULE_KEYS else rule
         return set(found["kommunkod"].astype(str)), text
     if group and f"{group}_status" in cov:
         status = cov[f"{group}_status"].astype("string")
         return set(
             cov.loc[status.eq("none").fillna(False).astype(bool), "kommunkod"].astype(str)
-        ), f"no {who} office, confirmed"
+        ), tr("rule.confirmed_none", lang, g=who)
     col = f"{group}_has_office" if group else None
     if col and col in cov:
         has = cov[col].astype("boolean").fillna(False).astype(bool)
-        return set(cov.loc[~has, "kommunkod"].astype(str)), f"no {who} office in the kommun"
+        return set(cov.loc[~has, "kommunkod"].astype(str)), tr("rule.no_office_inside", lang, g=who)
     return set(), ""
+
+
+_RULE_KEYS = {"rule.no_office_inside", "rule.no_office_and_far", "rule.af_definition"}
 
 
 def _status(cov: pd.DataFrame, group: str | None) -> pd.Series:
@@ -205,50 +324,57 @@ def _status(cov: pd.DataFrame, group: str | None) -> pd.Series:
 # --------------------------------------------------------------------------------------
 # Tooltips and layers
 # --------------------------------------------------------------------------------------
-def _range(row: pd.Series, col: str, unit: str) -> str:
-    lo, hi = row.get(f"{col}_min"), row.get(f"{col}_max")
-    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or np.isclose(float(lo), float(hi)):
-        return ""
-    return f" (range {_fmt(lo, unit)} to {_fmt(hi, unit)})"
+def _spread(row: pd.Series, col: str, unit: str, lang: str) -> str:
+    """" (90 % interval a-b; possible range c-d)" for ``col`` where the table has them, else ""."""
+    bits = []
+    for lo_end, hi_end, key in (("_q05", "_q95", "tip.interval"), ("_lo", "_hi", "tip.bounds")):
+        lo, hi = row.get(f"{col}{lo_end}"), row.get(f"{col}{hi_end}")
+        if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or np.isclose(float(lo), float(hi)):
+            continue
+        bits.append(f"{tr(key, lang)} {_fmt(lo, unit, lang)}–{_fmt(hi, unit, lang)}")
+    return f" ({'; '.join(bits)})" if bits else ""
 
 
-def _kommun_tip(row: pd.Series, column: str, group: str | None, label: str, status: Any) -> str:
+def _kommun_tip(
+    row: pd.Series, column: str, group: str | None, label: str, status: Any, lang: str = "en"
+) -> str:
     unit = _unit(column)
     lines = [f"<b>{_esc(row.get('kommunnamn'))}</b> ({_esc(row.get('kommunkod'))})"]
     if "lansnamn" in row and _esc(row.get("lansnamn")):
         lines[0] += f", {_esc(row.get('lansnamn'))}"
     if "population" in row and not pd.isna(row.get("population")):
-        lines.append(f"Population: {int(row['population']):,}")
+        lines.append(f"{tr('tip.population', lang)}: {_esc(_fmt(row['population'], 'pop', lang))}")
     g = group or "any"
     near = row.get(f"{g}_nearest_office")
     if near is not None and not pd.isna(near):
         where = row.get(f"{g}_nearest_office_kommun")
-        where = f" in {_esc(where)}" if where is not None and not pd.isna(where) else ""
-        lines.append(
-            f"Nearest office ({_esc(GROUP_LABEL['en'].get(g, g.upper()))}): {_esc(near)}{where}"
-        )
-    for col, name, u in (
-        (f"{g}_dist_mean_km", "Mean distance", "km"),
-        (f"{g}_time_mean_min", "Mean time", "min"),
-    ):
+        where = f" {tr('tip.in', lang)} {_esc(where)}" if where is not None and not pd.isna(where) else ""
+        lines.append(f"{tr('tip.nearest', lang, g=_esc(tr(f'group.{g}', lang)))}: {_esc(near)}{where}")
+    for col, key, u in ((f"{g}_dist_mean_km", "tip.mean_dist", "km"), (f"{g}_time_mean_min", "tip.mean_time", "min")):
         if col in row and col != column:
-            lines.append(f"{name}: {_esc(_fmt(row[col], u))}{_esc(_range(row, col, u))}")
+            lines.append(f"{tr(key, lang)}: {_esc(_fmt(row[col], u, lang))}{_esc(_spread(row, col, u, lang))}")
     lines.append(
-        f"{_esc(label)}: <b>{_esc(_fmt(row.get(column), unit))}</b>{_esc(_range(row, column, unit))}"
+        f"{_esc(label)}: <b>{_esc(_fmt(row.get(column), unit, lang))}</b>{_esc(_spread(row, column, unit, lang))}"
     )
     n = row.get(f"{g}_n_offices")
     if n is not None and not pd.isna(n):
-        lines.append(f"Offices in the kommun: {int(n)}")
+        lines.append(f"{tr('tip.n_offices', lang)}: {int(n)}")
     if status is not None and not pd.isna(status):
-        text = {
-            "unknown": "unknown (office list incomplete here: values are a range)",
-            "none": "no office (confirmed)",
-            "confirmed": "office confirmed",
-        }.get(str(status), str(status))
-        lines.append(f"Office status: {_esc(text)}")
+        key = f"tip.status.{status}"
+        text = tr(key, lang) if key in _STATUS_KEYS else str(status)
+        lines.append(f"{tr('tip.status', lang)}: {_esc(text)}")
+    p = row.get(f"{g}_p_office")
+    if p is not None and not pd.isna(p) and str(status) == "unknown":
+        lines.append(f"{tr('tip.p_office', lang)}: <b>{_esc(_fmt(p, 'share', lang))}</b>")
     if "method" in row and _esc(row.get("method")):
-        lines.append(f"Method: {_esc(row.get('method'))}")
+        method = str(row.get("method"))
+        key = f"method.{method}"
+        lines.append(f"{tr('tip.method', lang)}: {_esc(tr(key, lang) if key in _METHOD_KEYS else method)}")
     return "<br>".join(lines)
+
+
+_STATUS_KEYS = {"tip.status.unknown", "tip.status.none", "tip.status.confirmed"}
+_METHOD_KEYS = {"method.estimate", "method.road"}
 
 
 def _choropleth(
@@ -261,6 +387,7 @@ def _choropleth(
     overlay: bool,
     layer_class: str,
     status: pd.Series,
+    lang: str = "en",
 ) -> folium.GeoJson:
     """Kommuner coloured by ``classes.column``; ``name`` is the layer name and the tooltip's label."""
     column, colours = classes.column, classes.colours
@@ -271,7 +398,7 @@ def _choropleth(
             {
                 "kommunkod": str(row["kommunkod"]),
                 "fill": colours[k] if k >= 0 else _NO_DATA,
-                "tip": _kommun_tip(row, column, classes.group, name, st),
+                "tip": _kommun_tip(row, column, classes.group, name, st, lang),
             }
         )
     data = _features(geoms, props, cov["kommunkod"])
@@ -294,7 +421,7 @@ def _choropleth(
         overlay=overlay,
         control=True,
         style_function=style,
-        highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
+        highlight_function=lambda f: {"weight": 2, "color": "#000000", "fillOpacity": 0.6},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         smooth_factor=0.5,
     )

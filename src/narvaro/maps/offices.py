@@ -22,7 +22,8 @@ from .. import settings
 from ..errors import CoverageInputError
 from ..offices.lists import is_candidate
 from .html import CoverageMap
-from .style import OFFICE_LAYERS, _esc, _symbol_html
+from .i18n import tr, value
+from .style import OFFICE_LAYERS, _esc, _symbol_html, office_layer_label
 
 
 class _Points(MacroElement):
@@ -102,14 +103,16 @@ def _is_closed(frame: pd.DataFrame) -> pd.Series:
     return frame["status"].astype("string").str.lower().str.contains("clos|stäng|nedlag", regex=True, na=False)
 
 
-def _office_popup(row: Mapping[str, Any], kind: str, names: Mapping[str, str] | None = None) -> str:
-    title = _esc(row.get("name")) or _esc(row.get("office_id")) or "office"
+def _office_popup(
+    row: Mapping[str, Any], kind: str, names: Mapping[str, str] | None = None, lang: str = "en"
+) -> str:
+    title = _esc(row.get("name")) or _esc(row.get("office_id")) or tr("pop.office", lang)
     place = row.get("address")
     if place is None or pd.isna(place) or str(place).strip() == "":
         place = row.get("town")
     rows = [
         (
-            "Organisation",
+            tr("pop.organisation", lang),
             {"af": "Arbetsförmedlingen", "ssc": "Statens servicecenter"}.get(
                 str(row.get("org", "")).lower(), row.get("org")
             ),
@@ -118,15 +121,22 @@ def _office_popup(row: Mapping[str, Any], kind: str, names: Mapping[str, str] | 
     code = row.get("kommunkod")
     kommun = row.get("kommunnamn") or (names or {}).get(str(code))
     kommun = f"{kommun} ({code})" if kommun and code else (kommun or code)
-    rows += [("Address" if row.get("address") else "Town", place), ("Kommun", kommun)]
+    rows += [(tr("pop.address" if row.get("address") else "pop.town", lang), place), (tr("pop.kommun", lang), kommun)]
     rows += [
-        ("Status", row.get("status")),
-        ("Basis", row.get("basis")),
-        ("Valid", _valid(row)),
-        ("Located by", row.get("geocode")),
-        ("Note", row.get("note")),
+        (tr("pop.status", lang), value(row.get("status"), lang)),
+        (tr("pop.basis", lang), value(row.get("basis"), lang)),
+        (tr("pop.valid", lang), _valid(row, lang)),
+        (tr("pop.located", lang), value(row.get("geocode"), lang)),
+        (tr("pop.note", lang), row.get("note")),
     ]
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows if _esc(v))
+    note_key = tr("pop.note", lang)
+    # the project's source notes are written in English: marked as such for readers and screen readers
+    note_attr = ' lang="en"' if lang != "en" else ""
+    body = "".join(
+        f"<tr><th>{_esc(k)}</th><td{note_attr if k == note_key else ''}>{_esc(v)}</td></tr>"
+        for k, v in rows
+        if _esc(v)
+    )
     src = row.get("source")
     if src is not None and not pd.isna(src) and str(src).strip():
         s = str(src).strip()
@@ -135,20 +145,20 @@ def _office_popup(row: Mapping[str, Any], kind: str, names: Mapping[str, str] | 
             if re.match(r"https?://", s)
             else _esc(s)
         )
-        body += f'<tr><th>Source</th><td style="word-break:break-all">{link}</td></tr>'
-    label = OFFICE_LAYERS[kind]["label"]
+        body += f'<tr><th>{_esc(tr("pop.source", lang))}</th><td style="word-break:break-all">{link}</td></tr>'
+    label = office_layer_label(kind, lang)
     return f"<b>{title}</b><br><i>{_esc(label)}</i><table>{body}</table>"
 
 
-def _valid(row: Mapping[str, Any]) -> str:
+def _valid(row: Mapping[str, Any], lang: str = "en") -> str:
     lo, hi = row.get("valid_from"), row.get("valid_to")
     lo = "" if lo is None or pd.isna(lo) else str(lo)
     hi = "" if hi is None or pd.isna(hi) else str(hi)
-    return f"{lo} to {hi}".strip() if (lo or hi) else ""
+    return f"{lo} {tr('pop.to', lang)} {hi}".strip() if (lo or hi) else ""
 
 
 def _points(
-    frame: gpd.GeoDataFrame | None, kind: str, names: Mapping[str, str] | None = None
+    frame: gpd.GeoDataFrame | None, kind: str, names: Mapping[str, str] | None = None, lang: str = "en"
 ) -> tuple[list[list[Any]], int]:
     """Marker rows [lat, lon, popup, tooltip] and the number of offices without a location."""
     if frame is None or len(frame) == 0:
@@ -161,7 +171,7 @@ def _points(
     for (_, row), geom in zip(wgs[ok].iterrows(), wgs.geometry[ok], strict=False):
         pt = geom if geom.geom_type == "Point" else geom.representative_point()
         tip = _esc(row.get("name")) or _esc(row.get("office_id"))
-        out.append([round(pt.y, 5), round(pt.x, 5), _office_popup(row, kind, names), tip])
+        out.append([round(pt.y, 5), round(pt.x, 5), _office_popup(row, kind, names, lang), tip])
     return out, int((~ok).sum())
 
 
@@ -193,16 +203,19 @@ def _split_offices(
 
 
 def _add_offices(
-    m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame | None], names: Mapping[str, str] | None = None
+    m: folium.Map,
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    names: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> tuple[list[tuple[str, str]], int]:
     symbols: list[tuple[str, str]] = []
     missing = 0
     for kind in ("af", "ssc", "closed", "candidate"):
-        pts, miss = _points(layers.get(kind), kind, names)
+        pts, miss = _points(layers.get(kind), kind, names, lang)
         missing += miss
         if not pts:
             continue
-        label = f"{OFFICE_LAYERS[kind]['label']} ({len(pts)})"
+        label = f"{office_layer_label(kind, lang)} ({len(pts)})"
         fg = folium.FeatureGroup(name=_esc(label), show=kind != "candidate", overlay=True, control=True)
         fg.add_child(_Points(pts, _marker_style(kind)))
         fg.add_to(m)
@@ -218,12 +231,13 @@ def _office_layers(
     offices: gpd.GeoDataFrame | None,
     closed: gpd.GeoDataFrame | None,
     candidates: gpd.GeoDataFrame | None,
+    lang: str = "en",
 ) -> tuple[list[tuple[str, str]], str]:
     """Add the office layers to ``m``; return their legend symbols and a warning about unlocated offices.
 
     Office popups name the kommun from the coverage table ``cov``.
     """
     names = dict(zip(cov["kommunkod"].astype(str), cov["kommunnamn"].astype(str), strict=True))
-    symbols, missing = _add_offices(m, _split_offices(offices, closed, candidates), names)
-    warn = f"{missing} office(s) without a location are not shown." if missing else ""
+    symbols, missing = _add_offices(m, _split_offices(offices, closed, candidates), names, lang)
+    warn = tr("legend.unlocated", lang, n=missing) if missing else ""
     return symbols, warn

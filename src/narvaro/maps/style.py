@@ -21,9 +21,9 @@ import branca
 import numpy as np
 import pandas as pd
 
-from ..analysis.metrics import GROUP_LABEL, GROUP_OFFICE_LABEL
 from ..errors import CoverageInputError
-from ..provenance import describe, get_provenance
+from ..provenance import get_provenance
+from .i18n import describe_lang, scenario_title, tr
 
 #: Fixed class breaks (upper bounds, the last class is open) per unit of the mapped column.
 #: Minutes: AF's own 60-minute guideline and the 30/45 commuting steps of
@@ -75,7 +75,6 @@ OFFICE_LAYERS: dict[str, dict[str, Any]] = {
         "radius": 7,
     },
 }
-_GROUP_LABEL = {g: f"nearest {label}" for g, label in GROUP_OFFICE_LABEL.items()}
 _GROUPS = ("any", "af", "ssc")
 _COLUMN_PREFERENCE = (
     "any_time_mean_min",
@@ -99,12 +98,12 @@ def _esc(value: Any) -> str:
 # Columns, units, classes
 # --------------------------------------------------------------------------------------
 def _unit(column: str) -> str:
-    base = re.sub(r"_(min|max)$", "", column) if re.search(r"_(km|min)_(min|max)$", column) else column
+    base = re.sub(r"_(lo|hi|q05|q95)$", "", column)
     if "_share_" in base:
         return "share"
     if "_pop_" in base:
         return "pop"
-    if base.endswith(("_n_offices", "_n_offices_min", "_n_offices_max")):
+    if base.endswith("_n_offices"):
         return "count"
     if base.endswith("_km"):
         return "km"
@@ -129,8 +128,10 @@ def default_column(cov: pd.DataFrame) -> str:
     )
 
 
-def column_label(column: str, method: str | None = None) -> str:
+def column_label(column: str, method: str | None = None, lang: str = "en") -> str:
     """A readable label with units for a coverage column, e.g. ``any_time_mean_min``.
+
+    Interval and bound columns (``_q05``, ``_q95``, ``_lo``, ``_hi``) get the label of their metric.
 
     Examples
     --------
@@ -138,34 +139,46 @@ def column_label(column: str, method: str | None = None) -> str:
     'Mean travel time by car to the nearest AF office or SSC servicekontor (minutes, population-weighted)'
     >>> column_label("af_share_over_25km")
     'Share of residents farther than 25 km from the nearest AF office (%)'
+    >>> column_label("af_dist_median_km", lang="sv")
+    'Vägavstånd till närmaste AF-kontor, median (km, befolkningsviktat)'
     """
     group = _group(column)
-    target = _GROUP_LABEL.get(group or "", "nearest office")
+    target = tr(f"office.{group or 'any'}", lang)
     rest = column.split("_", 1)[1] if group else column
-    bound = ""
-    m = re.match(r"(.*)_(min|max)$", rest)
-    if m and (
-        re.search(r"_(km|min)$|_over_[\d.]+(km|min)$", m.group(1))
-        or m.group(1) in ("has_office", "n_offices", "pop_unreachable")
-    ):
-        rest, bound = m.group(1), {"min": ", lower bound", "max": ", upper bound"}[m.group(2)]
-    est = "estimated " if method == "estimate" else ""
+    end_match = re.search(r"_(lo|hi|q05|q95)$", rest)
+    rest = rest[: end_match.start()] if end_match else rest
+    end = tr(f"end.{end_match.group(1)}", lang) if end_match else ""
+    est = "_est" if method == "estimate" else ""
     m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)$", rest)
     if m:
         what, stat, unit = m.groups()
-        noun = f"{est}road distance" if what == "dist" else f"{est}travel time by car"
-        units = "km" if unit == "km" else "minutes"
-        return f"{_STAT_LABEL[stat]} {noun} to the {target} ({units}, population-weighted{bound})"
+        what_text = tr(f"what.{what}{est}", lang)
+        return tr("label.metric", lang, stat=tr(f"stat.{stat}", lang), stat_l=tr(f"stat.{stat}", lang).lower(),
+                  what=what_text, What=what_text[:1].upper() + what_text[1:],
+                  target=target, units=tr(f"unit.{unit}", lang), end=end)
     m = re.match(r"(share|pop)_over_([\d.]+)(km|min)$", rest)
     if m:
         kind, value, unit = m.groups()
-        far = f"farther than {value} km from" if unit == "km" else f"more than {value} minutes by car from"
-        if kind == "share":
-            return f"Share of residents {far} the {target} (%{bound})"
-        return f"Residents {far} the {target}{bound.replace(', ', ' (') + ')' if bound else ''}"
+        pop_end = f" ({end[2:]})" if end and kind == "pop" else end
+        return tr(f"label.{kind}_{unit}", lang, t=value, target=target, end=pop_end)
     if rest == "n_offices":
-        return f"Offices in the kommun ({group or 'all'}{bound})"
+        return tr("label.n_offices", lang, g=tr(f"group.{group or 'any'}", lang))
+    if rest == "p_office":
+        return tr("label.p_office", lang, g=tr(f"group.{group or 'any'}", lang))
     return column.replace("_", " ")
+
+
+def map_title(column: str, scenarios: Sequence[str], lang: str = "en") -> str:
+    """Default map title for ``column`` (a coverage column; "" = mean time) and one or two scenarios."""
+    names = [scenario_title(s) for s in scenarios]
+    is_dist = "_dist_" in column
+    if len(names) == 2:
+        return tr("title.compare_dist" if is_dist else "title.compare", lang, a=names[0], b=names[1])
+    if not column or "_time_" in column:
+        return tr("title.time", lang, scen=names[0])
+    if is_dist:
+        return tr("title.dist", lang, scen=names[0])
+    return tr("title.other", lang, what=column_label(column, lang=lang), scen=names[0])
 
 
 #: Per unit: (scale, format of a value, format of a class break).
@@ -179,18 +192,24 @@ _UNIT_FORMATS: dict[str, tuple[float, str, str]] = {
 _OTHER_FORMAT = (1.0, "{:,.3g}", "{:,g}")
 
 
-def _fmt(value: Any, unit: str) -> str:
+def _fmt(value: Any, unit: str, lang: str = "en") -> str:
     """A value with its unit, e.g. "12.3 km", "4.5 %" (shares are fractions); "no data" if missing."""
     if value is None or pd.isna(value):
-        return "no data"
+        return tr("tip.no_data", lang)
     scale, fmt, _ = _UNIT_FORMATS.get(unit, _OTHER_FORMAT)
-    return fmt.format(float(value) * scale)
+    text = fmt.format(float(value) * scale)
+    if lang == "sv":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
 
 
-def _fmt_break(value: float, unit: str) -> str:
+def _fmt_break(value: float, unit: str, lang: str = "en") -> str:
     """A class break with its unit, as short as it can be written ("25 km", "5 %")."""
     scale, _, fmt = _UNIT_FORMATS.get(unit, _OTHER_FORMAT)
-    return fmt.format(value * scale if scale != 1.0 else value)
+    text = fmt.format(value * scale if scale != 1.0 else value)
+    if lang == "sv":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
 
 
 def classify(values: pd.Series, breaks: Sequence[float]) -> np.ndarray:
@@ -209,11 +228,11 @@ def classify(values: pd.Series, breaks: Sequence[float]) -> np.ndarray:
     return np.where(np.isnan(v), -1, idx)
 
 
-def _class_labels(breaks: Sequence[float], unit: str) -> list[str]:
-    f = functools.partial(_fmt_break, unit=unit)
-    labels = [f"under {f(breaks[0])}"]
-    labels += [f"{f(lo)} to under {f(hi)}" for lo, hi in zip(breaks[:-1], breaks[1:], strict=False)]
-    labels.append(f"{f(breaks[-1])} or more")
+def _class_labels(breaks: Sequence[float], unit: str, lang: str = "en") -> list[str]:
+    f = functools.partial(_fmt_break, unit=unit, lang=lang)
+    labels = [tr("legend.under", lang, a=f(breaks[0]))]
+    labels += [tr("legend.between", lang, a=f(lo), b=f(hi)) for lo, hi in zip(breaks[:-1], breaks[1:], strict=False)]
+    labels.append(tr("legend.over", lang, a=f(breaks[-1])))
     return labels
 
 
@@ -254,17 +273,16 @@ def _resolve_breaks(
     return breaks
 
 
-def _short_name(column: str) -> str:
+def _short_name(column: str, lang: str = "en") -> str:
     """A short layer name, e.g. "Mean time, AF or SSC (min)"."""
     group = _group(column)
     rest = column.split("_", 1)[1] if group else column
-    who = GROUP_LABEL["en"].get(group or "", "")
-    m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)(_min|_max)?$", rest)
+    who = tr(f"group.{group}", lang) if group else ""
+    m = re.match(r"(dist|time)_(mean|median|p90|max)_(km|min)(_lo|_hi|_q05|_q95)?$", rest)
     if m:
-        what, stat, unit, bound = m.groups()
-        stat = {"p90": "P90"}.get(stat, stat.capitalize())
-        text = f"{stat} {'distance' if what == 'dist' else 'time'}, {who} ({unit})"
-        return text + {"_min": " lower", "_max": " upper"}.get(bound or "", "")
+        what, stat, _unit, _end = m.groups()
+        stat_text = "P90" if stat == "p90" else tr(f"stat.{stat}", lang)
+        return tr(f"short.{what}", lang, stat=stat_text, stat_l=stat_text.lower(), g=who)
     return f"{rest.replace('_', ' ')}, {who}" if who else rest.replace("_", " ")
 
 
@@ -278,30 +296,37 @@ class _Classes:
     unit: str
     breaks: tuple[float, ...]
     colours: list[str]
+    lang: str = "en"
 
     def legend_rows(self) -> list[tuple[str, str]]:
         """(colour, class label) rows of the legend."""
-        return list(zip(self.colours, _class_labels(self.breaks, self.unit), strict=False))
+        return list(zip(self.colours, _class_labels(self.breaks, self.unit, self.lang), strict=False))
 
 
 def _classes_for(
-    values: pd.DataFrame, column: str, classes: Sequence[float] | str | None, method: str | None
+    values: pd.DataFrame, column: str, classes: Sequence[float] | str | None, method: str | None, lang: str = "en"
 ) -> _Classes:
     """Classes of ``column`` (breaks from ``values``, see :func:`_resolve_breaks`) and their colours."""
     breaks = _resolve_breaks(values, column, classes)
     return _Classes(
         column=column,
         group=_group(column),
-        label=column_label(column, method),
+        label=column_label(column, method, lang),
         unit=_unit(column),
         breaks=breaks,
         colours=_palette(len(breaks) + 1),
+        lang=lang,
     )
 
 
 # --------------------------------------------------------------------------------------
 # Symbols and legend
 # --------------------------------------------------------------------------------------
+def office_layer_label(kind: str, lang: str = "en") -> str:
+    """Layer name of an office kind ("af", "ssc", "closed", "candidate") in ``lang``."""
+    return tr(f"layer.{kind}", lang)
+
+
 def _symbol_html(kind: str) -> str:
     """Inline SVG of an office symbol (legend and DivIcons share it)."""
     s = OFFICE_LAYERS[kind]
@@ -327,7 +352,8 @@ def _symbol_html(kind: str) -> str:
     )
 
 
-def _prov_lines(*covs: pd.DataFrame, names: Sequence[str] = (), extra: Sequence[str] = ()) -> str:
+def _prov_lines(*covs: pd.DataFrame, names: Sequence[str] = (), extra: Sequence[str] = (), lang: str = "en") -> str:
+    """Completeness and provenance of the tables, folded in a <details> element of the legend."""
     parts = []
     seen: set[str] = set()
     for i, cov in enumerate(covs):
@@ -336,39 +362,59 @@ def _prov_lines(*covs: pd.DataFrame, names: Sequence[str] = (), extra: Sequence[
         labels = [o.get("label") or o.get("name") for o in prov.get("offices") or []]
         labels = [lab for lab in labels if lab]
         if labels:
-            line = f"{tag}Completeness: " + "; ".join(labels)
+            line = f"{tag}{tr('legend.completeness', lang)}: " + describe_lang({"offices": prov["offices"]}, lang)
             if line not in seen:
                 seen.add(line)
                 parts.append(f"<div>{_esc(line)}</div>")
-        rest = describe({k: v for k, v in prov.items() if k != "offices"})
+        rest = describe_lang({k: v for k, v in prov.items() if k != "offices"}, lang)
         if prov.get("scenario"):
-            rest = f"Scenario: {prov['scenario']}" + (f" | {rest}" if rest else "")
+            rest = f"{tr('legend.scenario', lang)}: {scenario_title(str(prov['scenario']))}" + (
+                f" | {rest}" if rest else ""
+            )
         if rest and rest not in seen:
             seen.add(rest)
             parts.append(f"<div>{_esc(rest)}</div>")
     parts += [f"<div>{_esc(e)}</div>" for e in extra if e]
-    return f'<div class="prov">{"".join(parts)}</div>' if parts else ""
+    if not parts:
+        return ""
+    summary = tr("legend.sources", lang)
+    return f'<details class="prov"><summary>{_esc(summary)}</summary>{"".join(parts)}</details>'
+
+
+def _class_rows(classes: list[tuple[str, str]]) -> list[str]:
+    return [
+        f'<div class="row"><span class="sw" style="background:{c}"></span>{_esc(lab)}</div>'
+        if c
+        else f'<div class="shows">{_esc(lab)}</div>'
+        for c, lab in classes
+    ]
 
 
 def _legend_html(
-    title: str, classes: list[tuple[str, str]], symbols: list[tuple[str, str]], prov_html: str, warn: str = ""
+    title: str,
+    classes: list[tuple[str, str]],
+    symbols: list[tuple[str, str]],
+    prov_html: str,
+    warn: str = "",
+    folded: tuple[str, list[tuple[str, str]]] | None = None,
 ) -> str:
-    rows = [f"<h4>{_esc(title)}</h4>"]
-    rows += [
-        f'<div class="row"><span class="sw" style="background:{c}"></span>{_esc(lab)}</div>'
-        if c
-        else f"<h4>{_esc(lab)}</h4>"
-        for c, lab in classes
-    ]
+    """The legend: title, class rows, an optional folded block (e.g. the change classes), symbols, provenance."""
+    rows = [f"<h4>{_esc(title)}</h4>", *_class_rows(classes)]
+    if folded is not None:
+        rows.append(
+            f'<details class="fold"><summary>{_esc(folded[0])}</summary>{"".join(_class_rows(folded[1]))}</details>'
+        )
     rows += [f'<div class="row"><span class="sym">{sym}</span>{_esc(lab)}</div>' for sym, lab in symbols]
     if warn:
         rows.append(f'<div class="warn">{_esc(warn)}</div>')
     return "".join(rows) + prov_html
 
 
+#: Outline of kommuner without presence: magenta, thick, so it never reads as the (black) hover.
+NOPRESENCE_COLOUR = "#e7298a"
 _OUTLINE_SYM = (
-    '<svg width="18" height="12"><rect x="1" y="1" width="16" height="10" fill="none" '
-    'stroke="#000" stroke-width="2.5"/></svg>'
+    '<svg width="18" height="12"><rect x="1.5" y="1.5" width="15" height="9" fill="none" '
+    f'stroke="{NOPRESENCE_COLOUR}" stroke-width="3"/></svg>'
 )
 _HATCH_SYM = (
     '<svg width="18" height="12"><rect x="0.5" y="0.5" width="17" height="11" fill="url(#narvaro-hatch)" '

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .graph import Interior, RoadGraph
+from .progress import progress_bar
 
 __all__ = ["contract"]
 
@@ -93,11 +94,9 @@ def contract(graph: RoadGraph, progress: bool = False) -> RoadGraph:
         Kept nodes (OSM ids) and chain edges; ``graph.interior`` holds the merged vertices;
         ``metadata["contracted"]`` the counts before and after.
     """
-    from tqdm.auto import tqdm
-
     if graph.interior is not None:
         raise ValueError("the graph is already contracted")
-    bar = tqdm(total=4, desc="contracting", unit="step", disable=not progress)
+    bar = progress_bar(progress, total=4, desc="contracting", unit="step")
     pinned: np.ndarray | None = None
     for _ in range(2):
         merge, two, tail = _mergeable(graph, pinned)

@@ -53,6 +53,7 @@ from ..data.layers import outside_sweden, to_compute_crs
 from ..errors import GeometryError, OfficeListError, UnreachableError
 from ..provenance import set_provenance
 from .graph import RoadGraph, points_xy
+from .progress import progress_bar
 
 __all__ = ["nearest_office", "od_matrix", "od_arrays", "ODArrays", "circuity", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
 
@@ -387,7 +388,11 @@ def od_matrix(
         km; ``inf`` where the office cannot be reached. Provenance in ``.attrs["narvaro"]``
         (also ``metric`` and ``unit``).
     """
-    from tqdm.auto import tqdm
+    if progress:  # tqdm.auto only when a bar is wanted: importing it warns in a notebook without ipywidgets
+        from tqdm.auto import tqdm
+    else:
+        def tqdm(iterable: Any, **_: Any) -> Any:
+            return iterable
 
     if metric not in ("time", "distance"):
         raise ValueError(f"metric must be 'time' or 'distance', not {metric!r}")
@@ -464,8 +469,6 @@ def _od_core(
     progress: bool = False,
 ) -> dict[str, np.ndarray]:
     """Office x demand network costs (office access leg included, demand leg not) per metric key."""
-    from tqdm.auto import tqdm
-
     k = len(onode)
     n = graph.n_nodes
     aug, same = {}, {}
@@ -483,8 +486,7 @@ def _od_core(
     out = {key: np.empty((k, len(dnode)), dtype=np.float32) for key in oleg}
     _OD_STATE.update(graph=graph, aug=aug, dnode=np.asarray(dnode), same=same, limit=dict(limit or {}))
     try:
-        with tqdm(total=len(tasks) and k * len(oleg), desc="OD (offices x metrics)", unit="office",
-                  disable=not progress) as bar:
+        with progress_bar(progress, total=k * len(oleg), desc="OD (offices x metrics)", unit="office") as bar:
             if jobs == 1 or len(tasks) == 1:
                 for t in tasks:
                     key, s0, cost = _od_batch(*t)

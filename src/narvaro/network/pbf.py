@@ -45,6 +45,7 @@ import numpy as np
 from .. import settings
 from ..errors import EmptyNetworkError, NetworkError
 from .osm import RoadArrays, edge_speed_kmh, oneway_direction, xy_to_compute_crs
+from .progress import progress_bar
 
 __all__ = ["read_pbf", "segment_length_m", "DEFAULT_INDEX"]
 
@@ -259,12 +260,11 @@ def read_pbf(
     ``metadata["ways_clipped"]`` counts such ways.
     """
     import osmium
-    from tqdm.auto import tqdm
 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(path)
-    with tqdm(desc=f"reading {path.name}", unit="way", unit_scale=True, disable=not progress) as bar:
+    with progress_bar(progress, desc=f"reading {path.name}", unit="way", unit_scale=True) as bar:
         col = _Collector(include_service, ferries, bar)
         handler = osmium.make_simple_handler(way=col.way)
         handler.apply_file(str(path), locations=True, idx=index)

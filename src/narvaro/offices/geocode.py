@@ -3,11 +3,15 @@
 An office row names a town and a kommunkod; :func:`geocode_towns` turns that into a WGS84 point
 without any network access: the SCB tätort of that name in that kommun (exact, then after
 normalising case, hyphens, "(del av ...)" and either half of "A och B"), else the kommun's
-centralort. Used by :mod:`narvaro.offices` to build the project lists and to read an analyst's.
+centralort. A point found that way that lies outside the office's own kommun (SCB's tätort
+reference point of Hallsberg lies in Kumla, Göteborg's in Mölndal, Ale's centralort point in
+Kungälv on the land-clipped boundaries) is moved to the nearest point 100 m inside the kommun,
+and ``geocode`` says so. Used by :mod:`narvaro.offices` to build the project lists and to read
+an analyst's.
 
 Public names
 ------------
-geocode_towns, parse_float, GEOCODE_METHODS.
+geocode_towns, parse_float, place_inside_kommun, GEOCODE_METHODS, INSIDE_MARGIN_M.
 """
 
 from __future__ import annotations
@@ -19,15 +23,29 @@ import unicodedata
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import Point
+from shapely.ops import nearest_points
 
 from .. import settings
 from ..data import layers as data
 
-__all__ = ["GEOCODE_METHODS", "geocode_towns", "parse_float"]
+__all__ = ["GEOCODE_METHODS", "INSIDE_MARGIN_M", "geocode_towns", "parse_float", "place_inside_kommun"]
 
 #: How a row's point was found: SCB tätort 2020 with the same name in the same kommun, the
-#: same after normalisation, the kommun's centralort, a street address, or given coordinates.
-GEOCODE_METHODS = ("tatort_exact", "tatort_normalised", "centralort", "address", "given")
+#: same after normalisation, the kommun's centralort, a street address, or given coordinates;
+#: ``tatort_moved`` / ``centralort_moved``: the tätort (exact or normalised) or centralort point
+#: lay outside the kommun and was moved to the nearest point :data:`INSIDE_MARGIN_M` inside it.
+GEOCODE_METHODS = (
+    "tatort_exact",
+    "tatort_normalised",
+    "centralort",
+    "tatort_moved",
+    "centralort_moved",
+    "address",
+    "given",
+)
+#: How far inside the kommun a moved point is put (metres, SWEREF 99 TM).
+INSIDE_MARGIN_M = 100.0
 
 _DEL_AV = re.compile(r"\s*\((?:del av|del)[^)]*\)\s*$")
 
@@ -78,6 +96,43 @@ def _centralorter() -> pd.DataFrame:
     )
 
 
+@functools.cache
+def _boundaries() -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
+    """kommunkod -> polygon in both boundary sets (Valmyndigheten with sea territory; SCB land-clipped)."""
+    val = data.load_kommuner("valmyndigheten").set_index("kommunkod").geometry
+    scb = data.load_kommuner("scb").set_index("kommunkod").geometry
+    return val, scb
+
+
+@functools.cache
+def _kommun_interior(kod: str) -> object:
+    """The part of the kommun inside both boundary sets, shrunk by INSIDE_MARGIN_M where possible."""
+    val, scb = _boundaries()
+    area = val[kod].intersection(scb[kod]) if kod in scb.index else val[kod]
+    if area.is_empty:
+        area = val[kod]
+    inner = area.buffer(-INSIDE_MARGIN_M)
+    return inner if not inner.is_empty else area
+
+
+def place_inside_kommun(kommunkod: str, x: float, y: float) -> tuple[float, float, bool]:
+    """Return the point (SWEREF 99 TM) itself if it lies in the kommun, else the nearest point inside.
+
+    "In the kommun" means inside both boundary sets of :func:`narvaro.data.load_kommuner`
+    (Valmyndigheten's, with sea territory, and SCB's land-clipped one). A point outside is moved
+    to the nearest point :data:`INSIDE_MARGIN_M` metres inside that area. The third value says
+    whether the point was moved. An unknown kommunkod returns the point unchanged.
+    """
+    val, scb = _boundaries()
+    if kommunkod not in val.index:
+        return x, y, False
+    point = Point(x, y)
+    if val[kommunkod].contains(point) and (kommunkod not in scb.index or scb[kommunkod].contains(point)):
+        return x, y, False
+    inside = nearest_points(_kommun_interior(kommunkod), point)[0]
+    return float(inside.x), float(inside.y), True
+
+
 def _to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=settings.CRS_COMPUTE).to_crs(settings.CRS_STORE)
     return pts.x.to_numpy(), pts.y.to_numpy()
@@ -96,9 +151,10 @@ def geocode_towns(df: pd.DataFrame, unmatched: str = "centralort") -> pd.DataFra
 
     Order: SCB tätort 2020 with the same name in the same kommun (``tatort_exact``), the same
     after normalisation (case, hyphens, "(del av ...)", either half of "A och B";
-    ``tatort_normalised``), else the kommun's centralort (``centralort``). Rows that already
-    have both coordinates keep them (``geocode`` "given" unless set). Rows with an unknown
-    kommunkod are left empty.
+    ``tatort_normalised``), else the kommun's centralort (``centralort``). A tätort or centralort
+    point outside the row's kommun is moved just inside it (:func:`place_inside_kommun`;
+    ``tatort_moved``, ``centralort_moved``). Rows that already have both coordinates keep them
+    (``geocode`` "given" unless set). Rows with an unknown kommunkod are left empty.
 
     Parameters
     ----------
@@ -147,8 +203,9 @@ def geocode_towns(df: pd.DataFrame, unmatched: str = "centralort") -> pd.DataFra
         if hit is None and unmatched == "centralort":
             hit, how = (central.at[kod, "x"], central.at[kod, "y"]), "centralort"
         if hit is not None:
-            xs[i], ys[i] = hit
-            methods[i] = how
+            x, y, moved = place_inside_kommun(kod, hit[0], hit[1])
+            xs[i], ys[i] = x, y
+            methods[i] = (how.split("_")[0] + "_moved") if moved else how
     todo = ~np.isnan(xs)
     if todo.any():
         lo, la = _to_wgs84(xs[todo], ys[todo])

@@ -313,7 +313,8 @@ def read_offices(
         missing.append("town (or lat and lon)")
     if missing:
         raise OfficeListError(
-            f"{path.name}: missing column(s) {missing}; map yours with columns={{'yours': 'ours'}}",
+            f"{path.name}: missing column(s) {', '.join(missing)} (the file has: {', '.join(map(str, df.columns))}); "
+            "name yours with --columns \"Yours=ours,...\" on the command line or columns={'Yours': 'ours'} in Python",
             [{"row": "header", "id": "", "problem": f"missing column {m}"} for m in missing],
         )
     for col in COLUMNS:
@@ -382,8 +383,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     except NarvaroError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for malformed files
+        kind = "an Excel workbook" if path.suffix.lower() in (".xlsx", ".xls") else "a CSV table"
         raise OfficeListError(
-            f"{path.name}: could not read the office list ({type(exc).__name__}: {exc})"
+            f"{path.name}: could not read the office list as {kind}; save it as .xlsx or as UTF-8 .csv"
         ) from exc
     if df.empty and len(df.columns) == 0:
         raise OfficeListError(f"{path.name}: the file holds no table")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CONTAINED_IN",
     "COLUMNS",
     "NETWORKS",
     "ORGS",
@@ -220,3 +221,13 @@ def published_kommun_count(network: str) -> tuple[int, str] | None:
     2020-10-23 belong to the end-2020 network ``af_2020+af_2020_changes``.
     """
     return published_count(network, "kommuner")
+
+
+#: Networks whose offices all belong to another network: AF opened no office in 2019-2020, so
+#: every office kept by the 2019 decision (and by the June 2020 changes) was an AF office in
+#: March 2019 (AF news 2019-03-28: the 106 are kept *of* the 242). Used to bound changes.
+CONTAINED_IN: dict[str, tuple[str, ...]] = {
+    "af_2020": ("af_2019",),
+    "af_2020_changes": ("af_2019",),
+    "af_2020+af_2020_changes": ("af_2019",),
+}

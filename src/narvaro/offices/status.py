@@ -26,18 +26,19 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import Point
 
 from .. import settings
 from ..data import layers as data
 from ..errors import UnknownNetworkError
 from ..provenance import set_provenance
+from .geocode import place_inside_kommun
 from .lists import is_candidate, load_confirmed, network_table
 from .sources import (
     AF_NEWS_2019_03_28,
     COLUMNS,
     DS_2020_29,
     NETWORKS,
-    PUBLIKT_2022_01_26,
     SSC_NEWS_2020_12_18,
     SSC_NEWS_2021_09_29,
     network_label,
@@ -179,6 +180,25 @@ COUNTY_COMPLETE_2019: dict[str, tuple[str, str]] = {
         COUNTY_KEPT_SETS["07"][1],
         "Kronoberg: five offices close, only Växjö, Älmhult and Ljungby keep theirs",
     ),
+    # "AF vill lägga ned majoriteten av sina kontor i Dalarna - utom de i Mora, Borlänge och
+    # Avesta ... Det betyder att kontoren i Falun, Hedemora, Leksand, Sälen, Orsa, Idre, Särna
+    # och Vansbro föreslås läggas ned": every office but the kept ones closes, so the two lists
+    # are all 14 Dalarna offices (none in Gagnef, Rättvik, Smedjebacken, Säter).
+    "20": (
+        COUNTY_KEPT_SETS["20"][1],
+        "Dalarna: the proposal keeps Mora, Borlänge, Avesta (Ludvika, Malung, Älvdalen partly) and "
+        "closes all its other offices, Falun, Hedemora, Leksand, Sälen, Orsa, Idre, Särna, Vansbro",
+    ),
+}
+#: AF offices a page states had closed before 2019 (kommunkod -> (source, what it says)).
+SVT_OST_2019_01 = "https://www.svt.se/nyheter/lokalt/ost/varsel-pa-arbetsformedlingen?mobilmeny=1"
+STATED_CLOSED_BEFORE_2019: dict[str, tuple[str, str]] = {
+    kod: (
+        SVT_OST_2019_01,
+        f"{namn}: SVT Öst (Jan 2019, AF's notice of 4,500 redundancies): 'I Ödeshög, Söderköping, "
+        "Vadstena och Boxholm har förmedlingarna lagts ned'",
+    )
+    for kod, namn in (("0509", "Ödeshög"), ("0582", "Söderköping"), ("0584", "Vadstena"), ("0560", "Boxholm"))
 }
 #: Länsstyrelserna (coord. Örebro, 7 June 2019): the 15 kommuner with no state workplace in 2019.
 NO_STATE_WORKPLACE_2019 = {
@@ -210,6 +230,85 @@ STATSKONTORET_2019 = (
 CONFLICTS_AF_2020 = {
     "1487": "https://vastsverige.lo.se/vastsverige/nyheter/arbetsformedlingen_overger_fyrbodal ; "
     "https://rininsland.blog/2020/02/19/det-later-battre/",
+}
+NORDSVERIGE_2020_01_11 = "https://www.nordsverige.se/notis/kan-bli-fler-servicekontor/repslD!DUMEFLIJgTECD8ws00z1w/"
+#: Kommuner whose sources disagree on a 2019 servicekontor: kommunkod -> (sources, what they say).
+CONFLICTS_SSC_2019 = {
+    "2281": (
+        f"{NORDSVERIGE_2020_01_11} ; {DS_2020_29}",
+        "nordsverige.se (11 Jan 2020): 'Västernorrland har två servicekontor i Kramfors och Sollefteå'; "
+        "Ds 2020:29 (Dec 2020) 7.1.2: a servicekontor at every Kronofogden place, Sundsvall among them",
+    ),
+}
+SSC_2021_06_07 = (
+    "https://www.statenssc.se/om-statens-servicecenter/press/pressmeddelanden/nyhetsarkiv/"
+    "2021-06-07-migrationsverket-och-statens-servicecenter-i-nytt-samarbete"
+)
+SSC_2023_10_02 = "https://www.statenssc.se/nyheter/nyhetsarkiv/2023-10-02-statens-servicecenter-har-nya-oppettider"
+PUBLIKT_2023_04_20 = "https://www.publikt.se/nyhet/fler-servicekontor-ska-erbjuda-migrationsverkets-tjanster-25217"
+S_NORRBOTTEN_2021_05 = "https://socialdemokraternanorrbotten.se/aktuellt/statlig-service-och-narvaro-byggs-ut-i-norrbotten/"
+PUBLIKT_2016_03_22 = "https://www.publikt.se/fordjupning/trangsel-triggar-brak-pa-servicekontoret-18358"
+REGERINGEN_2020_06 = (
+    "https://www.regeringen.se/pressmeddelanden/2020/06/uppdrag-till-statens-servicecenter-om-att-oppna-nya-servicekontor/"
+)
+#: Servicekontor a page states at a date other than the network's: kommunkod -> (place,
+#: ((date, source, what the page says), ...)). Used by :func:`rule_ssc_stated_before_and_after`.
+SSC_STATED_EXISTING: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "0127": (
+        "Hallunda",
+        (
+            ("2016-03-22", PUBLIKT_2016_03_22, "Försäkringskassan decided not to close the Hallunda servicekontor"),
+            ("2023-10-02", SSC_2023_10_02, "Hallunda among region Stockholm's servicekontor"),
+        ),
+    ),
+    "1493": (
+        "Mariestad",
+        (("2021-06-07", SSC_2021_06_07, "the Mariestad servicekontor runs the Migrationsverket pilot from Sep 2021"),),
+    ),
+    "2081": (
+        "Borlänge",
+        (("2021-06-07", SSC_2021_06_07, "the Borlänge servicekontor runs the Migrationsverket pilot from Sep 2021"),),
+    ),
+    # with their ssc_2019 rows (the 2018 decision) these are stated on both sides of Dec 2020
+    **{
+        kod: (
+            namn,
+            (("2021-05", S_NORRBOTTEN_2021_05, f"{namn}: the latest Norrbotten openings, 9 kommuner with Boden"),),
+        )
+        for kod, namn in (("2510", "Jokkmokk"), ("2513", "Överkalix"))
+    },
+    **{
+        kod: (namn, (("2023-04-20", PUBLIKT_2023_04_20, f"a servicekontor in {namn}"),))
+        for kod, namn in (("1480", "Göteborg"), ("1280", "Malmö"), ("1880", "Örebro"), ("2482", "Skellefteå"))
+    },
+}
+#: Every servicekontor opening stated between June 2019 and mid-2021: kommunkod -> month.
+#: Sollefteå (nordsverige.se), the four of June 2020 (regeringen.se; Ds 2020:29: "den senaste
+#: etableringen"), Ulricehamn (due by 1 June 2021, regeringen.se 2020-06; opened "tidigare i år",
+#: statenssc.se 2021-09-29). The 2021 metropolitan offices were due only by 1 Nov 2021.
+SSC_OPENINGS_2019_2021 = {
+    "2283": "2019-11",
+    "2421": "2020-06",
+    "1737": "2020-06",
+    "2021": "2020-06",
+    "2463": "2020-06",
+    "1491": "2021-06",
+}
+#: The date each SSC network stands for (SSC took over the 113 on 1 June 2019; Dec 2020).
+SSC_NETWORK_DATE = {"ssc_2019": "2019-06-01", "ssc_2020": "2020-12-31"}
+#: The openings table above is complete (as far as pages state) up to this date.
+SSC_OPENINGS_KNOWN_UNTIL = "2021-06-30"
+NSD_2023_06_20 = "https://nsd.se/ledare/artikel/aven-kalix-behover-battre-statlig-service/r40z4n9j"
+#: Kommuner a later page states have no servicekontor, in a county where no servicekontor
+#: opened between 2018 and that page except those named: kommunkod -> (sources, what they say).
+SSC_NONE_STATED_LATER: dict[str, tuple[str, str]] = {
+    kod: (
+        f"{NSD_2023_06_20} ; {S_NORRBOTTEN_2021_05}",
+        f"{namn}: no servicekontor in June 2023 (nsd.se: 'Kalix och Älvsbyn är två norrbottniska "
+        "exempel'); Norrbotten's openings since 2018 were Jokkmokk, Överkalix and Boden (2023) only "
+        "(S Norrbotten, May 2021); assumes no office there closed 2019-2023, none is reported",
+    )
+    for kod, namn in (("2514", "Kalix"), ("2560", "Älvsbyn"))
 }
 
 _SV_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
@@ -277,10 +376,19 @@ class _Context:
     status: Callable[[str], pd.DataFrame]  # status table of another network
 
 
+def rule_stated_closed_before_2019(ctx: _Context) -> RuleResult:
+    """af_2019 none: a page states the kommun's office had already closed (SVT Öst, Jan 2019).
+
+    See :data:`STATED_CLOSED_BEFORE_2019`: Ödeshög, Söderköping, Vadstena and Boxholm.
+    """
+    have = set(ctx.offices["kommunkod"])
+    return {kod: ("none", src, what) for kod, (src, what) in STATED_CLOSED_BEFORE_2019.items() if kod not in have}
+
+
 def rule_county_complete_2019(ctx: _Context) -> RuleResult:
     """af_2019 none: a page lists a county's kept *and* closing offices, so its other kommuner had none.
 
-    Östergötland (affarsliv.com) and Kronoberg (vxonews) state both lists.
+    Östergötland (affarsliv.com), Kronoberg (vxonews) and Dalarna (dalademokraten.se) state both lists.
     """
     have = set(ctx.offices["kommunkod"])
     out = {}
@@ -419,31 +527,73 @@ def rule_no_state_workplace_2019(ctx: _Context) -> RuleResult:
     }
 
 
-def rule_ssc_2020_from_2019(ctx: _Context) -> RuleResult:
-    """ssc_2020 from ssc_2019: the network grew from 113 to 117 by the four June 2020 openings.
+# There is no rule "ssc_2020 from ssc_2019". An earlier rule read 113 (2019) + 4 (June 2020) =
+# 117 (Dec 2020) as "no servicekontor closed or opened 2019-2020" and carried every 2019 status to
+# 2020 both ways. The counts do not bear that: Sollefteå opened in November 2019 while the count
+# stayed 113 (nordsverige.se, 11 Jan 2020), and in May 2021 the count was 116 (regeringen.se
+# 2021-05) although Ulricehamn had opened. So a 2019 office is only a candidate location for 2020
+# (``_LOCATION_HINTS``), and "none in 2019" says nothing for 2020.
 
-    113 (2019) + 4 opened in June 2020 (Storuman, Torsby, Vansbro, Åsele) = 117 (Dec 2020), so
-    no servicekontor closed in between: a 2019 office is confirmed (deduced) for 2020, and a
-    kommun without one in 2019 and without a 2020 opening has none.
+
+def rule_ssc_conflicting_sources(ctx: _Context) -> RuleResult:
+    """ssc_2019 unknown: sources disagree on whether the kommun had a servicekontor (Sundsvall).
+
+    See :data:`CONFLICTS_SSC_2019`. Placed before :func:`rule_ssc_2019_from_2020`, which would
+    otherwise carry the December 2020 office back to 2019.
     """
-    st = ctx.status("ssc_2019")
+    return {k: ("unknown", src, f"sources disagree: {what}") for k, (src, what) in CONFLICTS_SSC_2019.items()}
+
+
+def rule_ssc_none_stated_later(ctx: _Context) -> RuleResult:
+    """ssc_2019/ssc_2020 none: a later page says the kommun lacks a servicekontor, and none opened there.
+
+    Kalix and Älvsbyn (:data:`SSC_NONE_STATED_LATER`). Caveat: rests on no office having closed
+    there between 2019 and 2023; no page reports one.
+    """
     have = set(ctx.offices["kommunkod"])
+    return {k: ("none", src, what) for k, (src, what) in SSC_NONE_STATED_LATER.items() if k not in have}
+
+
+def rule_ssc_stated_before_and_after(ctx: _Context) -> RuleResult:
+    """ssc_2019/ssc_2020 confirmed (deduced): a servicekontor stated on both sides of the network's date.
+
+    From :data:`SSC_STATED_EXISTING` (for ssc_2020 also the kommun's ssc_2019 rows, dated June
+    2019): the office is stated at or before the network's date and at or after it (Hallunda
+    2016 and 2023; Jokkmokk, Överkalix 2019 and May 2021; Angered, Rosengård, Vivalla,
+    Skellefteå 2019 and 2023), or stated after it, before mid-2021, in a kommun with no stated
+    opening in between (:data:`SSC_OPENINGS_2019_2021`: Mariestad and Borlänge, June 2021).
+    Caveats: a closure and reopening in between is not excluded, and in the second form an
+    opening that no page states is not excluded (Sollefteå, November 2019, was announced by no
+    government decision).
+    """
+    network = ctx.network.split("+")[0]
+    when = SSC_NETWORK_DATE[network]
+    have = set(ctx.offices["kommunkod"])
+    earlier: dict[str, list[tuple[str, str, str]]] = {}
+    if network == "ssc_2020":
+        for row in network_table("ssc_2019").itertuples():
+            earlier.setdefault(row.kommunkod, []).append(
+                (SSC_NETWORK_DATE["ssc_2019"], row.source, f"{row.name} in the 2019 list")
+            )
     out = {}
-    for kod, status, rule, src in zip(st["kommunkod"], st["status"], st["rule"], st["source"], strict=True):
+    for kod, (place, stated) in SSC_STATED_EXISTING.items():
         if kod in have:
             continue
-        if status == "confirmed":
-            out[kod] = (
-                "confirmed",
-                f"{src} ; {SSC_NEWS_2021_09_29} ; {PUBLIKT_2022_01_26}",
-                "servicekontor in 2019 and none closed 2019-2020 (113 + 4 = 117)",
-            )
-        elif status == "none":
-            out[kod] = (
-                "none",
-                f"{src} ; {PUBLIKT_2022_01_26}",
-                f"none in 2019 ({rule}) and no 2020 opening (113 + 4 = 117)",
-            )
+        facts = sorted(earlier.get(kod, []) + list(stated))
+        before = [f for f in facts if f[0] <= when]
+        after = [f for f in facts if f[0] >= when]
+        if not after:
+            continue
+        opened = SSC_OPENINGS_2019_2021.get(kod)
+        if not before and (after[0][0] > SSC_OPENINGS_KNOWN_UNTIL or (opened is not None and when < opened)):
+            continue
+        used = (before[-1:] if before else []) + after[:1]
+        detail = f"{place}: " + "; ".join(f"{what} ({d})" for d, _, what in used)
+        sources = [src for _, src, _ in used]
+        if not before:
+            detail += f"; not among the openings stated between {when[:7]} and {after[0][0][:7]}"
+            sources += [NORDSVERIGE_2020_01_11, REGERINGEN_2020_06, DS_2020_29, SSC_NEWS_2021_09_29]
+        out[kod] = ("confirmed", _join_unique(sources), detail)
     return out
 
 
@@ -509,10 +659,12 @@ def rule_ds2020_29_rural_new_offices(ctx: _Context) -> RuleResult:
 def rule_ssc_2019_from_2020(ctx: _Context) -> RuleResult:
     """ssc_2019 confirmed (deduced): a December 2020 servicekontor that was not a June 2020 opening.
 
-    The 2020 network is the 2019 network plus the four June 2020 openings (113 + 4 = 117), so
-    every other office listed for December 2020 (Visby, Skövde, Kiruna, Trelleborg ...) already
-    existed in 2019. Caveat: SSC's "just under 100 kommuner" (2019) and Ds 2020:29's "110
-    kommuner" (2020) are loose, so this rests on the office counts only.
+    Ds 2020:29 (Dec 2020): "Den senaste etableringen av nya servicekontor skedde i juni 2020 och
+    avsåg fyra mindre kontor i Storuman, Torsby, Vansbro och Åsele", and no other opening is
+    stated between June 2019 and June 2020 but Sollefteå's (a row of its own). So every other
+    office listed for December 2020 (Visby, Skövde, the Kronofogden places ...) already existed
+    in 2019. Caveat: an opening no page states is not excluded (Sollefteå's was announced by no
+    government decision); the office counts (113, 117) are not used.
     """
     rows = network_table("ssc_2020")
     rows = rows[~rows["valid_from"].str.startswith("2020-06")]
@@ -523,15 +675,21 @@ def rule_ssc_2019_from_2020(ctx: _Context) -> RuleResult:
             continue
         out[kod] = (
             "confirmed",
-            _join_unique(grp["source"]) + f" ; {SSC_NEWS_2021_09_29}",
-            "servicekontor in Dec 2020 that was not one of the four June 2020 openings (113 + 4 = 117)",
+            _join_unique(grp["source"]) + f" ; {DS_2020_29}",
+            "servicekontor in Dec 2020 that was not one of the four June 2020 openings, the latest "
+            "before Dec 2020 (Ds 2020:29)",
         )
     return out
 
 
 #: The ordered rules per network (after "listed_office", which confirms kommuner with a row).
 STATUS_RULES: dict[str, list[Callable[[_Context], RuleResult]]] = {
-    "af_2019": [rule_county_complete_2019, rule_not_kept_not_closing_2019, rule_closed_before_2019],
+    "af_2019": [
+        rule_stated_closed_before_2019,
+        rule_county_complete_2019,
+        rule_not_kept_not_closing_2019,
+        rule_closed_before_2019,
+    ],
     "af_2020": [
         rule_conflicting_sources,
         rule_county_kept_set,
@@ -539,8 +697,16 @@ STATUS_RULES: dict[str, list[Callable[[_Context], RuleResult]]] = {
         rule_not_in_county_closing_set,
         rule_not_on_closure_list,
     ],
-    "ssc_2019": [rule_no_state_workplace_2019, rule_ds2020_29_rural_new_offices, rule_ssc_2019_from_2020],
-    "ssc_2020": [rule_ds2020_29_rural_new_offices, rule_ssc_2020_from_2019],
+    "ssc_2019": [
+        rule_no_state_workplace_2019,
+        rule_ds2020_29_rural_new_offices,
+        rule_ssc_conflicting_sources,
+        rule_ssc_none_stated_later,
+        rule_ssc_stated_before_and_after,
+        rule_ssc_2019_from_2020,
+    ],
+    # no rule carries ssc_2019 to ssc_2020: see the comment above rule_ssc_conflicting_sources
+    "ssc_2020": [rule_ds2020_29_rural_new_offices, rule_ssc_none_stated_later, rule_ssc_stated_before_and_after],
 }
 #: The end-2020 AF network (the 106 plus the June 2020 changes) uses the af_2020 rules.
 STATUS_RULES["af_2020+af_2020_changes"] = STATUS_RULES["af_2020"]
@@ -683,7 +849,8 @@ def candidate_offices(
     ``n_offices == 0``). It stands at the town of an office stated in the kommun by a
     related list (for af_2020: a 2019 office not stated as closing; for ssc_2020: the 2019
     servicekontor; for ssc_2019: a 2020 servicekontor), else at the kommun's centralort
-    (:func:`narvaro.data.load_centralorter`).
+    (:func:`narvaro.data.load_centralorter`), moved just inside the kommun where that point lies
+    outside it (Tumba, Göteborg, Hallsberg; geocode ``centralort_moved``).
 
     Returns
     -------
@@ -720,10 +887,11 @@ def candidate_offices(
                 break
         if row is None:
             c = central.loc[kod]
+            x, y, moved = place_inside_kommun(kod, c.geometry.x, c.geometry.y)
             row = {
                 "town": c["centralort"],
-                "geometry": c.geometry,
-                "geocode": "centralort",
+                "geometry": Point(x, y),
+                "geocode": "centralort_moved" if moved else "centralort",
                 "source": f"candidate at the kommun's centralort {c['centralort']} ({why})",
             }
         out.append(

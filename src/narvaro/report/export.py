@@ -17,6 +17,7 @@ __all__ = [
     "column_label",
     "export",
     "labelled",
+    "rounded",
 ]
 
 
@@ -36,10 +37,10 @@ _BASE_LABELS = {
 }
 _STAT = {"mean": ("mean", "medel"), "median": ("median", "median"), "p90": ("90th percentile", "90:e percentil"),
          "max": ("maximum", "största")}
-_SUFFIX = {"_min": (" (lowest)", " lägsta"), "_max": (" (highest)", " högsta"), "_before": (" before", " före"),
+_SUFFIX = {"_lo": (" (lowest)", " lägsta"), "_hi": (" (highest)", " högsta"), "_before": (" before", " före"),
            "_after": (" after", " efter"), "_delta": (" change", " förändring"),
-           "_delta_min": (" change (lowest)", " förändring lägsta"),
-           "_delta_max": (" change (highest)", " förändring högsta")}
+           "_delta_lo": (" change (lowest)", " förändring lägsta"),
+           "_delta_hi": (" change (highest)", " förändring högsta")}
 _OFFICE = {
     "has_office": ("office in the kommun", "kontor i kommunen"),
     "n_offices": ("number of offices in the kommun", "antal kontor i kommunen"),
@@ -61,7 +62,7 @@ def column_label(column: str, lang: str = "en") -> str:
     --------
     >>> column_label("af_dist_mean_km", "sv")
     'AF medelavstånd (km)'
-    >>> column_label("any_share_over_25km_max", "en")
+    >>> column_label("any_share_over_25km_hi", "en")
     'AF or SSC share of residents beyond 25 km (highest)'
     """
     if lang not in ("en", "sv"):
@@ -128,6 +129,58 @@ def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------
+# Rounding
+# --------------------------------------------------------------------------------------
+_ENDS = r"(_(before|after|delta))?(_(lo|hi|q05|q95))?$"
+#: (pattern, decimals): residents whole people, shares 0.1 % (fractions: 3 decimals), km 0.1,
+#: minutes 1, probabilities 0.01. The first match wins.
+_ROUNDING: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"(^|_)pop_(over|unreachable|depends)|^population$|_population$|^pop_"), 0),
+    (re.compile(r"(^|_)share_"), 3),
+    (re.compile(r"_p_office" + _ENDS + r"|^p_without"), 2),
+    (re.compile(r"(^|_)dist_\w+_km" + _ENDS), 1),
+    (re.compile(r"(^|_)time_\w+_min" + _ENDS), 0),
+)
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` rounded to meaningful precision for the files.
+
+    Residents to whole people, shares to 0.1 % (as fractions: 3 decimals), km to 0.1, minutes to
+    1, probabilities to 0.01. Other columns are left as they are.
+
+    Examples
+    --------
+    >>> rounded(pd.DataFrame({"af_dist_mean_km": [12.345], "af_pop_over_25km_lo": [10.6],
+    ...                       "af_share_over_25km": [2.2735e-05], "af_time_mean_min_hi": [14.5]})).iloc[0].tolist()
+    [12.3, 11.0, 0.0, 14.0]
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if col == "geometry" or not pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            continue
+        for pattern, decimals in _ROUNDING:
+            if pattern.search(str(col)):
+                values = out[col].astype(float).round(decimals)
+                out[col] = values.round().astype("Int64") if decimals == 0 else values
+                break
+    return out
+
+
+def _format_sheet(ws, frame: pd.DataFrame) -> None:
+    """Frozen header, auto filter and column widths on an openpyxl worksheet."""
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = "A2"
+    if ws.max_row >= 1 and ws.max_column >= 1:
+        ws.auto_filter.ref = ws.dimensions
+    for i, col in enumerate(frame.columns, start=1):
+        sample = frame[col].head(200).map(lambda v: len(str(v)))
+        width = max(len(str(col)), int(sample.max()) if len(sample) else 0)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
+
+
+# --------------------------------------------------------------------------------------
 # Export
 # --------------------------------------------------------------------------------------
 def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str | None = None) -> Path:
@@ -136,7 +189,7 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
     Parameters
     ----------
     table : DataFrame or GeoDataFrame
-        A coverage table (with its ``_min``/``_max`` columns), a comparison, a presence list,
+        A coverage table (with its ``_lo``/``_hi`` columns), a comparison, a presence list,
         the national summary ...
     path : str or Path
         ``.csv`` (UTF-8, no geometry), ``.xlsx`` (sheets "data", "metadata" with the provenance,
@@ -161,7 +214,7 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
         raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     prov_line = describe(table)
-    plain = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+    plain = rounded(pd.DataFrame(table.drop(columns="geometry", errors="ignore")))
     if suffix == ".csv":
         labelled(plain, lang).to_csv(path, index=False, encoding="utf-8")
     elif suffix == ".xlsx":
@@ -172,14 +225,16 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
         columns = pd.DataFrame({"column": list(plain.columns),
                                 "label_en": [column_label(c, "en") for c in plain.columns],
                                 "label_sv": [column_label(c, "sv") for c in plain.columns]})
+        data = labelled(plain, lang)
+        meta_frame = pd.DataFrame(meta, columns=["key", "value"])
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            labelled(plain, lang).to_excel(xw, sheet_name="data", index=False)
-            pd.DataFrame(meta, columns=["key", "value"]).to_excel(xw, sheet_name="metadata", index=False)
-            columns.to_excel(xw, sheet_name="columns", index=False)
+            for name, frame in (("data", data), ("metadata", meta_frame), ("columns", columns)):
+                frame.to_excel(xw, sheet_name=name, index=False)
+                _format_sheet(xw.sheets[name], frame)
     else:
         if not isinstance(table, gpd.GeoDataFrame) or table.geometry.isna().all():
             raise CoverageInputError("a GeoPackage needs a table with geometries (a coverage table)")
-        gdf = to_compute_crs(table, "the table")
+        gdf = to_compute_crs(rounded(table), "the table")
         gdf = gdf[gdf.geometry.notna()].copy()
         gdf.attrs = {}
         for c in gdf.columns:

@@ -22,14 +22,24 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
+from .. import settings
 from ..analysis.bounds import BOUNDS_ATTR, unknowns
 from ..analysis.constrained import constrained_range
 from ..analysis.coverage import coverage, national
-from ..analysis.metrics import GROUP_LABEL, format_range, groups_in, threshold_labels, thresholds_of
+from ..analysis.metrics import (
+    GROUP_LABEL,
+    KIND_SUFFIXES,
+    format_range,
+    groups_in,
+    threshold_labels,
+    thresholds_of,
+)
 from ..analysis.presence import RULES, compare, kommuner_without_presence, scenario_name
 from ..data.layers import load_demand_points, load_kommuner
 from ..errors import CoverageInputError
+from ..offices.draws import DRAWABLE, office_draws
 from ..offices.load import load_offices
 from ..offices.sources import NETWORKS, network_label, published_kommun_count
 from ..provenance import describe, get_provenance
@@ -77,16 +87,18 @@ def national_summary(
         Presence rules to count (:data:`narvaro.analysis.presence.RULES`); ``af_definition`` only where the
         table holds AF and SSC (group "any" row).
     constrained : dict name -> DataFrame, optional
-        :func:`narvaro.analysis.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_cmin``,
-        ``_cmax`` and ``share_over_{T}_cmin``/``_cmax`` (range given the published count).
+        :func:`narvaro.analysis.bounds.constrained_range` results per scenario; adds ``pop_over_{T}_clo``,
+        ``_chi`` and ``share_over_{T}_clo``/``_chi`` (range given the published count).
 
     Returns
     -------
     DataFrame
         ``scenario``, ``group``, ``method``, ``status_known`` ("90 of 290" with ranges),
-        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (+ ``_min``/``_max``
-        with ranges); per rule ``without_{rule}`` (with ranges: ``_min`` = certain, ``_max`` =
-        possibly). ``attrs["provenance"]``: scenario -> provenance line.
+        ``population``; per threshold ``pop_over_{T}``, ``share_over_{T}`` (the best estimate,
+        + ``_q05``/``_q95`` with draws, + ``_lo``/``_hi`` with ranges); per rule
+        ``without_{rule}`` (number of kommuner: the median over the draws, else the count; with
+        draws ``_q05``/``_q95``; with ranges ``_lo`` = certain, ``_hi`` = possibly).
+        ``attrs["provenance"]``: scenario -> provenance line.
     """
     if not isinstance(covs, Mapping):
         covs = {scenario_name(c): c for c in covs}
@@ -104,15 +116,15 @@ def national_summary(
                 for kind in ("pop", "share"):
                     col = f"{g}_{kind}_over_{lab}"
                     row[f"{kind}_over_{lab}"] = nat.get(col)
-                    if f"{col}_min" in nat:
-                        row[f"{kind}_over_{lab}_min"] = nat[f"{col}_min"]
-                        row[f"{kind}_over_{lab}_max"] = nat[f"{col}_max"]
+                    for suffix in KIND_SUFFIXES:
+                        if f"{col}{suffix}" in nat:
+                            row[f"{kind}_over_{lab}{suffix}"] = nat[f"{col}{suffix}"]
                 if cr is not None and len(cr):
                     hit = cr[(cr["group"] == g) & (cr["threshold"] == lab)]
                     if len(hit):
                         h = hit.iloc[0]
-                        row[f"pop_over_{lab}_cmin"], row[f"pop_over_{lab}_cmax"] = h["pop_min"], h["pop_max"]
-                        row[f"share_over_{lab}_cmin"], row[f"share_over_{lab}_cmax"] = h["share_min"], h["share_max"]
+                        row[f"pop_over_{lab}_clo"], row[f"pop_over_{lab}_chi"] = h["pop_lo"], h["pop_hi"]
+                        row[f"share_over_{lab}_clo"], row[f"share_over_{lab}_chi"] = h["share_lo"], h["share_hi"]
                         row["constrained_range"] = h["range"]
                         row["constrained_note"] = h["note"]
             info = cov.attrs.get(BOUNDS_ATTR)
@@ -132,10 +144,11 @@ def national_summary(
                     lst = kommuner_without_presence(cov, rule=rule, group=gr_rule)
                 except CoverageInputError:
                     continue
-                row[f"without_{rule}"] = len(lst)
-                if "certainty" in lst.columns:
-                    row[f"without_{rule}_min"] = int((lst["certainty"] == "certain").sum())
-                    row[f"without_{rule}_max"] = len(lst)
+                count = lst.attrs["narvaro"].get("count", {})
+                row[f"without_{rule}"] = count.get("best", len(lst) if not count else np.nan)
+                for kind in ("q05", "q95", "lo", "hi"):
+                    if kind in count:
+                        row[f"without_{rule}_{kind}"] = count[kind]
             rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["provenance"] = prov
@@ -161,8 +174,8 @@ def format_scenarios(scenarios: Sequence[str]) -> str:
 
 
 def _val(row: pd.Series, col: str) -> tuple[Any, Any]:
-    if f"{col}_min" in row.index and pd.notna(row.get(f"{col}_min")):
-        return row[f"{col}_min"], row[f"{col}_max"]
+    if f"{col}_lo" in row.index and pd.notna(row.get(f"{col}_lo")):
+        return row[f"{col}_lo"], row[f"{col}_hi"]
     return row.get(col), row.get(col)
 
 
@@ -183,16 +196,16 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
             continue
         text = (f"{scenario_label(r['scenario'])} ({GROUP_LABEL['en'][r['group']]}): {format_range(lo * 100, hi * 100, '.1f', ' %')} "
                 f"of residents beyond {what} ({method_word.get(r['method'], r['method'])})")
-        if pd.notna(r.get(f"share_over_{headline}_cmin", np.nan)) and str(r.get("constrained_range", "")).startswith(
+        if pd.notna(r.get(f"share_over_{headline}_clo", np.nan)) and str(r.get("constrained_range", "")).startswith(
                 "range given"):
-            text += (f"; {format_range(r[f'share_over_{headline}_cmin'] * 100, r[f'share_over_{headline}_cmax'] * 100, '.1f', ' %')}"
+            text += (f"; {format_range(r[f'share_over_{headline}_clo'] * 100, r[f'share_over_{headline}_chi'] * 100, '.1f', ' %')}"
                      " given the published number of kommuner with an office")
         if r.get("status_known"):
             text += f"; office status known for {r['status_known']} kommuner"
         lines.append(text)
     # the table
     labels = [c[len("share_over_"):] for c in summary.columns
-              if c.startswith("share_over_") and not c.endswith(("_min", "_max", "_cmin", "_cmax"))]
+              if c.startswith("share_over_") and not c.endswith(("_lo", "_hi", "_clo", "_chi"))]
     table = pd.DataFrame({"scenario": summary["scenario"],
                           "group": summary["group"].map(GROUP_LABEL[lang])})
     for lab in labels:
@@ -200,8 +213,8 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
         for _, r in summary.iterrows():
             lo, hi = _val(r, f"share_over_{lab}")
             cell = format_range(lo * 100, hi * 100, ".1f") if lo is not None else "n/a"
-            if pd.notna(r.get(f"share_over_{lab}_cmin", np.nan)):
-                cell += f" [{format_range(r[f'share_over_{lab}_cmin'] * 100, r[f'share_over_{lab}_cmax'] * 100, '.1f')}]"
+            if pd.notna(r.get(f"share_over_{lab}_clo", np.nan)):
+                cell += f" [{format_range(r[f'share_over_{lab}_clo'] * 100, r[f'share_over_{lab}_chi'] * 100, '.1f')}]"
             vals.append(cell)
         table[f"% >{lab}"] = vals
     for rule in RULES:
@@ -209,8 +222,8 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
         if col in summary.columns:
             pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
             table[f"without: {rule}"] = [
-                "" if pd.isna(r.get(col)) else (format_range(r[f"{col}_min"], r[f"{col}_max"], ".0f")
-                                                if pd.notna(r.get(f"{col}_min", np.nan)) else f"{r[col]:.0f}")
+                "" if pd.isna(r.get(col)) else (format_range(r[f"{col}_lo"], r[f"{col}_hi"], ".0f")
+                                                if pd.notna(r.get(f"{col}_lo", np.nan)) else f"{r[col]:.0f}")
                 for _, r in summary.iterrows()]
             if pub is not None:
                 table[f"without: {rule}"] += [f" [{p:.0f}]" if pd.notna(p) else "" for p in pub]
@@ -273,6 +286,7 @@ class ReportResult:
     constrained: dict[str, pd.DataFrame]
     text: str
     files: list[Path] = field(default_factory=list)
+    regions: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def run_report(
@@ -289,6 +303,9 @@ def run_report(
     offices: Mapping[str, gpd.GeoDataFrame] | None = None,
     top: int = 20,
     presence_limit: int | None = 25,
+    draws: int = settings.N_DRAWS,
+    seed: int = 0,
+    maps_dir: str | Path | None = None,
 ) -> ReportResult:
     """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
 
@@ -308,7 +325,7 @@ def run_report(
     bounds, constrained : bool
         Ranges (simple) and the range given the published counts.
     lang : {"en", "sv"}
-        Column labels of the exported files.
+        Language of report.html, report.txt, the maps and the exported column labels.
     formats : sequence of {"csv", "xlsx", "gpkg"}
         Formats of the per-kommun tables.
     demand, kommuner : optional
@@ -320,6 +337,17 @@ def run_report(
     presence_limit : int or None
         How many kommuner each printed presence list shows (certain ones first, then the
         largest that hinge on unknown offices); the exported files hold them all.
+    draws : int
+        Number of joint office draws (:func:`narvaro.offices.office_draws`) behind the best
+        estimates and 90 % intervals of the shipped networks; 0 = hard bounds only. Scenarios
+        given in ``offices`` (an analyst's list, taken as complete) get no draws.
+    seed : int
+        Seed of the draws (the same seed gives byte-identical outputs).
+    maps_dir : str or Path, optional
+        Where to write the default maps (linked from report.html); no maps when None.
+
+    With ``out_dir`` the report also writes ``report.html`` (:mod:`narvaro.report.html`), the
+    per-län table ``per_lan.csv``/``.xlsx`` and the plots ``plot_*.svg``/``.png``.
 
     Returns
     -------
@@ -327,14 +355,18 @@ def run_report(
     """
     demand = load_demand_points() if demand is None else demand
     kommuner = load_kommuner() if kommuner is None else kommuner
+    joint = _joint_draws(scenarios, offices, draws if bounds else 0, seed)
     covs: dict[str, gpd.GeoDataFrame] = {}
-    for sc in scenarios:
+    office_lists: dict[str, gpd.GeoDataFrame] = {}
+    for sc in tqdm(scenarios, desc="scenarios", unit="scenario", disable=len(scenarios) < 2):
         if offices is not None and sc in offices:
-            off = offices[sc]
+            off, sc_draws = offices[sc], None
         else:
-            off = load_offices(sc, include_candidates=bounds)
+            sc_draws = joint[sc] if joint is not None and sc in joint else None
+            off = sc_draws.offices if sc_draws is not None else load_offices(sc, include_candidates=bounds)
+        office_lists[sc] = off
         covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
-                            bounds=bounds, name=sc)
+                            bounds=bounds, name=sc, draws=sc_draws)
     cons: dict[str, pd.DataFrame] = {}
     if bounds and constrained:
         for sc, cov in covs.items():
@@ -377,13 +409,20 @@ def run_report(
                 continue
             gb = pairs.get(g, g)
             glab = GROUP_LABEL["en"][g] if gb == g else f"{GROUP_LABEL['en'][gb]} -> {GROUP_LABEL['en'][g]}"
-            if f"{col}_min" in cmp.columns:
-                change = (f"{nat[f'{col}_min']:+,.0f} to {nat[f'{col}_max']:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[f'{g}_lost_last_office_min'])}-{int(nat[f'{g}_lost_last_office_max'])} "
+            lost = f"{g}_lost_last_office"
+            if f"{col}_q05" in cmp.columns:
+                change = (f"{nat[col]:+,.0f} residents beyond 25 km (best estimate; 90 % interval "
+                          f"{nat[f'{col}_q05']:+,.0f} to {nat[f'{col}_q95']:+,.0f}; possible range "
+                          f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f}); {nat[lost]:,.0f} kommuner lost "
+                          f"their last office (90 % interval {nat[f'{lost}_q05']:,.0f}-{nat[f'{lost}_q95']:,.0f}; "
+                          f"possible {int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])})")
+            elif f"{col}_lo" in cmp.columns:
+                change = (f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f} residents beyond 25 km; "
+                          f"{int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])} "
                           "kommuner lost their last office (certain-possible)")
             else:
                 change = (f"{nat[col]:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[f'{g}_lost_last_office'])} kommuner lost their last office")
+                          f"{int(nat[lost])} kommuner lost their last office")
             bits.append(f"{glab}: {change}")
         if bits:
             parts += ["", f"Change {name}: " + "; ".join(bits)]
@@ -408,11 +447,47 @@ def run_report(
         if cons:
             allc = pd.concat([c.assign(scenario=s) for s, c in cons.items()], ignore_index=True)
             files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
+        result = ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
+                              unknowns=unk, constrained=cons, text=text, files=files)
+        from .html import write_outputs
+
+        written, page_text = write_outputs(result, out, office_lists, demand, kommuner, graph, lang, maps_dir)
+        files += written
+        if lang == "sv":
+            text = page_text
+            if len(unk):
+                text += "\n\n" + _unknowns_sv(unk, top)
+        else:
+            text = text + "\n\n" + page_text
         (out / "report.txt").write_text(text + "\n", encoding="utf-8")
         files.append(out / "report.txt")
-        text += "\n\nFiles written to " + str(out)
+        text += "\n\n" + ("Filer skrivna till " if lang == "sv" else "Files written to ") + str(out)
+        result.text, result.files = text, files
+        return result
     return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                         unknowns=unk, constrained=cons, text=text, files=files)
+
+
+def _joint_draws(scenarios: Sequence[str], offices: Mapping[str, Any] | None, n: int, seed: int) -> Any:
+    """One set of joint office draws for every shipped network the scenarios use (None if none)."""
+    if n <= 0:
+        return None
+    nets = [p for sc in scenarios if not (offices and sc in offices) for p in sc.split("+")]
+    drawable = [p for p in dict.fromkeys(nets) if p in DRAWABLE]
+    return office_draws(drawable, n=n, seed=seed) if drawable else None
+
+
+def _unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
+    """The top of :func:`narvaro.analysis.bounds.unknowns` in Swedish."""
+    col = f"pop_depends_over_{by}"
+    show = unk.head(top)[[c for c in ("rank", "network", "kommunkod", "kommunnamn", "status", col) if c in unk]].copy()
+    if col in show:
+        show[col] = show[col].round(0).astype("int64")
+    show = show.rename(columns={"rank": "Rang", "network": "Nät", "kommunkod": "Kommunkod", "kommunnamn": "Kommun",
+                                "status": "Kontorsstatus", col: f"Invånare vars sida om {by} beror på kommunen"})
+    head = (f"Okänd kontorsstatus att kontrollera först (de {min(top, len(unk))} viktigaste av {len(unk)}), "
+            f"efter antal invånare vars sida om {by} beror på kommunens kontor:")
+    return head + "\n" + show.to_string(index=False)
 
 
 def _safe(name: str) -> str:

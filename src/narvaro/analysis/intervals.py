@@ -1,0 +1,354 @@
+"""Best estimates and 90 % intervals over joint office draws.
+
+While the office lists are incomplete, every figure has three kinds of number:
+
+best estimate (plain column ``X``)
+    The median of ``X`` over the joint office draws (:func:`narvaro.offices.office_draws`):
+    complete office sets consistent with everything known, drawn from a validated presence
+    model and conditioned on the published counts.
+90 % interval (``X_q05``, ``X_q95``)
+    The 5th and 95th percentiles of ``X`` over the same draws.
+hard bounds (``X_lo``, ``X_hi``)
+    What is logically possible (:mod:`narvaro.analysis.bounds`); never replaced by the model.
+
+How the draws are evaluated (one OD pass, then cheap per-draw work)
+    Distances and times from every demand point to every office in the draws' universe
+    (confirmed and candidate offices) are computed once (road network or estimate). Offices
+    present in every draw give each point a fixed nearest distance; a point's value can change
+    only through the candidates nearer than that. Per kommun, the draws are reduced to their
+    distinct presence patterns over the candidates that matter to its residents (usually a
+    handful), each pattern is evaluated once with the same statistics as the point value
+    (:func:`narvaro.analysis.metrics.aggregate_arrays`), and the results are mapped back to
+    the draws. National figures per draw are sums (residents beyond a threshold, kommuner with
+    an office) or population-weighted means of the kommun values; national medians and 90th
+    percentiles are not computed per draw (they are given per kommun).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .. import settings
+from ..network.distance import od_matrix
+from .metrics import group_metric_columns, threshold_label
+
+__all__ = [
+    "DRAWS_ATTR",
+    "DrawValues",
+    "ScenarioDraws",
+    "evaluate_draws",
+    "summarise",
+]
+
+#: Key in ``cov.attrs`` of the :class:`DrawValues` that coverage(draws=...) leaves.
+DRAWS_ATTR = "narvaro_draws"
+
+#: Work array budget (elements) when one kommun's patterns are evaluated at once.
+_CHUNK_ELEMENTS = 20_000_000
+
+
+class ScenarioDraws(Protocol):
+    """What :func:`evaluate_draws` needs of one scenario's draws (``office_draws(...)[name]``)."""
+
+    offices: pd.DataFrame  # one row per confirmed or candidate office (office_id, org, kommunkod, ...)
+    mask: np.ndarray  # bool, n_draws x len(offices)
+
+
+@dataclass(frozen=True)
+class DrawValues:
+    """Per-draw values of one coverage table (kept in ``cov.attrs[DRAWS_ATTR]``).
+
+    Attributes
+    ----------
+    per_kommun : mapping column -> ndarray (n_draws, n_kommuner)
+    national : mapping column -> ndarray (n_draws,)
+    codes : tuple of str
+        The kommunkoder, in the table's row order.
+    description : str
+        One line on the draws (how many, seed, model, conditioning).
+    """
+
+    per_kommun: Mapping[str, np.ndarray]
+    national: Mapping[str, np.ndarray]
+    codes: tuple[str, ...]
+    description: str
+
+    @property
+    def n_draws(self) -> int:
+        return len(next(iter(self.national.values()))) if self.national else 0
+
+    def __deepcopy__(self, memo: dict) -> DrawValues:  # immutable: pandas copies attrs often
+        return self
+
+    def __copy__(self) -> DrawValues:
+        return self
+
+
+def _points_by_kommun(g: np.ndarray, n: int) -> Iterator[tuple[int, np.ndarray]]:
+    order = np.argsort(g, kind="stable")
+    bounds = np.searchsorted(g[order], np.arange(n + 1))
+    for k in range(n):
+        yield k, order[bounds[k]:bounds[k + 1]]
+
+
+def _nearest_values(base: np.ndarray, od: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Value to the nearest present office per (row, point).
+
+    ``base`` (n,) is each point's value to the offices present in every draw, ``od`` (n, s) its
+    value to ``s`` variable offices, ``present`` (r, s) which of them exist in each row (a draw
+    or a distinct pattern). Each point's candidates are visited nearest first; a row's value is
+    fixed by the first present one, so the loop ends as soon as every row is resolved.
+    """
+    r, s = present.shape
+    n = len(base)
+    val = np.broadcast_to(base, (r, n)).copy()
+    if s == 0 or n == 0:
+        return val
+    order = np.argsort(od, axis=1, kind="stable")
+    od_sorted = np.take_along_axis(od, order, axis=1)
+    unresolved = np.ones((r, n), dtype=bool)
+    for j in range(s):
+        dj = od_sorted[:, j]
+        live = dj < base
+        if not live.any():
+            break
+        pres = present[:, order[:, j]] & live[None, :]
+        hit = unresolved & pres
+        val = np.where(hit, dj[None, :], val)
+        unresolved &= ~pres
+        if not unresolved[:, live].any():
+            break
+    return val
+
+
+def _row_stats(d: np.ndarray, t: np.ndarray, w: np.ndarray, group: str, km: Sequence[float],
+               mins: Sequence[float]) -> dict[str, np.ndarray]:
+    """Per-row statistics of value matrices (rows x points), as :func:`aggregate_arrays` per group.
+
+    Same definitions: reachable points with residents enter means, quantiles (inverted CDF,
+    smallest value whose cumulative share >= q) and maxima; unreachable residents count beyond
+    every threshold.
+    """
+    reach = np.isfinite(d) & np.isfinite(t)
+    use = reach & (w > 0)[None, :]
+    wu = np.where(use, w[None, :], 0.0)
+    wsum = wu.sum(axis=1)
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, vals in (("dist", d), ("time", t)):
+            unit = "km" if name == "dist" else "min"
+            x = np.where(use, vals, np.inf)
+            order = np.argsort(x, axis=1, kind="stable")
+            xs = np.take_along_axis(x, order, axis=1)
+            cw = np.cumsum(np.take_along_axis(wu, order, axis=1), axis=1) / wsum[:, None]
+            out[f"{group}_{name}_mean_{unit}"] = np.where(wsum > 0, (np.where(use, vals, 0.0) * wu).sum(axis=1) / wsum,
+                                                          np.nan)
+            for q, label in ((0.5, "median"), (0.9, "p90")):
+                first = np.argmax(cw >= q - 1e-12, axis=1)
+                out[f"{group}_{name}_{label}_{unit}"] = np.where(wsum > 0, xs[np.arange(len(xs)), first], np.nan)
+            mx = np.where(use, vals, -np.inf).max(axis=1) if vals.shape[1] else np.full(len(vals), -np.inf)
+            out[f"{group}_{name}_max_{unit}"] = np.where(np.isfinite(mx), mx, np.nan)
+        total = w.sum()
+        for values, vals, unit in ((km, d, "km"), (mins, t, "min")):
+            for thr in values:
+                pop = (np.where(~reach | (vals > thr), w[None, :], 0.0)).sum(axis=1)
+                lab = threshold_label(thr, unit)
+                out[f"{group}_pop_over_{lab}"] = pop
+                out[f"{group}_share_over_{lab}"] = pop / total if total > 0 else np.full(len(pop), np.nan)
+        out[f"{group}_pop_unreachable"] = np.where(reach, 0.0, w[None, :]).sum(axis=1)
+    return out
+
+
+def _modal_nearest(base_idx: np.ndarray, base_t: np.ndarray, od_t: np.ndarray, cols: np.ndarray,
+                   pattern: np.ndarray, w: np.ndarray) -> int:
+    """Universe index of the office nearest by time for most residents under one pattern."""
+    idx = base_idx.copy()
+    if len(cols):
+        cand = np.where(pattern[None, :], od_t, np.inf)
+        j = cand.argmin(axis=1)
+        better = cand[np.arange(len(j)), j] < base_t
+        idx[better] = cols[j[better]]
+    ok = idx >= 0
+    if not ok.any():
+        return -1
+    votes = np.bincount(idx[ok], weights=w[ok] + 1e-9)
+    return int(votes.argmax())
+
+
+def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
+                   mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float],
+                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
+    """Per-draw metrics of one organisation group.
+
+    Parameters
+    ----------
+    demand : GeoDataFrame
+        Demand points (EPSG:3006), aligned with ``w`` (residents) and ``g`` (kommun index).
+    codes : Index
+        Kommunkoder in table order (``g`` indexes into it).
+    universe : DataFrame
+        The group's confirmed and candidate offices (``office_id``, ``name``, ``kommunkod``,
+        ``basis``, geometry).
+    mask : ndarray of bool, (n_draws, len(universe))
+        Which offices exist in each draw.
+    graph : RoadGraph or None
+        Road network; None = estimate mode.
+    group, km, mins
+        Group name and thresholds, as for :func:`narvaro.analysis.coverage.coverage`.
+
+    Returns
+    -------
+    per_kommun : dict column -> ndarray (n_draws, n_kommuner)
+    national : dict column -> ndarray (n_draws,)
+    nearest : DataFrame
+        Per kommun (index ``codes``): the office nearest by time for most residents in the
+        kommun's most frequent pattern (``name``, ``office_id``, ``kommunkod``, ``basis``).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    universe = universe.reset_index(drop=True)
+    key = _memo_key(demand, w, g, codes, universe, mask, graph, group, km, mins)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    result = _evaluate(demand, w, g, codes, universe, mask, graph, group, km, mins)
+    _MEMO[key] = result
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return result
+
+
+#: Results of recent evaluations: the AF part of "af_2020+ssc_2020" is the "af_2020" scenario
+#: itself when the draws are coupled, so a report evaluates it once.
+_MEMO: OrderedDict[str, tuple] = OrderedDict()
+_MEMO_SIZE = 8
+
+
+def _memo_key(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
+              mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float]) -> str:
+    digest = hashlib.sha256()
+    xy = np.column_stack([demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()])
+    oxy = np.column_stack([universe.geometry.x.to_numpy(), universe.geometry.y.to_numpy()])
+    for arr in (xy, np.asarray(w, dtype=float), np.asarray(g, dtype=np.int64), oxy, np.packbits(mask, axis=1)):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+        digest.update(str(arr.shape).encode())
+    digest.update("|".join(map(str, codes)).encode())
+    digest.update("|".join(map(str, universe["office_id"])).encode())
+    digest.update(f"{group}|{tuple(km)}|{tuple(mins)}|{id(graph) if graph is not None else None}".encode())
+    return digest.hexdigest()
+
+
+def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
+              mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float],
+              ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
+    n_draws, n_off = mask.shape
+    n = len(codes)
+    od_d = od_matrix(demand, universe, graph, metric="distance", progress=False).to_numpy(dtype=float)
+    if graph is None:  # estimate mode: time is the estimated road distance at the estimate speed
+        od_t = od_d / settings.ESTIMATE_SPEED_KMH * 60.0
+    else:
+        od_t = od_matrix(demand, universe, graph, metric="time", progress=False).to_numpy(dtype=float)
+    fixed = mask.all(axis=0)
+    var = np.flatnonzero(mask.any(axis=0) & ~fixed)
+    fixed_idx = np.flatnonzero(fixed)
+    if len(fixed_idx):
+        base_d = od_d[:, fixed_idx].min(axis=1)
+        jt = od_t[:, fixed_idx].argmin(axis=1)
+        base_t = od_t[np.arange(len(jt)), fixed_idx[jt]]
+        base_idx = np.where(np.isfinite(base_t), fixed_idx[jt], -1)
+    else:
+        base_d = np.full(len(w), np.inf)
+        base_t = np.full(len(w), np.inf)
+        base_idx = np.full(len(w), -1)
+    matters = (od_d[:, var] < base_d[:, None]) | (od_t[:, var] < base_t[:, None])
+
+    per_kommun: dict[str, np.ndarray] = {}
+    names = group_metric_columns(group, km, mins, include_office=False)
+    for col in names:
+        per_kommun[col] = np.empty((n_draws, n))
+    reach_pop = np.empty((n_draws, n))
+    nearest_rows = []
+    for k, pts in _points_by_kommun(g, n):
+        cols = var[matters[pts].any(axis=0)] if len(pts) else var[:0]
+        if len(cols):
+            patterns, inverse = np.unique(mask[:, cols], axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+        else:
+            patterns, inverse = np.zeros((1, 0), dtype=bool), np.zeros(n_draws, dtype=np.int64)
+        u = len(patterns)
+        d = _nearest_values(base_d[pts], od_d[np.ix_(pts, cols)], patterns)
+        t = _nearest_values(base_t[pts], od_t[np.ix_(pts, cols)], patterns)
+        vals = _row_stats(d, t, w[pts], group, km, mins)
+        for col in names:
+            per_kommun[col][:, k] = vals[col][inverse]
+        reach_pop[:, k] = (w[pts].sum() - vals[f"{group}_pop_unreachable"])[inverse]
+        modal = int(np.bincount(inverse, minlength=u).argmax())
+        best = _modal_nearest(base_idx[pts], base_t[pts], od_t[np.ix_(pts, cols)], cols, patterns[modal], w[pts])
+        nearest_rows.append(best)
+
+    kom_of_office = pd.Index(codes).get_indexer(universe["kommunkod"].astype(str))
+    inside = np.zeros((n_off, n), dtype=bool)
+    ok = kom_of_office >= 0
+    inside[np.flatnonzero(ok), kom_of_office[ok]] = True
+    n_offices = mask.astype(np.int32) @ inside.astype(np.int32)
+    per_kommun[f"{group}_n_offices"] = n_offices.astype(float)
+    per_kommun[f"{group}_has_office"] = (n_offices > 0).astype(float)
+
+    national = _national(per_kommun, reach_pop, w.sum(), group, km, mins)
+    pick = np.asarray(nearest_rows)
+    near = pd.DataFrame(index=pd.Index(codes, name="kommunkod"))
+    for c in ("name", "office_id", "kommunkod", "basis"):
+        vals = universe[c].to_numpy(dtype=object) if c in universe.columns else np.full(len(universe), None)
+        near[c] = np.where(pick >= 0, vals[np.maximum(pick, 0)], None)
+    return per_kommun, national, near
+
+
+def _national(per_kommun: Mapping[str, np.ndarray], reach_pop: np.ndarray, total: float, group: str,
+              km: Sequence[float], mins: Sequence[float]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for col, v in per_kommun.items():
+        if "_pop_" in col or col.endswith(("_n_offices", "_has_office")):
+            out[col] = v.sum(axis=1)
+        elif "_share_over_" in col:
+            out[col] = per_kommun[col.replace("_share_", "_pop_")].sum(axis=1) / total
+        elif "_mean_" in col:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[col] = np.nansum(v * reach_pop, axis=1) / np.where(np.isnan(v), 0.0, reach_pop).sum(axis=1)
+        elif "_max_" in col:
+            out[col] = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=1)
+        else:  # medians and 90th percentiles: per kommun only
+            out[col] = np.full(v.shape[0], np.nan)
+    return out
+
+
+def summarise(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best estimate (median) and 90 % interval (5th, 95th percentile) over the draws.
+
+    The interval ends are values that occur in the draws (inverted-CDF percentiles); NaN
+    draws (a kommun without reachable residents) are ignored.
+
+    Examples
+    --------
+    >>> best, lo, hi = summarise(np.arange(1.0, 101.0))
+    >>> float(best), float(lo), float(hi)
+    (50.5, 5.0, 95.0)
+    """
+    v = np.sort(np.asarray(values, dtype=float), axis=axis)  # NaN sorts last
+    v = np.moveaxis(v, axis, 0)
+    nv = (~np.isnan(v)).sum(axis=0)
+    cols = np.indices(nv.shape)
+    last = np.maximum(nv - 1, 0)
+
+    def pick(i: np.ndarray) -> np.ndarray:
+        return np.where(nv > 0, v[(np.clip(i, 0, last),) + tuple(cols)], np.nan)
+
+    best = (pick((nv - 1) // 2) + pick(nv // 2)) / 2.0
+    lo = pick(np.ceil(0.05 * nv).astype(int) - 1)
+    hi = pick(np.ceil(0.95 * nv).astype(int) - 1)
+    return best, lo, hi

@@ -1,0 +1,284 @@
+"""The words of narvaro's maps and report in English and Swedish (``lang="en"`` / ``"sv"``).
+
+One table of UI texts (:data:`TEXT`), looked up with :func:`tr`; human scenario names
+(:func:`scenario_title`: "AF 2020 + SSC 2020", never the code ``af_2020+ssc_2020``) and
+number formatting in the reader's convention (:func:`num`: "12.3" / "12,3"). Official names
+(kommuner, län, offices, Arbetsförmedlingen, Statens servicecenter) are never translated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..offices.sources import network_label
+from ..provenance import describe
+
+__all__ = [
+    "LANGS",
+    "TEXT",
+    "check_lang",
+    "describe_lang",
+        "num",
+    "pct",
+    "scenario_title",
+    "to_swedish",
+    "tr",
+    "value",
+]
+
+LANGS: tuple[str, ...] = ("en", "sv")
+
+#: key -> (English, Swedish). Placeholders in braces are filled by :func:`tr`.
+TEXT: dict[str, tuple[str, str]] = {
+    # groups
+    "group.af": ("AF", "AF"),
+    "group.ssc": ("SSC", "SSC"),
+    "group.any": ("AF or SSC", "AF eller SSC"),
+    "office.af": ("AF office", "AF-kontor"),
+    "office.ssc": ("SSC servicekontor", "SSC-servicekontor"),
+    "office.any": ("AF office or SSC servicekontor", "AF-kontor eller SSC-servicekontor"),
+    # statistics and measures
+    "stat.mean": ("Mean", "Medel"),
+    "stat.median": ("Median", "Median"),
+    "stat.p90": ("90th percentile of", "90:e percentilen av"),
+    "stat.max": ("Longest", "Längsta"),
+    "what.dist": ("road distance", "vägavstånd"),
+    "what.dist_est": ("estimated road distance", "uppskattat vägavstånd"),
+    "what.time": ("travel time by car", "restid med bil"),
+    "what.time_est": ("estimated travel time by car", "uppskattad restid med bil"),
+    "unit.km": ("km", "km"),
+    "unit.min": ("minutes", "minuter"),
+    "label.metric": ("{stat} {what} to the nearest {target} ({units}, population-weighted{end})",
+                     "{What} till närmaste {target}, {stat_l} ({units}, befolkningsviktat{end})"),
+    "label.share_km": ("Share of residents farther than {t} km from the nearest {target} (%{end})",
+                       "Andel invånare längre än {t} km från närmaste {target} (%{end})"),
+    "label.share_min": ("Share of residents more than {t} minutes by car from the nearest {target} (%{end})",
+                        "Andel invånare mer än {t} minuter med bil från närmaste {target} (%{end})"),
+    "label.pop_km": ("Residents farther than {t} km from the nearest {target}{end}",
+                     "Invånare längre än {t} km från närmaste {target}{end}"),
+    "label.pop_min": ("Residents more than {t} minutes by car from the nearest {target}{end}",
+                      "Invånare mer än {t} minuter med bil från närmaste {target}{end}"),
+    "end.lo": (", lower bound", ", nedre gräns"),
+    "end.hi": (", upper bound", ", övre gräns"),
+    "end.q05": (", 5th percentile over the draws", ", 5:e percentilen över dragningarna"),
+    "end.q95": (", 95th percentile over the draws", ", 95:e percentilen över dragningarna"),
+    "label.n_offices": ("Offices in the kommun ({g})", "Kontor i kommunen ({g})"),
+    "label.p_office": ("Probability of an office in the kommun ({g})", "Sannolikhet för kontor i kommunen ({g})"),
+    "short.dist": ("{stat} distance, {g} (km)", "Avstånd ({stat_l}), {g} (km)"),
+    "short.time": ("{stat} time, {g} (min)", "Restid ({stat_l}), {g} (min)"),
+    # titles
+    "title.time": ("Travel time to the nearest office: {scen}", "Restid till närmaste kontor: {scen}"),
+    "title.dist": ("Distance to the nearest office: {scen}", "Avstånd till närmaste kontor: {scen}"),
+    "title.other": ("{what}: {scen}", "{what}: {scen}"),
+    "title.compare": ("Travel time to the nearest office, {a} and {b}",
+                      "Restid till närmaste kontor, {a} och {b}"),
+    "title.compare_dist": ("Distance to the nearest office, {a} and {b}",
+                           "Avstånd till närmaste kontor, {a} och {b}"),
+    # legend
+    "legend.shows_best": ("Colour: best estimate (median over {n} office draws)",
+                          "Färg: bästa skattning (median över {n} dragningar av kontor)"),
+    "legend.shows_value": ("Colour: the value (office list complete)", "Färg: värdet (kontorslistan är komplett)"),
+    "legend.shows_confirmed": ("Colour: confirmed offices only (no best estimate yet); hatched kommuner have a range",
+                               "Färg: endast bekräftade kontor (ännu ingen bästa skattning); skrafferade kommuner har ett spann"),
+    "legend.no_data": ("no data", "uppgift saknas"),
+    "legend.under": ("under {a}", "under {a}"),
+    "legend.between": ("{a} to under {b}", "{a} till under {b}"),
+    "legend.over": ("{a} or more", "{a} eller mer"),
+    "legend.without": ("Without presence: {n} kommuner", "Utan närvaro: {n} kommuner"),
+    "legend.without_rule": ("Without presence: {n} kommuner ({rule})", "Utan närvaro: {n} kommuner ({rule})"),
+    "legend.unknown": ("Office status unknown: {n} kommuner (hatched; tooltip gives P(office))",
+                       "Okänd kontorsstatus: {n} kommuner (skrafferade; verktygstipset ger P(kontor))"),
+    "legend.estimate": ("Estimate mode: straight line x circuity, not a road measurement.",
+                        "Uppskattning: fågelvägen x slingerfaktor, inte uppmätt längs väg."),
+    "legend.unlocated": ("{n} office(s) without a location are not shown.",
+                         "{n} kontor utan position visas inte."),
+    "legend.change_layer": ("Change layer ({b} minus {a})", "Förändringslager ({b} minus {a})"),
+    "legend.decrease": ("decrease (better)", "minskning (bättre)"),
+    "legend.no_change": ("no change", "ingen förändring"),
+    "legend.increase": ("increase: {x}", "ökning: {x}"),
+    "legend.completeness": ("Completeness", "Fullständighet"),
+    "legend.scenario": ("Scenario", "Scenario"),
+    "legend.sources": ("Sources, method and completeness", "Källor, metod och fullständighet"),
+    "legend.basemap": ("Background map: © OpenStreetMap contributors, © CARTO (needs internet)",
+                       "Bakgrundskarta: © OpenStreetMap-bidragsgivare, © CARTO (kräver internet)"),
+    # presence rules
+    "rule.no_office_inside": ("no office of {g} inside the kommun", "inget {g}-kontor i kommunen"),
+    "rule.no_office_and_far": ("no {g} office inside and population-weighted mean travel time above T",
+                               "inget {g}-kontor i kommunen och befolkningsviktad medelrestid över T"),
+    "rule.af_definition": ("no AF office and no SSC servicekontor inside the kommun (AF's October 2020 "
+                           "definition approximated; kommun agreements are not in the data)",
+                           "varken AF-kontor eller SSC-servicekontor i kommunen (AF:s definition från oktober "
+                           "2020, ungefärligt; avtal med kommuner finns inte i data)"),
+    "rule.given": ("as given", "enligt angiven lista"),
+    "rule.confirmed_none": ("no {g} office, confirmed", "inget {g}-kontor, bekräftat"),
+    # layers
+    "layer.unknown": ("Office status unknown ({n} kommuner, hatched)", "Okänd kontorsstatus ({n} kommuner, skrafferade)"),
+    "layer.unknown_in": ("Office status unknown {name} ({n})", "Okänd kontorsstatus {name} ({n})"),
+    "layer.without": ("Kommuner without presence", "Kommuner utan närvaro"),
+    "layer.without_in": ("Without presence {name}", "Utan närvaro {name}"),
+    "layer.change": ("Change {a} to {b}: {short}", "Förändring {a} till {b}: {short}"),
+    "layer.towns": ("Towns (larger tätorter)", "Orter (större tätorter)"),
+    "layer.basemap": ("Background map (needs internet)", "Bakgrundskarta (kräver internet)"),
+    "layer.af": ("AF offices", "AF-kontor"),
+    "layer.ssc": ("SSC servicekontor", "SSC-servicekontor"),
+    "layer.closed": ("AF offices closed (or decided closed) 2019-2020", "AF-kontor stängda (eller beslutade) 2019–2020"),
+    "layer.candidate": ("Candidate offices (not confirmed)", "Tänkbara kontor (ej bekräftade)"),
+    # tooltips
+    "tip.population": ("Population", "Folkmängd"),
+    "tip.nearest": ("Nearest office ({g})", "Närmaste kontor ({g})"),
+    "tip.in": ("in", "i"),
+    "tip.mean_dist": ("Mean distance", "Medelavstånd"),
+    "tip.mean_time": ("Mean time", "Medelrestid"),
+    "tip.interval": ("90 % interval", "90 %-intervall"),
+    "tip.bounds": ("possible range", "möjligt spann"),
+    "tip.n_offices": ("Offices in the kommun", "Kontor i kommunen"),
+    "tip.status": ("Office status", "Kontorsstatus"),
+    "tip.status.unknown": ("unknown (office list incomplete here)", "okänd (kontorslistan ofullständig här)"),
+    "tip.status.none": ("no office (confirmed)", "inget kontor (bekräftat)"),
+    "tip.status.confirmed": ("office confirmed", "kontor bekräftat"),
+    "tip.p_office": ("Probability of an office here", "Sannolikhet för kontor här"),
+    "tip.method": ("Method", "Metod"),
+    "method.estimate": ("estimate", "uppskattning"),
+    "method.road": ("road network", "vägnät"),
+    "tip.no_data": ("no data", "uppgift saknas"),
+    # office popups
+    "pop.organisation": ("Organisation", "Organisation"),
+    "pop.address": ("Address", "Adress"),
+    "pop.town": ("Town", "Ort"),
+    "pop.kommun": ("Kommun", "Kommun"),
+    "pop.status": ("Status", "Status"),
+    "pop.basis": ("Basis", "Grund"),
+    "pop.valid": ("Valid", "Giltig"),
+    "pop.located": ("Located by", "Lägesbestämd med"),
+    "pop.note": ("Note", "Anmärkning"),
+    "pop.source": ("Source", "Källa"),
+    "pop.to": ("to", "till"),
+    "pop.office": ("office", "kontor"),
+}
+
+
+#: Data values shown in office popups (status, basis, how the point was located) -> Swedish.
+VALUES_SV: dict[str, str] = {
+    "confirmed": "bekräftat",
+    "candidate": "tänkbart",
+    "open": "öppet",
+    "closed": "stängt",
+    "closure_decided": "nedläggning beslutad",
+    "travel_in": "inresekontor (bokade besök)",
+    "centralort": "kommunens centralort",
+    "tatort_exact": "SCB-tätort (exakt namn)",
+    "tatort_normalised": "SCB-tätort (normaliserat namn)",
+    "given": "angivna koordinater",
+}
+
+
+def value(text: Any, lang: str = "en") -> Any:
+    """A data value as shown to the reader: Swedish for the known codes when ``lang="sv"``."""
+    if lang == "sv" and isinstance(text, str):
+        return VALUES_SV.get(text, text)
+    return text
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is "en" or "sv"; raise ValueError otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+    return lang
+
+
+def tr(key: str, lang: str = "en", **values: Any) -> str:
+    """The text ``key`` in ``lang`` with ``values`` filled in.
+
+    Examples
+    --------
+    >>> tr("legend.without", "sv", n=3)
+    'Utan närvaro: 3 kommuner'
+    """
+    text = TEXT[key][LANGS.index(check_lang(lang))]
+    return text.format(**values) if values else text
+
+
+def scenario_title(name: str) -> str:
+    """Human scenario name: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"`` (same in both languages)."""
+    return network_label(name)
+
+
+def num(value: Any, decimals: int = 1, lang: str = "en", sign: bool = False) -> str:
+    """A number with thousands separators in the reader's convention.
+
+    Examples
+    --------
+    >>> num(1234567.891, 1, "sv")
+    '1 234 567,9'
+    >>> num(12.34, 1, "en")
+    '12.3'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–" if lang == "sv" else "n/a"
+    text = f"{float(value):{'+' if sign else ''},.{decimals}f}"
+    if lang == "sv":
+        text = text.replace(",", " ").replace(".", ",").replace("-", "−")
+    return text
+
+
+def pct(value: Any, decimals: int = 1, lang: str = "en", sign: bool = False) -> str:
+    """A share (fraction) as a percentage number without the sign: 0.1234 -> "12.3" / "12,3"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return num(None, lang=lang)
+    return num(float(value) * 100, decimals, lang, sign)
+
+
+#: English phrases of provenance lines and office labels -> Swedish (applied in order).
+_SV_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"Method: estimate \(straight line x circuity, not a road measurement\)",
+     "Metod: uppskattning (fågelvägen x slingerfaktor, inte uppmätt längs väg)"),
+    (r"Method: road network", "Metod: vägnät"),
+    (r"Method: ", "Metod: "),
+    (r"Offices: ", "Kontor: "),
+    (r"Population: ", "Befolkning: "),
+    (r"Kommuner: ", "Kommuner: "),
+    (r"Draws: ", "Dragningar: "),
+    (r"(\d+) of (\d+) offices known", r"\1 av \2 kontor kända"),
+    (r"(\d+) offices known", r"\1 kontor kända"),
+    (r"(\d+) (AF|SSC|[A-Z]+) offices known", r"\1 \2-kontor kända"),
+    (r"office status known for (\d+) of (\d+) kommuner", r"kontorsstatus känd för \1 av \2 kommuner"),
+    (r"\+(\d+) candidate offices in kommuner whose office is not pinned down",
+     r"+\1 tänkbara kontor i kommuner där kontoret inte är fastställt"),
+    (r"complete list", "komplett lista"),
+    (r"(\d[\d,]*) joint office draws", r"\1 samtidiga dragningar av kontor"),
+    (r"(\d[\d,]*) draws", r"\1 dragningar"),
+    (r"presence model", "närvaromodell"),
+    (r"seed", "frö"),
+    (r"SCB folkmängd (\d{4}) per kommun", r"SCB folkmängd \1 per kommun"),
+    (r"SCB tätorter (\d{4}) points \+ 5 km land grid for the rest",
+     r"SCB tätorter \1 (punkter) + 5 km-rutnät över land för resten"),
+    (r"SCB folkmängd 31 Dec (\d{4})", r"SCB folkmängd 31 dec \1"),
+    (r"Valmyndigheten kommun boundaries \(2 % simplified, incl. sea territory\)",
+     "Valmyndighetens kommungränser (förenklade 2 %, inkl. havsområde)"),
+    (r"SCB kommun boundaries 2024 \(land\)", "SCB:s kommungränser 2024 (land)"),
+    (r"straight line \(EPSG:3006\) x circuity by distance", "fågelvägen (EPSG:3006) x slingerfaktor efter avstånd"),
+    (r"road ferries", "vägfärjor"),
+    (r"estimate", "uppskattning"),
+)
+
+
+def to_swedish(text: str) -> str:
+    """Translate the English phrases narvaro writes in provenance and completeness lines.
+
+    Examples
+    --------
+    >>> to_swedish("AF 2020: 39 of 106 offices known; office status known for 104 of 290 kommuner")
+    'AF 2020: 39 av 106 kontor kända; kontorsstatus känd för 104 av 290 kommuner'
+    """
+    import re
+
+    for pattern, repl in _SV_PHRASES:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+def describe_lang(obj: Any, lang: str = "en") -> str:
+    """:func:`narvaro.provenance.describe` in ``lang`` (Swedish by phrase translation)."""
+    text = describe(obj)
+    return to_swedish(text) if lang == "sv" else text

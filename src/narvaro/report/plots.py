@@ -1,0 +1,195 @@
+"""Plots of the report (matplotlib, Agg): how distance and time are spread over the population,
+and residents beyond 25 km per län, before against after.
+
+Inputs are small: per-point distances for each scenario (:func:`point_distances`, one nearest-
+office pass per office set, well under a second in estimate mode) and the per-län tables of
+:mod:`narvaro.analysis.regions`. Where a range exists (confirmed offices only vs confirmed +
+every candidate) it is drawn as a band between the two curves.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..maps.i18n import scenario_title
+
+__all__ = ["PointDistances", "bars_per_lan", "cumulative_plot", "point_distances", "save_figure"]
+
+#: Okabe-Ito colours: before, after, other scenarios.
+_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
+
+_TEXT = {
+    "dist_x": ("Distance to the nearest office (km)", "Avstånd till närmaste kontor (km)"),
+    "time_x": ("Travel time to the nearest office (min)", "Restid till närmaste kontor (min)"),
+    "share_y": ("Share of residents within (%)", "Andel invånare inom (%)"),
+    "band": ("band: confirmed offices only … with every candidate office",
+             "band: endast bekräftade kontor … med alla tänkbara kontor"),
+    "confirmed": ("confirmed offices", "bekräftade kontor"),
+    "beyond": ("Residents beyond {t} (thousands)", "Invånare längre bort än {t} (tusental)"),
+    "bars_note": ("bars: {kind}; whiskers: possible range", "staplar: {kind}; streck: möjligt spann"),
+    "bars_range": ("bars: possible range (no best estimate yet)",
+                   "staplar: möjligt spann (ingen bästa skattning ännu)"),
+    "best": ("best estimate", "bästa skattning"),
+    "conf_only": ("confirmed offices only", "endast bekräftade kontor"),
+    "value": ("value", "värde"),
+}
+
+
+def _t(key: str, lang: str, **kw: object) -> str:
+    text = _TEXT[key][0 if lang == "en" else 1]
+    return text.format(**kw) if kw else text
+
+
+@dataclass
+class PointDistances:
+    """Per-point distance and time to the nearest office of one scenario and group.
+
+    ``hi`` holds the confirmed offices only; ``lo`` adds every candidate office (None when the
+    office list has no candidates: then ``hi`` is the value).
+    """
+
+    weights: np.ndarray
+    dist_hi: np.ndarray
+    time_hi: np.ndarray
+    dist_lo: np.ndarray | None = None
+    time_lo: np.ndarray | None = None
+
+
+def point_distances(demand: pd.DataFrame, offices: pd.DataFrame, graph: object = None,
+                    orgs: tuple[str, ...] | None = None) -> PointDistances:
+    """Nearest-office distance and time of every demand point, confirmed offices and with candidates.
+
+    Parameters
+    ----------
+    demand : demand points (:func:`narvaro.data.load_demand_points`)
+    offices : an office list, candidates marked ``basis="candidate"``
+    graph : RoadGraph, optional (None = estimate mode)
+    orgs : organisations to keep (e.g. ``("af",)``); default all
+    """
+    from ..network.distance import nearest_office
+    from ..offices.lists import is_candidate
+
+    if orgs is not None:
+        offices = offices[offices["org"].isin(orgs)]
+    cand = is_candidate(offices)
+    near = nearest_office(demand, offices[~cand], graph)
+    out = PointDistances(
+        weights=demand["population"].to_numpy(dtype=float),
+        dist_hi=near["distance_km"].to_numpy(dtype=float),
+        time_hi=near["time_min"].to_numpy(dtype=float),
+    )
+    if cand.any():
+        near_all = nearest_office(demand, offices, graph)
+        out.dist_lo = near_all["distance_km"].to_numpy(dtype=float)
+        out.time_lo = near_all["time_min"].to_numpy(dtype=float)
+    return out
+
+
+def _cdf(x: np.ndarray, w: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(x)
+    order = np.argsort(x[ok])
+    xs, cw = x[ok][order], np.cumsum(w[ok][order])
+    idx = np.searchsorted(xs, grid, side="right")
+    return np.where(idx > 0, cw[np.maximum(idx - 1, 0)], 0.0) / w.sum() * 100
+
+
+def cumulative_plot(curves: Mapping[str, PointDistances], what: str = "dist", lang: str = "en",
+                    xmax: float | None = None):
+    """Cumulative share of residents against distance (``what="dist"``) or time (``"time"``).
+
+    One line per scenario (confirmed offices); where candidates exist a band reaches to the
+    curve with every candidate office. Returns a matplotlib Figure.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xmax = xmax or (100.0 if what == "dist" else 90.0)
+    grid = np.linspace(0, xmax, 400)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=110)
+    any_band = False
+    for i, (name, pd_) in enumerate(curves.items()):
+        c = _COLOURS[i % len(_COLOURS)]
+        hi = _cdf(getattr(pd_, f"{what}_hi"), pd_.weights, grid)
+        lo_x = getattr(pd_, f"{what}_lo")
+        label = scenario_title(name)
+        if lo_x is not None:
+            lo = _cdf(lo_x, pd_.weights, grid)
+            ax.fill_between(grid, hi, lo, color=c, alpha=0.18, linewidth=0)
+            any_band = True
+            label += f" ({_t('confirmed', lang)})"
+        ax.plot(grid, hi, color=c, linewidth=2, label=label)
+    ax.set_xlim(0, xmax)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(_t(f"{what}_x", lang))
+    ax.set_ylabel(_t("share_y", lang))
+    ax.grid(alpha=0.3)
+    for t in ((10, 25, 50) if what == "dist" else (30, 45, 60)):
+        ax.axvline(t, color="#999", linewidth=0.8, linestyle=":")
+    ax.legend(loc="lower right", fontsize=8, title=_t("band", lang) if any_band else None, title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def bars_per_lan(regions: Mapping[str, pd.DataFrame], threshold: str = "25km", lang: str = "en"):
+    """Residents beyond ``threshold`` per län, one bar per scenario; whiskers show the possible range."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(regions)
+    first = regions[names[0]]
+    lans = first[first["lanskod"] != "SE"]
+    y = np.arange(len(lans))
+    h = 0.8 / max(len(names), 1)
+    fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(lans) + 1.4), dpi=110)
+    kind = "value"
+    for i, name in enumerate(names):
+        t = regions[name]
+        t = t[t["lanskod"] != "SE"].set_index("lanskod").reindex(lans["lanskod"])
+        col = f"pop_over_{threshold}"
+        yy = y + (i - (len(names) - 1) / 2) * h
+        colour = _COLOURS[i % len(_COLOURS)]
+        if col in t:  # best estimate (or the value of a complete list), whiskers for the range
+            val = t[col].to_numpy(dtype=float)
+            kind = "best" if f"{col}_q05" in t else "value"
+            ax.barh(yy, val / 1000, height=h, color=colour, label=scenario_title(name))
+            if f"{col}_lo" in t:
+                ax.hlines(yy, t[f"{col}_lo"].to_numpy(dtype=float) / 1000, t[f"{col}_hi"].to_numpy(dtype=float) / 1000,
+                          color="#333", linewidth=0.9)
+        else:  # no best estimate: a floating bar over the possible range, never the worst case alone
+            lo, hi = t[f"{col}_lo"].to_numpy(dtype=float), t[f"{col}_hi"].to_numpy(dtype=float)
+            kind = "range"
+            ax.barh(yy, (hi - lo) / 1000, left=lo / 1000, height=h, color=colour, alpha=0.55,
+                    edgecolor=colour, label=scenario_title(name))
+    ax.set_yticks(y, lans["lansnamn"].str.replace(" län", "", regex=False), fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(_t("beyond", lang, t=threshold.replace("km", " km").replace("min", " min")))
+    ax.grid(axis="x", alpha=0.3)
+    note = _t("bars_range", lang) if kind == "range" else _t("bars_note", lang, kind=_t(kind, lang))
+    ax.legend(fontsize=8, loc="lower right", title=note, title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, path: str | Path | None = None) -> str:
+    """Save ``fig`` as SVG (to ``path`` if given) and return the SVG text for inlining."""
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    svg = buf.getvalue()
+    if path is not None:
+        Path(path).write_text(svg, encoding="utf-8")
+        fig.savefig(Path(path).with_suffix(".png"), format="png", bbox_inches="tight")
+    plt.close(fig)
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg

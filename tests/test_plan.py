@@ -1,0 +1,237 @@
+"""Location planning: optimal against brute force, properties, draws, road mode, CLI, errors."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point
+
+import narvaro
+from narvaro.analysis import plan as plan_mod
+from narvaro.analysis.plan import PlanError, plan_curve, plan_effect, plan_offices
+from narvaro.cli import run
+
+X0, Y0 = 500_000.0, 6_600_000.0  # inside Sweden, EPSG:3006
+
+
+def _demand(rng: np.random.Generator, n: int = 40, spread_km: float = 120.0) -> gpd.GeoDataFrame:
+    xy = rng.uniform(0, spread_km * 1e3, size=(n, 2))
+    return gpd.GeoDataFrame(
+        {"demand_id": [f"d{i}" for i in range(n)], "kommunkod": "0180",
+         "population": rng.integers(1, 1000, size=n).astype(float)},
+        geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs="EPSG:3006")
+
+
+def _offices(points: list[tuple[float, float]], prefix: str = "E", org: str = "ssc") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"office_id": [f"{prefix}{i}" for i in range(len(points))], "org": org,
+         "name": [f"{prefix} {i}" for i in range(len(points))], "kommunkod": "0180"},
+        geometry=[Point(X0 + x * 1e3, Y0 + y * 1e3) for x, y in points], crs="EPSG:3006")
+
+
+def _candidates(rng: np.random.Generator, m: int = 8, spread_km: float = 120.0) -> gpd.GeoDataFrame:
+    xy = rng.uniform(0, spread_km, size=(m, 2))
+    sites = _offices([tuple(p) for p in xy], prefix="S")
+    return sites.rename(columns={"office_id": "site_id"}).assign(kommunnamn="Test")
+
+
+def _measure(demand, offices, threshold_km: float = 25.0) -> tuple[float, float]:
+    """Residents beyond the threshold and the weighted mean distance, computed independently."""
+    near = narvaro.nearest_office(demand, offices)
+    d = near["distance_km"].to_numpy()
+    w = demand["population"].to_numpy()
+    return float(w[d > threshold_km].sum()), float((w * d).sum() / w.sum())
+
+
+def _with(existing, sites):
+    sites = sites.assign(org="ssc") if "org" not in sites.columns else sites
+    add = sites.rename(columns={"site_id": "office_id"})[["office_id", "org", "name", "kommunkod", "geometry"]]
+    return gpd.GeoDataFrame(pd.concat([existing, add], ignore_index=True), geometry="geometry", crs="EPSG:3006")
+
+
+def _brute(demand, existing, cands, k, objective, threshold_km=25.0) -> float:
+    best = np.inf
+    for combo in itertools.combinations(range(len(cands)), k):
+        over, mean = _measure(demand, _with(existing, cands.iloc[list(combo)]), threshold_km)
+        best = min(best, over if objective == "coverage" else mean)
+    return best
+
+
+@pytest.mark.parametrize("objective", ["coverage", "mean"])
+@pytest.mark.parametrize("seed,k", [(1, 1), (2, 2), (3, 3), (4, 2)])
+def test_plan_equals_brute_force(objective, seed, k):
+    rng = np.random.default_rng(seed)
+    demand, cands = _demand(rng), _candidates(rng)
+    existing = _offices([(10.0, 10.0)])
+    result = plan_offices(existing, k, demand=demand, objective=objective, candidates=cands)
+    assert len(result) == k and result["rank"].tolist() == list(range(1, k + 1))
+    info = result.attrs["narvaro"]["plan"]
+    assert info["status"] == "optimal" and info["size"]["rows"] > 0  # solved by CBC, not a shortcut
+    over, mean = _measure(demand, _with(existing, result))
+    got = over if objective == "coverage" else mean
+    assert got == pytest.approx(_brute(demand, existing, cands, k, objective), rel=1e-9, abs=1e-6)
+    assert info["value_after"] == pytest.approx(got, rel=1e-9, abs=1e-6)
+    # the ordered gains add up to the improvement
+    gain_col = info["gain_column"]
+    assert result[gain_col].sum() == pytest.approx(info["value_before"] - info["value_after"], rel=1e-9, abs=1e-6)
+
+
+def test_mean_heuristic_path_reports_a_valid_gap(monkeypatch):
+    """Beyond MAX_ASSIGNMENTS the p-median is solved by greedy + interchange with a bound."""
+    monkeypatch.setattr(plan_mod, "MAX_ASSIGNMENTS", 0)
+    rng = np.random.default_rng(11)
+    demand, cands = _demand(rng, n=60), _candidates(rng, m=9)
+    existing = _offices([(5.0, 5.0)])
+    result = plan_offices(existing, 3, demand=demand, objective="mean", candidates=cands)
+    info = result.attrs["narvaro"]["plan"]
+    best = _brute(demand, existing, cands, 3, "mean")
+    assert info["value_after"] >= best - 1e-9
+    assert info["value_after"] - info["gap"] <= best + 1e-6  # the bound is a bound
+    assert info["status"] in ("optimal", "heuristic")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), k=st.integers(0, 4), objective=st.sampled_from(["coverage", "mean"]))
+def test_adding_sites_never_increases_a_distance(seed, k, objective):
+    rng = np.random.default_rng(seed)
+    demand, cands = _demand(rng, n=25), _candidates(rng, m=6)
+    existing = _offices([tuple(rng.uniform(0, 120, 2))])
+    result = plan_offices(existing, k, demand=demand, objective=objective, candidates=cands)
+    before = narvaro.nearest_office(demand, existing)
+    after = narvaro.nearest_office(demand, _with(existing, result))
+    assert (after["distance_km"].to_numpy() <= before["distance_km"].to_numpy() + 1e-9).all()
+    assert (after["time_min"].to_numpy() <= before["time_min"].to_numpy() + 1e-9).all()
+
+
+def test_k_zero_leaves_the_network_unchanged():
+    rng = np.random.default_rng(5)
+    demand, cands = _demand(rng), _candidates(rng)
+    existing = _offices([(60.0, 60.0)])
+    result = plan_offices(existing, 0, demand=demand, candidates=cands)
+    assert len(result) == 0
+    info = result.attrs["narvaro"]["plan"]
+    assert info["value_after"] == info["value_before"] == pytest.approx(_measure(demand, existing)[0])
+    effect = plan_effect(existing, {"none": result}, demand=demand)
+    assert effect.loc["none"].drop("added").equals(effect.loc["existing"].drop("added"))
+
+
+@pytest.mark.parametrize("objective", ["coverage", "mean"])
+def test_greedy_curve_gains_do_not_increase(objective):
+    rng = np.random.default_rng(8)
+    demand, cands = _demand(rng, n=80, spread_km=200), _candidates(rng, m=12, spread_km=200)
+    existing = _offices([(0.0, 0.0)])
+    curve = plan_curve(existing, 8, demand=demand, objective=objective, candidates=cands)
+    assert curve["k"].tolist() == list(range(9))
+    gains = curve["gain"].to_numpy()[1:]
+    assert (np.diff(gains) <= 1e-9).all()
+    assert (curve["gap"] >= -1e-9).all()
+    value = curve.columns[1]
+    assert (curve[value] >= curve["best_possible"] - 1e-9).all()
+    optimal = plan_curve(existing, 3, demand=demand, objective=objective, candidates=cands, solve="optimal")
+    assert (optimal[value].to_numpy() <= curve[value].to_numpy()[:4] + 1e-9).all()
+
+
+def test_draws_maximise_the_expected_objective():
+    """With joint draws the plan minimises the mean over draws of residents beyond 25 km."""
+    rng = np.random.default_rng(21)
+    demand, cands = _demand(rng, n=50), _candidates(rng, m=7)
+    possible = _offices([(20.0, 20.0), (100.0, 100.0), (20.0, 100.0)], prefix="P")
+    mask = np.array([[True, False, False], [True, True, False], [False, True, True], [True, False, True]])
+    draws = SimpleNamespace(offices=possible, mask=mask)
+    result = plan_offices(None, 2, demand=demand, candidates=cands, draws=draws)
+
+    def expected(combo):
+        return np.mean([_measure(demand, _with(possible[row], cands.iloc[list(combo)]))[0] for row in mask])
+
+    best = min(expected(c) for c in itertools.combinations(range(len(cands)), 2))
+    chosen = [int(np.flatnonzero(cands["site_id"] == s)[0]) for s in result["site_id"]]
+    assert expected(chosen) == pytest.approx(best)
+    info = result.attrs["narvaro"]["plan"]
+    assert info["draws"] == 4 and "4 joint draws" in info["office_set"]
+    assert info["value_after"] == pytest.approx(best)
+    assert result["already_within"].between(0, 1).all()
+    # how often each site is already within 25 km of an office, by hand
+    for _, row in result.iterrows():
+        d = [_measure(gpd.GeoDataFrame({"population": [1.0]}, geometry=[row.geometry], crs="EPSG:3006"),
+                      possible[m])[0] for m in mask]
+        assert row["already_within"] == pytest.approx(1 - np.mean(d))
+
+
+def test_road_mode_equals_brute_force():
+    graph = narvaro.RoadGraph.from_pbf(narvaro.fetch("osm/stockholm_sodermalm.osm.pbf")).largest_component()
+    rng = np.random.default_rng(3)
+    idx = rng.choice(graph.n_nodes, size=36, replace=False)
+
+    def pts(ix):
+        return gpd.points_from_xy(graph.x[ix], graph.y[ix], crs="EPSG:3006")
+
+    demand = gpd.GeoDataFrame({"population": rng.integers(1, 100, 30).astype(float), "kommunkod": "0180"},
+                               geometry=pts(idx[:30]), crs="EPSG:3006")
+    existing = gpd.GeoDataFrame({"office_id": ["E"], "org": "ssc", "name": "E", "kommunkod": "0180"},
+                                geometry=pts(idx[30:31]), crs="EPSG:3006")
+    cands = gpd.GeoDataFrame({"site_id": [f"S{i}" for i in range(5)], "org": "ssc", "name": "S",
+                              "kommunkod": "0180", "kommunnamn": "Stockholm"}, geometry=pts(idx[31:]), crs="EPSG:3006")
+    for objective in ("coverage", "mean"):
+        result = plan_offices(existing, 2, demand=demand, candidates=cands, graph=graph, objective=objective,
+                              threshold_km=0.8)
+        assert (result["method"] == "road").all()
+
+        def value(sites, objective=objective):
+            near = narvaro.nearest_office(demand, _with(existing, sites), graph)
+            d, w = near["distance_km"].to_numpy(), demand["population"].to_numpy()
+            return w[d > 0.8].sum() if objective == "coverage" else (w * d).sum() / w.sum()
+
+        best = min(value(cands.iloc[list(c)]) for c in itertools.combinations(range(5), 2))
+        assert value(result) == pytest.approx(best)
+
+
+def test_default_candidates_are_in_kommuner_without_an_office():
+    existing = narvaro.assumed_offices("ssc_2020", "known")
+    cands = plan_mod.default_candidates(existing)
+    assert not set(cands["kommunkod"]) & set(existing["kommunkod"])
+    assert (cands["kind"] == "centralort").sum() == 290 - existing["kommunkod"].nunique()
+    assert cands.loc[cands["kind"] == "tatort", "population"].min() >= 2000
+    assert "deduced" in narvaro.describe(existing)
+
+
+def test_cli_writes_table_plot_and_map(tmp_path, capsys):
+    code = run(["plan", "--scenario", "ssc_2020", "--add", "2", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    stem = tmp_path / "plan_ssc_2020_coverage_2"
+    for suffix in (".csv", ".png", ".html"):
+        assert stem.with_suffix(suffix).is_file()
+    table = pd.read_csv(stem.with_suffix(".csv"))
+    assert len(table) == 2 and {"kommunnamn", "gain_pop_within_25km", "lat", "lon"} <= set(table.columns)
+    assert "Office set assumed: SSC 2020: 19 of 117 offices known" in out
+    assert "cdn.jsdelivr.net" not in stem.with_suffix(".html").read_text()
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    ({"k": -1}, "k must be 0 or more"),
+    ({"k": 1, "objective": "median"}, "unknown objective 'median'"),
+    ({"k": 1, "threshold_km": -5}, "positive"),
+    ({"k": 1, "group": "police"}, "unknown group 'police'"),
+])
+def test_bad_input_names_the_problem(kwargs, needle):
+    rng = np.random.default_rng(0)
+    with pytest.raises(PlanError, match=needle):
+        plan_offices(_offices([(0.0, 0.0)]), demand=_demand(rng), candidates=_candidates(rng), **kwargs)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--add", "-1"], "--add must be 0 or more"),
+    (["--objective", "median"], "unknown objective 'median'"),
+    (["--scenario", "ssc_2030"], "unknown scenario 'ssc_2030'"),
+    (["--threshold", "25 miles"], "bad --threshold"),
+])
+def test_cli_errors_exit_2(args, needle, capsys):
+    assert run(["plan", *args]) == 2
+    assert needle in capsys.readouterr().err
