@@ -357,7 +357,7 @@ def od_matrix(
     far_offices: str = "raise",
     check_extent: bool = True,
     progress: bool = True,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Travel time or distance from every origin to every office.
 
@@ -378,8 +378,9 @@ def od_matrix(
         As for :func:`nearest_office` (access legs at both ends are included).
     progress : bool, default True
         Show a tqdm progress bar over batches.
-    n_jobs : int, default 1
-        Worker processes for the road Dijkstras (see :func:`od_arrays`).
+    n_jobs : int, optional
+        Worker processes for the road Dijkstras (see :func:`od_arrays`); default all cores
+        for a national pass, the calling process for a small one.
 
     Returns
     -------
@@ -432,6 +433,9 @@ def od_matrix(
 
 # --- many-to-many in road mode -------------------------------------------------------------------
 
+#: Below this many (office x graph node) pairs an OD pass runs in the calling process.
+_PARALLEL_MIN_WORK = 20_000_000
+
 #: State shared with forked OD workers (set before the pool starts; never pickled).
 _OD_STATE: dict[str, Any] = {}
 
@@ -479,7 +483,9 @@ def _od_core(
         same[key] = (di, oj, cc + leg[oj])
     if batch_size is None:
         batch_size = max(1, min(16, int(settings.OD_BATCH_MEMORY_MB * 1e6 // (8 * 2 * (n + k)))))
-    jobs = max(1, min(os.cpu_count() or 1, k) if n_jobs is None or n_jobs < 1 else n_jobs)
+    if n_jobs is None or n_jobs < 1:  # all cores, unless the pass is too small to pay for the workers
+        n_jobs = 1 if k * n < _PARALLEL_MIN_WORK else (os.cpu_count() or 1)
+    jobs = max(1, min(n_jobs, k))
     if jobs > 1:  # spread the offices over the workers
         batch_size = max(1, min(batch_size, -(-k // (4 * jobs))))
     tasks = [(key, s, min(s + batch_size, k)) for key in oleg for s in range(0, k, batch_size)]
@@ -566,7 +572,8 @@ def od_arrays(
         point to its nearest office among offices always present makes the pass much
         faster and changes no nearest-office answer.
     n_jobs : int, optional
-        Worker processes; default all cores. ``1`` runs in this process.
+        Worker processes (forked); default all cores, or the calling process when offices x
+        graph nodes is below 20 million. ``1`` runs in this process.
     batch_size : int, optional
         Offices per Dijkstra call (default: within :data:`narvaro.settings.OD_BATCH_MEMORY_MB`, at most 16).
     access_speed_kmh, snap_max_m, far_offices, check_extent
