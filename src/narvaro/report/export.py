@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -167,6 +170,28 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Timestamp written into every xlsx (document properties and zip entries), so that the same
+#: inputs give byte-identical files.
+_FIXED_TIME = datetime(2020, 1, 1)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite a zip file (an xlsx) with every entry dated :data:`_FIXED_TIME`, in place."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entries = [(info, re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, payload)
+                if info.filename == "docProps/core.xml" else payload) for info, payload in entries]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, payload in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, payload)
+    os.replace(tmp, path)
+
+
 def _format_sheet(ws, frame: pd.DataFrame) -> None:
     """Frozen header, auto filter and column widths on an openpyxl worksheet."""
     from openpyxl.utils import get_column_letter
@@ -228,9 +253,11 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
         data = labelled(plain, lang)
         meta_frame = pd.DataFrame(meta, columns=["key", "value"])
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            xw.book.properties.created = xw.book.properties.modified = _FIXED_TIME
             for name, frame in (("data", data), ("metadata", meta_frame), ("columns", columns)):
                 frame.to_excel(xw, sheet_name=name, index=False)
                 _format_sheet(xw.sheets[name], frame)
+        _fix_zip_times(path)
     else:
         if not isinstance(table, gpd.GeoDataFrame) or table.geometry.isna().all():
             raise CoverageInputError("a GeoPackage needs a table with geometries (a coverage table)")

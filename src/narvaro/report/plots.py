@@ -182,14 +182,17 @@ def bars_per_lan(regions: Mapping[str, pd.DataFrame], threshold: str = "25km", l
 
 def save_figure(fig, path: str | Path | None = None) -> str:
     """Save ``fig`` as SVG (to ``path`` if given) and return the SVG text for inlining."""
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    # no date and fixed element ids: the same inputs give byte-identical files
+    with mpl.rc_context({"svg.hashsalt": "narvaro"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
     if path is not None:
         Path(path).write_text(svg, encoding="utf-8")
-        fig.savefig(Path(path).with_suffix(".png"), format="png", bbox_inches="tight")
+        fig.savefig(Path(path).with_suffix(".png"), format="png", bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg

@@ -22,7 +22,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .. import settings
 from ..analysis.bounds import BOUNDS_ATTR, unknowns
@@ -358,7 +357,7 @@ def run_report(
     joint = _joint_draws(scenarios, offices, draws if bounds else 0, seed)
     covs: dict[str, gpd.GeoDataFrame] = {}
     office_lists: dict[str, gpd.GeoDataFrame] = {}
-    for sc in tqdm(scenarios, desc="scenarios", unit="scenario", disable=len(scenarios) < 2):
+    for sc in scenarios:
         if offices is not None and sc in offices:
             off, sc_draws = offices[sc], None
         else:
