@@ -246,8 +246,17 @@ def test_network_build_saves_a_loadable_graph(capsys, tmp_path):
     assert code == 0, err
     assert target.is_file() and f"Saved: {target}" in out
     graph = RoadGraph.load(target)
-    assert graph.n_nodes > 100 and graph.metadata.get("date") == "2024-01-01"
+    assert graph.n_vertices > 100 and graph.metadata.get("date") == "2024-01-01"
     assert graph.describe() in out
+    # small pieces dropped, then contracted by default (junctions and dead ends kept as nodes)
+    dropped = graph.metadata["nodes_in_small_components"]
+    assert graph.is_contracted and graph.n_nodes < 100 and f"Contracted: {173 - dropped} -> {graph.n_nodes} nodes" in out
+    raw = tmp_path / "raw.npz"
+    code, out, err = _run(capsys, "network", "build", str(pbf), "--out", str(raw), "--no-contract",
+                          "--keep-small-components")
+    assert code == 0, err
+    assert RoadGraph.load(raw).n_nodes == 173 and not RoadGraph.load(raw).is_contracted
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["raw.npz", "sodermalm.npz"]
 
 
 # --- report and map, end to end (estimate mode) ---------------------------------------------------

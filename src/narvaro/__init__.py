@@ -40,7 +40,7 @@ from .data import (
 )
 from .errors import NarvaroError
 from .maps import CoverageMap, compare_map, coverage_map, plan_map, save_map
-from .network import RoadGraph, circuity, nearest_office, od_matrix, parse_maxspeed
+from .network import RoadGraph, circuity, contract, nearest_office, od_arrays, od_matrix, parse_maxspeed
 from .offices import (
     NETWORKS,
     OfficeDraws,
@@ -102,6 +102,8 @@ __all__ = [
     "national_summary",
     "nearest_office",
     "od_matrix",
+    "od_arrays",
+    "contract",
     "office_completeness",
     "office_draws",
     "office_status",

@@ -37,7 +37,10 @@ Estimate mode (``graph=None``)
 
 from __future__ import annotations
 
-from typing import Any
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,8 +53,9 @@ from ..data.layers import outside_sweden, to_compute_crs
 from ..errors import GeometryError, OfficeListError, UnreachableError
 from ..provenance import set_provenance
 from .graph import RoadGraph, points_xy
+from .progress import progress_bar
 
-__all__ = ["nearest_office", "od_matrix", "circuity", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
+__all__ = ["nearest_office", "od_matrix", "od_arrays", "ODArrays", "circuity", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
 
 #: Provenance text of estimate mode.
 ESTIMATE_DESCRIPTION = (
@@ -164,28 +168,43 @@ def _validate_demand(demand: Any, check_extent: bool) -> np.ndarray:
 
 # --- road mode --------------------------------------------------------------------------------
 
-def _augmented(rev: sparse.csr_matrix, nodes: np.ndarray, legs: np.ndarray) -> sparse.csr_matrix:
-    """``rev`` plus one virtual node per office with an edge to its snapped node."""
+def _augmented(rev: sparse.csr_matrix, owner: np.ndarray, nodes: np.ndarray, legs: np.ndarray, k: int) -> sparse.csr_matrix:
+    """``rev`` plus ``k`` virtual office nodes, each with edges to the nodes its office is entered from."""
     n = rev.shape[0]
-    k = len(nodes)
-    indptr = np.concatenate([rev.indptr.astype(np.int64), rev.indptr[-1] + np.arange(1, k + 1, dtype=np.int64)])
-    indices = np.concatenate([rev.indices.astype(np.int64), np.asarray(nodes, dtype=np.int64)])
-    data = np.concatenate([rev.data, np.asarray(legs, dtype=float) + _OFFSET])
+    order = np.argsort(owner, kind="stable")
+    owner, nodes, legs = np.asarray(owner)[order], np.asarray(nodes)[order], np.asarray(legs, dtype=float)[order]
+    counts = np.bincount(owner, minlength=k)
+    indptr = np.concatenate([rev.indptr.astype(np.int64), rev.indptr[-1] + np.cumsum(counts)])
+    indices = np.concatenate([rev.indices.astype(np.int64), nodes.astype(np.int64)])
+    data = np.concatenate([rev.data, legs + _OFFSET])
     idx_dtype = np.int32 if n + k < 2**31 - 1 and len(indices) < 2**31 - 1 else np.int64
     return sparse.csr_matrix((data, indices.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n + k, n + k))
 
 
-def _multi_source(rev: sparse.csr_matrix, nodes: np.ndarray, legs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _multi_source(
+    rev: sparse.csr_matrix, owner: np.ndarray, nodes: np.ndarray, legs: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Cost from every node to its nearest office and that office's position (-1: none)."""
     n = rev.shape[0]
-    k = len(nodes)
-    aug = _augmented(rev, nodes, legs)
+    aug = _augmented(rev, owner, nodes, legs, k)
     dist, _, src = dijkstra(aug, directed=True, indices=np.arange(n, n + k), min_only=True,
                             return_predecessors=True)
     dist = dist[:n] - _OFFSET
     src = np.where(src[:n] >= n, src[:n] - n, -1)
     dist[src < 0] = np.inf
     return dist, src
+
+
+def _nearest_by(graph: RoadGraph, metric: str, onode: np.ndarray, oleg: np.ndarray, dnode: np.ndarray):
+    """Network cost (office leg included) from each demand vertex to its nearest office, and that office."""
+    owner, node, off = graph.vertex_sources(onode, metric)
+    node_cost, node_src = _multi_source(graph.reversed(metric), owner, node, off + oleg[owner], len(onode))
+    cost, src = graph.vertex_cost(node_cost, dnode, metric, node_src=node_src)
+    di, oj, cc = graph.same_chain_cost(dnode, onode, metric)
+    for d, o, c in zip(di.tolist(), oj.tolist(), (cc + oleg[oj]).tolist(), strict=True):
+        if c < cost[d]:
+            cost[d], src[d] = c, o
+    return cost, src
 
 
 def _office_legs(graph: RoadGraph, office: pd.DataFrame, snap_max_m: float, far_offices: str):
@@ -268,12 +287,10 @@ def nearest_office(
 
     onode, osnap = _office_legs(graph, office, snap_max_m, far_offices)
     dnode, dsnap = graph.snap(dxy)
-    t_node, t_src = _multi_source(graph.reversed("time"), onode, osnap / access_mps)
-    d_node, d_src = _multi_source(graph.reversed("length"), onode, osnap)
-    t = t_node[dnode] + dsnap / access_mps if n_d else np.zeros(0)
-    d = d_node[dnode] + dsnap if n_d else np.zeros(0)
-    ti = t_src[dnode] if n_d else np.zeros(0, dtype=np.int64)
-    di = d_src[dnode] if n_d else np.zeros(0, dtype=np.int64)
+    t, ti = _nearest_by(graph, "time", onode, osnap / access_mps, dnode)
+    d, di = _nearest_by(graph, "length", onode, osnap, dnode)
+    t = t + dsnap / access_mps
+    d = d + dsnap
     reachable = np.isfinite(t) & (ti >= 0)
     result = _frame(demand.index, office, ti, di, reachable)
     result["distance_km"] = np.where(reachable, d / 1000.0, np.nan)
@@ -340,6 +357,7 @@ def od_matrix(
     far_offices: str = "raise",
     check_extent: bool = True,
     progress: bool = True,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Travel time or distance from every origin to every office.
 
@@ -360,6 +378,9 @@ def od_matrix(
         As for :func:`nearest_office` (access legs at both ends are included).
     progress : bool, default True
         Show a tqdm progress bar over batches.
+    n_jobs : int, optional
+        Worker processes for the road Dijkstras (see :func:`od_arrays`); default all cores
+        for a national pass, the calling process for a small one.
 
     Returns
     -------
@@ -397,18 +418,208 @@ def od_matrix(
         onode, osnap = _office_legs(graph, office, snap_max_m, far_offices)
         dnode, dsnap = graph.snap(oxy)
         if metric == "time":
-            rev, oleg, dleg, scale = graph.reversed("time"), osnap / access_mps, dsnap / access_mps, 1 / 60.0
+            oleg, dleg, scale = osnap / access_mps, dsnap / access_mps, 1 / 60.0
         else:
-            rev, oleg, dleg, scale = graph.reversed("length"), osnap, dsnap, 1 / 1000.0
-        if batch_size is None:
-            batch_size = max(1, int(settings.OD_BATCH_MEMORY_MB * 1e6 // (8 * graph.n_nodes)))
-        for s in tqdm(range(0, k, batch_size), disable=not progress, desc="od_matrix"):
-            sel = slice(s, s + batch_size)
-            dist = dijkstra(rev, directed=True, indices=onode[sel])
-            dist = np.atleast_2d(dist)
-            out[:, sel] = ((dist[:, dnode] + oleg[sel, None]).T + dleg[:, None]) * scale
-            del dist
+            oleg, dleg, scale = osnap, dsnap, 1 / 1000.0
+        key = "time" if metric == "time" else "length"
+        net = _od_core(graph, onode, {key: oleg}, dnode, batch_size=batch_size, n_jobs=n_jobs,
+                       progress=progress)[key]
+        out[:] = (net.T + dleg[:, None]) * scale
         method, network = settings.METHOD_ROAD, graph.describe()
     result = pd.DataFrame(out, index=origins.index, columns=pd.Index(office["office_id"], name="office_id"))
     set_provenance(result, method=method, network=network, metric=metric, unit=unit)
     return result
+
+
+# --- many-to-many in road mode -------------------------------------------------------------------
+
+#: Below this many (office x graph node) pairs an OD pass runs in the calling process.
+_PARALLEL_MIN_WORK = 20_000_000
+
+#: State shared with forked OD workers (set before the pool starts; never pickled).
+_OD_STATE: dict[str, Any] = {}
+
+
+def _od_batch(key: str, start: int, stop: int) -> tuple[str, int, np.ndarray]:
+    """Network cost (office leg included) from the demand vertices to offices ``start:stop``."""
+    st = _OD_STATE
+    graph: RoadGraph = st["graph"]
+    aug, n = st["aug"][key], graph.n_nodes
+    limit = st["limit"].get(key)
+    dist = dijkstra(aug, directed=True, indices=np.arange(n + start, n + stop),
+                    limit=np.inf if limit is None else limit + _OFFSET)
+    dist = np.atleast_2d(dist)[:, :n]
+    dist -= _OFFSET
+    cost, _ = graph.vertex_cost(dist, st["dnode"], key)
+    del dist
+    di, oj, cc = st["same"][key]
+    sel = (oj >= start) & (oj < stop)
+    for d, o, c in zip(di[sel].tolist(), oj[sel].tolist(), cc[sel].tolist(), strict=True):
+        cost[o - start, d] = min(cost[o - start, d], c)
+    if limit is not None:
+        cost[cost > limit] = np.inf
+    return key, start, cost.astype(np.float32)
+
+
+def _od_core(
+    graph: RoadGraph,
+    onode: np.ndarray,
+    oleg: dict[str, np.ndarray],
+    dnode: np.ndarray,
+    *,
+    limit: dict[str, float | None] | None = None,
+    batch_size: int | None = None,
+    n_jobs: int | None = 1,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
+    """Office x demand network costs (office access leg included, demand leg not) per metric key."""
+    k = len(onode)
+    n = graph.n_nodes
+    aug, same = {}, {}
+    for key, leg in oleg.items():
+        owner, node, off = graph.vertex_sources(onode, key)
+        aug[key] = _augmented(graph.reversed(key), owner, node, off + leg[owner], k)
+        di, oj, cc = graph.same_chain_cost(dnode, onode, key)
+        same[key] = (di, oj, cc + leg[oj])
+    if batch_size is None:
+        batch_size = max(1, min(16, int(settings.OD_BATCH_MEMORY_MB * 1e6 // (8 * 2 * (n + k)))))
+    if n_jobs is None or n_jobs < 1:  # all cores, unless the pass is too small to pay for the workers
+        n_jobs = 1 if k * n < _PARALLEL_MIN_WORK else (os.cpu_count() or 1)
+    jobs = max(1, min(n_jobs, k))
+    if jobs > 1:  # spread the offices over the workers
+        batch_size = max(1, min(batch_size, -(-k // (4 * jobs))))
+    tasks = [(key, s, min(s + batch_size, k)) for key in oleg for s in range(0, k, batch_size)]
+    out = {key: np.empty((k, len(dnode)), dtype=np.float32) for key in oleg}
+    _OD_STATE.update(graph=graph, aug=aug, dnode=np.asarray(dnode), same=same, limit=dict(limit or {}))
+    try:
+        with progress_bar(progress, total=k * len(oleg), desc="OD (offices x metrics)", unit="office") as bar:
+            if jobs == 1 or len(tasks) == 1:
+                for t in tasks:
+                    key, s0, cost = _od_batch(*t)
+                    out[key][s0:s0 + len(cost)] = cost
+                    bar.update(len(cost))
+            else:
+                with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+                    futures = [pool.submit(_od_batch, *t) for t in tasks]
+                    for fut in as_completed(futures):
+                        key, s0, cost = fut.result()
+                        out[key][s0:s0 + len(cost)] = cost
+                        bar.update(len(cost))
+    finally:
+        _OD_STATE.clear()
+    return out
+
+
+class ODArrays(NamedTuple):
+    """Dense office x point matrices from :func:`od_arrays`.
+
+    Attributes
+    ----------
+    office_id : ndarray of object, shape (k,)
+        Row labels.
+    distance_km, time_min : ndarray of float32, shape (k, p), or None
+        Road distance (km) and car travel time (min) from every point (column, in input
+        order) to every office (row), access legs included; ``inf`` where unreachable or
+        beyond the limit. None for a metric not asked for.
+    method : str
+        ``"road"`` or ``"estimate"``.
+    network : str
+        Provenance of the graph (or the estimate's description).
+    """
+
+    office_id: np.ndarray
+    distance_km: np.ndarray | None
+    time_min: np.ndarray | None
+    method: str
+    network: str
+
+
+def od_arrays(
+    origins: Any,
+    offices: Any,
+    graph: RoadGraph | None = None,
+    *,
+    metrics: tuple[str, ...] = ("distance", "time"),
+    limit_km: float | None = None,
+    limit_min: float | None = None,
+    n_jobs: int | None = None,
+    batch_size: int | None = None,
+    access_speed_kmh: float = settings.ACCESS_SPEED_KMH,
+    snap_max_m: float = settings.SNAP_MAX_M,
+    far_offices: str = "raise",
+    check_extent: bool = True,
+    progress: bool = True,
+) -> ODArrays:
+    """Road distance and travel time from every point to every office, as dense float32 arrays.
+
+    For the many-to-many passes (every candidate office to every demand point): one Dijkstra
+    per office and metric on the reversed graph, in batches of offices, spread over worker
+    processes (forked, so the graph is shared, not copied), optionally cut at a limit.
+
+    Parameters
+    ----------
+    origins : GeoDataFrame
+        Demand points with a CRS.
+    offices : GeoDataFrame
+        As for :func:`nearest_office`.
+    graph : RoadGraph, optional
+        Contracted or not; ``None``: estimate mode (straight line x circuity).
+    metrics : tuple of {"distance", "time"}
+        Which matrices to compute.
+    limit_km, limit_min : float, optional
+        Stop each office's search beyond this trip cost (office access leg included, point
+        leg not): pairs beyond are ``inf``. A bound such as the largest distance from any
+        point to its nearest office among offices always present makes the pass much
+        faster and changes no nearest-office answer.
+    n_jobs : int, optional
+        Worker processes (forked); default all cores, or the calling process when offices x
+        graph nodes is below 20 million. ``1`` runs in this process.
+    batch_size : int, optional
+        Offices per Dijkstra call (default: within :data:`narvaro.settings.OD_BATCH_MEMORY_MB`, at most 16).
+    access_speed_kmh, snap_max_m, far_offices, check_extent
+        As for :func:`nearest_office`.
+    progress : bool, default True
+        tqdm bar over offices.
+
+    Returns
+    -------
+    ODArrays
+        ``distance_km`` and ``time_min`` of shape (offices, points).
+    """
+    for m in metrics:
+        if m not in ("time", "distance"):
+            raise ValueError(f"metrics must be 'time' and/or 'distance', not {m!r}")
+    _check_options(far_offices, access_speed_kmh)
+    office = _validate_offices(offices, check_extent)
+    oxy = _validate_demand(origins, check_extent)
+    ids = office["office_id"].to_numpy(dtype=object)
+    res: dict[str, np.ndarray | None] = {"distance": None, "time": None}
+    if graph is None:
+        oxy_off = office[["x", "y"]].to_numpy()
+        diff = oxy_off[:, None, :] - oxy[None, :, :]
+        km = _estimate_km(np.hypot(diff[..., 0], diff[..., 1]))
+        if "distance" in metrics:
+            res["distance"] = km.astype(np.float32)
+        if "time" in metrics:
+            res["time"] = _estimate_min(km).astype(np.float32)
+        return ODArrays(ids, res["distance"], res["time"], settings.METHOD_ESTIMATE, ESTIMATE_DESCRIPTION)
+    access_mps = access_speed_kmh / 3.6
+    onode, osnap = _office_legs(graph, office, snap_max_m, far_offices)
+    dnode, dsnap = graph.snap(oxy)
+    oleg, limit = {}, {}
+    if "distance" in metrics:
+        oleg["length"], limit["length"] = osnap, None if limit_km is None else limit_km * 1000.0
+    if "time" in metrics:
+        oleg["time"], limit["time"] = osnap / access_mps, None if limit_min is None else limit_min * 60.0
+    net = _od_core(graph, onode, oleg, dnode, limit=limit, batch_size=batch_size, n_jobs=n_jobs, progress=progress)
+    if "length" in net:
+        d = net.pop("length")
+        d += dsnap[None, :].astype(np.float32)
+        d /= np.float32(1000.0)
+        res["distance"] = d
+    if "time" in net:
+        t = net.pop("time")
+        t += (dsnap / access_mps)[None, :].astype(np.float32)
+        t /= np.float32(60.0)
+        res["time"] = t
+    return ODArrays(ids, res["distance"], res["time"], settings.METHOD_ROAD, graph.describe())

@@ -4,12 +4,14 @@ A :class:`RoadGraph` is a directed graph held as compressed sparse rows (``scipy
 with two weights on the same edge structure, **length** (metres) and **travel time**
 (seconds), node ids (OSM node ids where the graph came from OSM), node coordinates in
 EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
-a small metadata dict (source, date, counts of ferries skipped ...).
+a small metadata dict (source, date, counts of ferries skipped ...). A graph contracted by
+:func:`narvaro.network.contract.contract` routes on junctions only and keeps the merged
+shape nodes as :class:`Interior` vertices, which the KD-tree includes.
 
 Build one from
 
-* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (read with pyrosm by
-  :func:`narvaro.network.osm.read_pbf`);
+* an OpenStreetMap PBF file: :meth:`RoadGraph.from_pbf` (streamed with pyosmium by
+  :func:`narvaro.network.pbf.read_pbf`);
 * an osmnx ``MultiDiGraph``: :meth:`RoadGraph.from_osmnx`;
 * an osmnx download (needs internet), cached on disk: :meth:`RoadGraph.from_polygon`,
   :meth:`RoadGraph.from_place`;
@@ -35,10 +37,14 @@ One-way streets, speeds, ferries
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import os
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +58,8 @@ from scipy.spatial import cKDTree
 from .. import settings
 from ..errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
 from .osm import _ferry_edges as _ferry_edges
-from .osm import edge_speed_kmh, is_ferry, read_pbf, xy_to_compute_crs
+from .osm import edge_speed_kmh, is_ferry, xy_to_compute_crs
+from .pbf import read_pbf
 
 __all__ = [
     "RoadGraph",
@@ -64,7 +71,63 @@ __all__ = [
 #: the sparse matrices.
 MIN_WEIGHT = 1e-3
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: uncompressed arrays, optional contracted-chain (interior) arrays
+
+
+@dataclass
+class Interior:
+    """Vertices removed by contraction (:func:`narvaro.network.contract.contract`), kept for snapping.
+
+    Each interior vertex lies on one *chain*: a run of degree-2 OSM nodes between two kept
+    nodes ``chain_tail -> chain_head`` that became one edge. ``cum_len`` / ``cum_time`` are
+    the vertex's offsets from the chain's tail along the chain; on a two-way chain the way
+    back to the tail costs the same (contraction only merges symmetric two-way nodes).
+
+    Attributes
+    ----------
+    x, y : float arrays, shape (m,)
+        EPSG:3006 coordinates.
+    chain : int array, shape (m,)
+        Chain of each vertex (index into the ``chain_*`` arrays).
+    cum_len, cum_time : float arrays, shape (m,)
+        Offset from the chain's tail (m, s).
+    chain_tail, chain_head : int arrays, shape (c,)
+        Node positions of the chain's ends (the direction of travel on one-way chains).
+    chain_len, chain_time : float arrays, shape (c,)
+        The chain's total length and time.
+    chain_two_way : bool array, shape (c,)
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    chain: np.ndarray
+    cum_len: np.ndarray
+    cum_time: np.ndarray
+    chain_tail: np.ndarray
+    chain_head: np.ndarray
+    chain_len: np.ndarray
+    chain_time: np.ndarray
+    chain_two_way: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays by field name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def offsets(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """(cumulative offsets of the vertices, chain totals) for ``metric``."""
+        if metric in ("length", "distance"):
+            return self.cum_len, self.chain_len
+        return self.cum_time, self.chain_time
+
+
+def _merged_min(w: np.ndarray, keep: np.ndarray | None, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Weights sorted by ``order``, minimum per run of equal keys (``starts``), at least MIN_WEIGHT."""
+    w = w[keep][order] if keep is not None else w[order]
+    out = np.minimum.reduceat(w, starts) if len(w) else w
+    return np.maximum(out, MIN_WEIGHT, out=out)
 
 
 # --- the graph ----------------------------------------------------------------------------------
@@ -88,6 +151,8 @@ class RoadGraph:
         Edge weights on that structure.
     metadata : dict, optional
         Free-form facts (source, date, counts); JSON-serialisable.
+    interior : Interior, optional
+        Vertices merged into edges by :func:`narvaro.network.contract.contract`.
 
     Attributes
     ----------
@@ -112,6 +177,7 @@ class RoadGraph:
         length_m: np.ndarray,
         time_s: np.ndarray,
         metadata: dict[str, Any] | None = None,
+        interior: Interior | None = None,
     ):
         n = len(node_ids)
         if n == 0 or len(indices) == 0:
@@ -134,12 +200,24 @@ class RoadGraph:
         self._tree: cKDTree | None = None
         self._reversed: dict[str, sparse.csr_matrix] = {}
         self._id_index: pd.Index | None = None
+        #: Vertices merged into edges by contraction (None for an uncontracted graph).
+        self.interior: Interior | None = interior if interior is not None and len(interior) else None
 
     # --- basic properties ---------------------------------------------------------------------
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
         return len(self.node_ids)
+
+    @property
+    def n_vertices(self) -> int:
+        """Nodes plus interior (contracted) vertices: the points :meth:`snap` can return."""
+        return self.n_nodes + (len(self.interior) if self.interior is not None else 0)
+
+    @property
+    def is_contracted(self) -> bool:
+        """Whether degree-2 chains were merged into edges (:func:`narvaro.network.contract.contract`)."""
+        return self.interior is not None or bool(self.metadata.get("contracted"))
 
     @property
     def n_edges(self) -> int:
@@ -177,10 +255,120 @@ class RoadGraph:
 
     @property
     def kdtree(self) -> cKDTree:
-        """KD-tree over node coordinates (EPSG:3006), built on first use."""
+        """KD-tree over node and interior-vertex coordinates (EPSG:3006), built on first use."""
         if self._tree is None:
-            self._tree = cKDTree(np.column_stack([self.x, self.y]))
+            xy = np.column_stack([self.x, self.y])
+            if self.interior is not None:
+                xy = np.concatenate([xy, np.column_stack([self.interior.x, self.interior.y])])
+            self._tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)
         return self._tree
+
+    # --- vertices (nodes and interior vertices of contracted chains) ---------------------------
+    def vertex_cost(
+        self, node_cost: np.ndarray, vert: np.ndarray, metric: str, node_src: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cost from vertices to the targets, given the cost from every node.
+
+        Parameters
+        ----------
+        node_cost : array, shape (..., n_nodes)
+            Cost of the trip from each node to the targets (a reversed-graph Dijkstra).
+        vert : int array, shape (p,)
+            Vertex positions from :meth:`snap` (``>= n_nodes``: interior vertices).
+        metric : {"time", "length", "distance"}
+        node_src : int array, shape (n_nodes,), optional
+            Target reached from each node (1-D ``node_cost`` only): returned per vertex.
+
+        Returns
+        -------
+        cost : array, shape (..., p)
+            An interior vertex leaves its chain forward to the head, or on a two-way chain
+            back to the tail, whichever is cheaper. Paths that stay on the chain (a target on
+            the same chain) are not included: see :meth:`same_chain_cost`.
+        src : int array, shape (p,), or None
+        """
+        vert = np.asarray(vert, dtype=np.int64)
+        n = self.n_nodes
+        inner = vert >= n
+        base = np.minimum(vert, n - 1)
+        cost = np.array(node_cost[..., base], dtype=float, copy=True)
+        src = None if node_src is None else np.asarray(node_src)[base].copy()
+        if self.interior is None or not inner.any():
+            return cost, src
+        it = self.interior
+        i = vert[inner] - n
+        c = it.chain[i]
+        cum, tot = it.offsets(metric)
+        ahead = node_cost[..., it.chain_head[c]] + (tot[c] - cum[i])
+        back = np.where(it.chain_two_way[c], node_cost[..., it.chain_tail[c]] + cum[i], np.inf)
+        cost[..., inner] = np.minimum(ahead, back)
+        if src is not None:
+            src[inner] = np.where(back < ahead, node_src[it.chain_tail[c]], node_src[it.chain_head[c]])
+        return cost, src
+
+    def vertex_sources(self, vert: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where trips *to* each vertex enter it from the node graph.
+
+        Returns
+        -------
+        owner, node, offset : arrays
+            One row per (vertex, entry node): a node is its own entry (offset 0); an interior
+            vertex is reached from its chain's tail (offset ``cum``) and, on a two-way chain,
+            from its head (offset ``total - cum``). ``owner`` indexes ``vert``.
+        """
+        vert = np.asarray(vert, dtype=np.int64)
+        n = self.n_nodes
+        idx = np.arange(len(vert))
+        inner = vert >= n
+        if self.interior is None or not inner.any():
+            return idx, vert, np.zeros(len(vert))
+        it = self.interior
+        i = vert[inner] - n
+        c = it.chain[i]
+        cum, tot = it.offsets(metric)
+        tw = it.chain_two_way[c]
+        owner = np.concatenate([idx[~inner], idx[inner], idx[inner][tw]])
+        node = np.concatenate([vert[~inner], it.chain_tail[c], it.chain_head[c][tw]])
+        off = np.concatenate([np.zeros(int((~inner).sum())), cum[i], (tot[c] - cum[i])[tw]])
+        return owner, node.astype(np.int64), off
+
+    def same_chain_cost(self, dvert: np.ndarray, overt: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trips between interior vertices of the same chain that never leave it.
+
+        Parameters
+        ----------
+        dvert, overt : int arrays
+            Origin and destination vertices (:meth:`snap`).
+
+        Returns
+        -------
+        di, oj, cost : arrays
+            Origin index, destination index and the along-chain cost, for every pair on one
+            chain where the chain's direction allows the trip.
+        """
+        n = self.n_nodes
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        if self.interior is None:
+            return empty
+        it = self.interior
+        dvert = np.asarray(dvert, dtype=np.int64)
+        overt = np.asarray(overt, dtype=np.int64)
+        cum, _ = it.offsets(metric)
+        dchain = np.where(dvert >= n, it.chain[np.maximum(dvert - n, 0)], -1)
+        out_d, out_o, out_c = [], [], []
+        for j in np.flatnonzero(overt >= n):
+            io = overt[j] - n
+            hit = np.flatnonzero(dchain == it.chain[io])
+            if not len(hit):
+                continue
+            step = cum[io] - cum[dvert[hit] - n]
+            ok = (step >= 0) | it.chain_two_way[it.chain[io]]
+            out_d.append(hit[ok])
+            out_o.append(np.full(int(ok.sum()), j))
+            out_c.append(np.abs(step[ok]))
+        if not out_d:
+            return empty
+        return np.concatenate(out_d), np.concatenate(out_o), np.concatenate(out_c)
 
     def node_index(self, ids: Iterable[int]) -> np.ndarray:
         """Positions of node ids (OSM ids) in the graph's arrays; ``KeyError`` lists unknown ids."""
@@ -225,8 +413,13 @@ class RoadGraph:
         RoadGraph
         """
         n = len(node_ids)
-        u = np.asarray(u, dtype=np.int64)
-        v = np.asarray(v, dtype=np.int64)
+        pos_dtype = np.int32 if n < 2**31 - 1 else np.int64
+        u = np.asarray(u)
+        v = np.asarray(v)
+        if not (np.issubdtype(u.dtype, np.integer) and np.issubdtype(v.dtype, np.integer)):
+            if len(u) or len(v):
+                raise ValueError("u and v must be integer node positions")
+            u, v = u.astype(pos_dtype), v.astype(pos_dtype)
         length_m = np.asarray(length_m, dtype=float)
         time_s = np.asarray(time_s, dtype=float)
         if not (len(u) == len(v) == len(length_m) == len(time_s)):
@@ -236,26 +429,33 @@ class RoadGraph:
         bad = ~(np.isfinite(length_m) & np.isfinite(time_s)) | (length_m < 0) | (time_s < 0)
         if bad.any():
             raise ValueError(f"{int(bad.sum())} edges have negative or non-finite weights")
+        # one sort key per edge; the edge arrays are gathered one at a time to bound memory
         keep = u != v
-        u, v, length_m, time_s = u[keep], v[keep], length_m[keep], time_s[keep]
-        length_m = np.maximum(length_m, MIN_WEIGHT)
-        time_s = np.maximum(time_s, MIN_WEIGHT)
-        key = u * n + v
-        order = np.argsort(key, kind="stable")
-        key, u, v = key[order], u[order], v[order]
-        length_m, time_s = length_m[order], time_s[order]
-        if len(key):
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            length_m = np.minimum.reduceat(length_m, starts)
-            time_s = np.minimum.reduceat(time_s, starts)
-            u, v = u[starts], v[starts]
-        n_parallel = int(keep.sum() - len(u))
+        n_loops = int(len(keep) - np.count_nonzero(keep))
+        key = u.astype(np.int64)
+        key *= n
+        key += v
+        if n_loops:
+            key = key[keep]
+        order = np.argsort(key)
+        key = key[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+        key = key[starts]
+
+        length_m = _merged_min(length_m, keep if n_loops else None, order, starts)
+        time_s = _merged_min(time_s, keep if n_loops else None, order, starts)
+        n_parallel = int(len(order) - len(starts))
+        del order, starts
+        u = (key // max(n, 1)).astype(pos_dtype)
+        key %= max(n, 1)
+        v = key.astype(pos_dtype)
+        del key
         indptr = np.zeros(n + 1, dtype=np.int64)
         indptr[1:] = np.cumsum(np.bincount(u, minlength=n))
         idx_dtype = np.int32 if max(n, len(u)) < 2**31 - 1 else np.int64
         meta = dict(metadata or {})
         meta.setdefault("parallel_edges_merged", n_parallel)
-        meta.setdefault("self_loops_dropped", int((~keep).sum()))
+        meta.setdefault("self_loops_dropped", n_loops)
         return cls(node_ids, x, y, indptr.astype(idx_dtype), v.astype(idx_dtype), length_m, time_s, meta)
 
     @classmethod
@@ -265,41 +465,47 @@ class RoadGraph:
         include_service: bool = False,
         ferries: bool = False,
         *,
-        bounding_box: Any = None,
+        bounding_box: tuple[float, float, float, float] | None = None,
         date: str | None = None,
+        index: str = "flex_mem",
+        progress: bool = False,
     ) -> RoadGraph:
-        """Read drivable roads from an OpenStreetMap PBF file (with pyrosm, :func:`narvaro.network.osm.read_pbf`).
+        """Read drivable roads from an OpenStreetMap PBF file (streamed with pyosmium, :func:`narvaro.network.pbf.read_pbf`).
 
         Parameters
         ----------
         path : str or Path
-            An ``.osm.pbf`` file, e.g. ``sweden-latest.osm.pbf``.
+            An ``.osm.pbf`` file, e.g. ``sweden-latest.osm.pbf`` (full or filtered to roads).
         include_service : bool, default False
             Also keep ``highway=service`` (except parking aisles, driveways, private and
             emergency access, as osmnx's ``drive_service``).
         ferries : bool, default False
             Add ``route=ferry`` ways as edges (see :mod:`narvaro.network.osm`). Ferries are always
             counted in ``metadata["ferries_found"]``.
-        bounding_box : optional
-            Passed to ``pyrosm.OSM`` to read part of the file.
+        bounding_box : (min_lon, min_lat, max_lon, max_lat), optional
+            Keep only segments with both ends inside.
         date : str, optional
             Date of the OSM extract for the provenance line (e.g. ``"2026-11-01"``); default
             the file's modification date.
+        index : str, default "flex_mem"
+            libosmium node-location index.
+        progress : bool, default False
+            tqdm bar over the ways read.
 
         Returns
         -------
         RoadGraph
-            Nodes with their OSM ids; lengths are WGS84 geodesic lengths of the segments
-            between consecutive way nodes (pyrosm's own ``length`` is spherical haversine,
-            about 0.3 % shorter at Swedish latitudes).
+            Nodes with their OSM ids (every way node: not contracted, see
+            :func:`narvaro.network.contract.contract`); lengths are WGS84 ellipsoidal lengths
+            of the segments between consecutive way nodes.
 
         Raises
         ------
-        FileNotFoundError, EmptyNetworkError, NetworkError
-            No such file, no drivable road in it, way nodes without coordinates
-            (:func:`narvaro.network.osm.read_pbf`).
+        FileNotFoundError, EmptyNetworkError
+            No such file, no drivable road in it.
         """
-        return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date))
+        return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date,
+                                        index=index, progress=progress))
 
     @classmethod
     def from_osmnx(cls, graph: Any, ferries: bool = False, source: str | None = None) -> RoadGraph:
@@ -447,7 +653,11 @@ class RoadGraph:
 
     # --- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the graph to a compressed ``.npz`` file (arrays + JSON metadata).
+        """Write the graph to an uncompressed ``.npz`` file (arrays + JSON metadata), atomically.
+
+        The arrays are written to a uniquely named temporary file beside ``path``, which then
+        replaces ``path`` in one step (``os.replace``): an interrupted or failed save leaves
+        the previous file (or none), never half a graph.
 
         Parameters
         ----------
@@ -461,23 +671,26 @@ class RoadGraph:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({**self.metadata, "format_version": _FORMAT_VERSION}, default=str)
-        with open(path, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                node_ids=self.node_ids,
-                x=self.x,
-                y=self.y,
-                indptr=self.length.indptr,
-                indices=self.length.indices,
-                length_m=self.length.data,
-                time_s=self.time.data,
-                metadata=np.frombuffer(meta.encode("utf-8"), dtype=np.uint8),
-            )
+        arrays = {
+            "node_ids": self.node_ids, "x": self.x, "y": self.y, "indptr": self.length.indptr,
+            "indices": self.length.indices, "length_m": self.length.data, "time_s": self.time.data,
+            "metadata": np.frombuffer(meta.encode("utf-8"), dtype=np.uint8),
+        }
+        if self.interior is not None:
+            arrays.update({f"interior_{k}": v for k, v in self.interior.arrays().items()})
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> RoadGraph:
-        """Read a graph written by :meth:`save`.
+        """Read a graph written by :meth:`save` (also the compressed files of format 1).
 
         Parameters
         ----------
@@ -491,7 +704,11 @@ class RoadGraph:
             meta = json.loads(bytes(z["metadata"]).decode("utf-8"))
             if meta.get("format_version", 0) > _FORMAT_VERSION:
                 raise NetworkError(f"{path} was written by a newer narvaro (format {meta['format_version']}).")
-            g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta)
+            interior = None
+            if "interior_x" in z.files:
+                interior = Interior(**{f.name: z[f"interior_{f.name}"] for f in fields(Interior)})
+            g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta,
+                    interior=interior)
         return g
 
     # --- export -------------------------------------------------------------------------------
@@ -523,17 +740,37 @@ class RoadGraph:
         mask = np.asarray(mask, dtype=bool)
         new_pos = np.full(self.n_nodes, -1, dtype=np.int64)
         new_pos[mask] = np.arange(int(mask.sum()))
-        coo = self.length.tocoo()
-        t = self.time.tocoo().data
-        keep = mask[coo.row] & mask[coo.col]
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.length.indptr))
+        cols = self.length.indices
+        keep = mask[rows] & mask[cols]
         meta = dict(self.metadata)
         if note:
             meta["subgraph"] = note
         meta.pop("parallel_edges_merged", None)
         meta.pop("self_loops_dropped", None)
-        return RoadGraph.from_edges(
-            self.node_ids[mask], self.x[mask], self.y[mask], new_pos[coo.row[keep]], new_pos[coo.col[keep]],
-            coo.data[keep], t[keep], meta,
+        interior = None
+        if self.interior is not None:
+            it = self.interior
+            kc = mask[it.chain_tail] & mask[it.chain_head]
+            new_chain = np.cumsum(kc) - 1
+            kv = kc[it.chain]
+            interior = Interior(
+                it.x[kv], it.y[kv], new_chain[it.chain[kv]].astype(np.int32), it.cum_len[kv], it.cum_time[kv],
+                new_pos[it.chain_tail[kc]].astype(np.int32), new_pos[it.chain_head[kc]].astype(np.int32),
+                it.chain_len[kc], it.chain_time[kc], it.chain_two_way[kc],
+            )
+        # kept edges stay sorted and unique under the order-preserving renumbering: no re-sort
+        new_rows = new_pos[rows[keep]]
+        del rows
+        m = int(mask.sum())
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.bincount(new_rows, minlength=m))
+        del new_rows
+        idx_dtype = np.int32 if max(m, int(indptr[-1])) < 2**31 - 1 else np.int64
+        return RoadGraph(
+            self.node_ids[mask], self.x[mask], self.y[mask], indptr.astype(idx_dtype),
+            new_pos[cols[keep]].astype(idx_dtype), self.length.data[keep], self.time.data[keep], meta,
+            interior=interior,
         )
 
     def largest_component(self, strong: bool = True) -> RoadGraph:
@@ -570,7 +807,7 @@ class RoadGraph:
 
     # --- snapping -----------------------------------------------------------------------------
     def snap(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Snap points to their nearest graph node.
+        """Snap points to their nearest graph vertex (a node, or an interior vertex of a contracted chain).
 
         Parameters
         ----------
@@ -582,9 +819,13 @@ class RoadGraph:
         Returns
         -------
         node_index : ndarray of int64, shape (n,)
-            Positions of the nearest nodes (index into ``node_ids``, ``x``, ``y``).
+            Positions of the nearest vertices: below :attr:`n_nodes` an index into
+            ``node_ids``, ``x``, ``y``; from :attr:`n_nodes` on an interior vertex
+            (``interior`` index ``+ n_nodes``), whose trips :meth:`vertex_cost`,
+            :meth:`vertex_sources` and :meth:`same_chain_cost` give. An uncontracted graph
+            has nodes only.
         snap_m : ndarray of float, shape (n,)
-            Straight-line distance (m) from each point to its node.
+            Straight-line distance (m) from each point to its vertex.
 
         Raises
         ------

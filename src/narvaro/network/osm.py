@@ -1,8 +1,9 @@
 """How narvaro reads OpenStreetMap: tags (speeds, one-way, ferries) and PBF files.
 
-This module turns OSM ways into directed, weighted edge arrays; :mod:`narvaro.network`
-holds them as a :class:`~narvaro.network.RoadGraph`. The rules below are the same in every
-builder (PBF via :func:`read_pbf`, osmnx via :meth:`~narvaro.network.RoadGraph.from_osmnx`).
+This module holds the tag rules; :mod:`narvaro.network.pbf` applies them while streaming a
+PBF file into edge arrays, and :class:`~narvaro.network.RoadGraph` holds the result. The
+rules below are the same in every builder (PBF via :func:`narvaro.network.pbf.read_pbf`,
+osmnx via :meth:`~narvaro.network.RoadGraph.from_osmnx`).
 
 Rules
 -----
@@ -28,21 +29,14 @@ Ferries (:func:`is_ferry`)
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import re
-import warnings
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from scipy.spatial import cKDTree
 
 from .. import settings
-from ..errors import EmptyNetworkError, NetworkError
 
 __all__ = [
     "SWEDISH_ZONE_SPEEDS_KMH",
@@ -51,7 +45,6 @@ __all__ = [
     "oneway_direction",
     "edge_speed_kmh",
     "is_ferry",
-    "read_pbf",
 ]
 
 # --- speeds -----------------------------------------------------------------------------------
@@ -152,21 +145,6 @@ def edge_speed_kmh(maxspeed: Any, highway: Any) -> float:
     return settings.DEFAULT_SPEED_KMH.get(str(hw), settings.DEFAULT_SPEED_KMH["unclassified"])
 
 
-def _speeds(maxspeed: pd.Series | None, highway: pd.Series) -> np.ndarray:
-    """Vectorised :func:`edge_speed_kmh` (parses each distinct tag value once)."""
-    n = len(highway)
-    if maxspeed is None:
-        parsed = np.full(n, np.nan)
-    else:
-        ms = maxspeed.astype(object).where(maxspeed.notna(), None)
-        keys = ms.map(lambda v: tuple(v) if isinstance(v, list) else v)
-        uniq = {k: parse_maxspeed(list(k) if isinstance(k, tuple) else k) for k in pd.unique(keys)}
-        parsed = keys.map(uniq).to_numpy(dtype=float)
-    hw = highway.map(lambda h: str(_first(h)))
-    default = hw.map(settings.DEFAULT_SPEED_KMH).fillna(settings.DEFAULT_SPEED_KMH["unclassified"])
-    return np.where(np.isnan(parsed), default.to_numpy(dtype=float), parsed)
-
-
 # --- one-way ----------------------------------------------------------------------------------
 
 _ONEWAY_FORWARD = {"yes", "true", "1", "F"}
@@ -248,13 +226,6 @@ def xy_to_compute_crs(x: np.ndarray, y: np.ndarray, crs: Any) -> tuple[np.ndarra
     return np.asarray(xo, dtype=float), np.asarray(yo, dtype=float)
 
 
-def _geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
-    import pyproj
-
-    _, _, d = pyproj.Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
-    return np.asarray(d, dtype=float)
-
-
 # --- PBF files --------------------------------------------------------------------------------
 
 class RoadArrays(NamedTuple):
@@ -273,131 +244,3 @@ class RoadArrays(NamedTuple):
     length_m: np.ndarray
     time_s: np.ndarray
     metadata: dict[str, Any]
-
-
-def _tag_column(edges: pd.DataFrame, key: str) -> list[Any]:
-    """A tag as a list aligned to ``edges``: the column if pyrosm made one, else from ``tags`` JSON."""
-    if key in edges.columns:
-        return edges[key].where(edges[key].notna(), None).tolist()
-    out: list[Any] = [None] * len(edges)
-    if "tags" not in edges.columns:
-        return out
-    needle = f'"{key}"'
-    for i, t in enumerate(edges["tags"].tolist()):
-        if isinstance(t, str) and needle in t:
-            with contextlib.suppress(ValueError):
-                out[i] = json.loads(t).get(key)
-        elif isinstance(t, dict):
-            out[i] = t.get(key)
-    return out
-
-
-def read_pbf(
-    path: str | Path,
-    include_service: bool = False,
-    ferries: bool = False,
-    *,
-    bounding_box: Any = None,
-    date: str | None = None,
-) -> RoadArrays:
-    """Read drivable roads from an OpenStreetMap PBF file (with pyrosm) as directed edges.
-
-    :meth:`narvaro.network.RoadGraph.from_pbf` builds the graph from the result.
-
-    Parameters
-    ----------
-    path, include_service, ferries, bounding_box, date
-        As :meth:`narvaro.network.RoadGraph.from_pbf` (the file, whether to keep
-        ``highway=service``, whether to add ferry edges, the part of the file to read, the
-        extract's date for the provenance line).
-
-    Returns
-    -------
-    RoadArrays
-        OSM node ids with EPSG:3006 coordinates; one edge per allowed direction of each
-        segment between consecutive way nodes (node positions ``u -> v``, parallel edges not
-        yet merged), WGS84 geodesic lengths (pyrosm's own ``length`` is spherical haversine,
-        about 0.3 % shorter at Swedish latitudes) and free-flow times; metadata (source,
-        date, counts of one-way segments and ferries).
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    EmptyNetworkError
-        If the file holds no drivable road.
-    NetworkError
-        If way nodes lack coordinates.
-    """
-    import pyrosm
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(path)
-    osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = osm.get_network(network_type="driving+service" if include_service else "driving", nodes=True)
-    meta: dict[str, Any] = {
-        "source": f"OSM {path.name}",
-        "date": date or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat(),
-        "builder": "from_pbf (pyrosm)",
-        "include_service": include_service,
-        "attribution": "© OpenStreetMap contributors (ODbL 1.0)",
-    }
-    if res is None or res[1] is None or len(res[1]) == 0:
-        raise EmptyNetworkError(f"No drivable roads in {path}.")
-    nodes, edges = res
-    keep_hw = set(settings.DRIVABLE_HIGHWAYS) | ({"service"} if include_service else set())
-    edges = edges[edges["highway"].isin(keep_hw)]
-    if len(edges) == 0:
-        raise EmptyNetworkError(f"No drivable roads ({sorted(keep_hw)}) in {path}.")
-    junction = _tag_column(edges, "junction")
-    oneway = edges["oneway"].tolist() if "oneway" in edges else [None] * len(edges)
-    direction = np.fromiter(
-        (oneway_direction(o, h, j) for o, h, j in zip(oneway, edges["highway"], junction, strict=True)),
-        dtype=np.int8,
-        count=len(edges),
-    )
-    speed = _speeds(edges.get("maxspeed"), edges["highway"])
-
-    used = pd.Index(pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()])))
-    nodes = nodes.drop_duplicates("id").set_index("id")
-    missing = used.difference(nodes.index)
-    if len(missing):
-        raise NetworkError(f"{len(missing)} way nodes have no coordinates in {path}")
-    lon = nodes.loc[used, "lon"].to_numpy(dtype=float)
-    lat = nodes.loc[used, "lat"].to_numpy(dtype=float)
-    ui = used.get_indexer(edges["u"].to_numpy())
-    vi = used.get_indexer(edges["v"].to_numpy())
-    length = _geodesic_m(lon[ui], lat[ui], lon[vi], lat[vi])
-    tsec = length / (speed / 3.6)
-    f, r, b = direction >= 0, direction == -1, direction == 0
-    eu = np.concatenate([ui[f], vi[r], vi[b]])
-    ev = np.concatenate([vi[f], ui[r], ui[b]])
-    el = np.concatenate([length[f], length[r], length[b]])
-    et = np.concatenate([tsec[f], tsec[r], tsec[b]])
-    meta["oneway_ways_segments"] = int((direction != 0).sum())
-    meta["edges_osm_segments"] = int(len(edges))
-
-    px, py = xy_to_compute_crs(lon, lat, settings.CRS_STORE)
-    node_ids = used.to_numpy(dtype=np.int64)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fr = osm.get_data_by_custom_criteria(
-            custom_filter={"route": ["ferry"]}, filter_type="keep", keep_nodes=False, keep_relations=False
-        )
-    n_ferries = 0 if fr is None else int(len(fr))
-    meta["ferries_found"] = n_ferries
-    meta["ferries_used"] = 0
-    if ferries and n_ferries:
-        fu, fv, fl = _ferry_edges(fr, px, py)
-        meta["ferries_used"] = int(len(fu))
-        ft = fl / (settings.FERRY_SPEED_KMH / 3.6)
-        eu = np.concatenate([eu, fu, fv])
-        ev = np.concatenate([ev, fv, fu])
-        el = np.concatenate([el, fl, fl])
-        et = np.concatenate([et, ft, ft])
-    meta["ferries_skipped"] = n_ferries - meta["ferries_used"]
-    return RoadArrays(node_ids, px, py, eu, ev, el, et, meta)
