@@ -55,8 +55,9 @@ def test_summary_ranges_and_single_numbers(covs):
     assert part_af["without_no_office_inside_lo"] == 1 and part_af["without_no_office_inside_hi"] == 2
     assert part_af["status_known"] == "2 of 3"
     text = format_summary(summary, headline="50km")
-    # 450/1350 = 33.3 %, 950/1350 = 70.4 %; the complete list gives one number
-    assert "part (AF): 33.3-70.4 % of residents beyond 50 km (estimate" in text
+    # 450/1350 = 33.3 %, 950/1350 = 70.4 %: bounds only (no draws), never the worst case as the value;
+    # the complete list gives one number
+    assert "part (AF): 33.3-70.4 % (possible range; no best estimate) of residents beyond 50 km - estimate" in text
     assert "full (AF): 33.3 % of residents beyond 50 km" in text
     assert "office status known for 2 of 3 kommuner" in text
     assert "not a road measurement" in text

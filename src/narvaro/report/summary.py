@@ -239,10 +239,11 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
     method_word = {"estimate": "estimate: straight line x circuity, not a road measurement", "road": "by road"}
     m = re.match(r"(\d+(?:\.\d+)?)(km|min)", headline)
     what = f"{m.group(1)} {m.group(2)}" if m else headline  # "25km" -> "25 km"
-    combined = set(summary.loc[summary["group"] == "any", "scenario"])
+    shown = set(zip(summary["scenario"], summary["group"], strict=True))
     for _, r in summary.iterrows():
-        if r["scenario"] in combined and r["group"] != "any":
-            continue  # a combined scenario's AF and SSC rows repeat the single-network scenarios
+        parts = str(r["scenario"]).split("+")
+        if len(parts) > 1 and any((p, r["group"]) in shown for p in parts):
+            continue  # a combined scenario's AF (SSC) row repeats its AF (SSC) scenario's
         k = _kinds(r, f"share_over_{headline}")
         if k["best"] is None and k["lo"] is None:
             continue
