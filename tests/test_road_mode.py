@@ -78,3 +78,37 @@ def test_road_distances_exceed_straight_lines(sodermalm):
     assert (road["method"] == "road").all() and road["reachable"].all()
     assert (road["distance_km"].to_numpy() >= straight_km - 1e-9).all()
     assert road["distance_km"].max() > 0.2  # the extract spans about 0.5 km
+
+
+def test_draws_in_road_mode_equal_a_coverage_of_each_draws_office_set(sodermalm):
+    """Road mode with joint draws (one cut many-to-many pass) gives, in every draw, exactly the
+    coverage of that draw's offices on the real Södermalm graph."""
+    from dataclasses import dataclass
+
+    from narvaro.analysis.intervals import DRAWS_ATTR
+    from narvaro.analysis.metrics import group_metric_columns
+
+    @dataclass
+    class Draws:
+        offices: gpd.GeoDataFrame
+        mask: np.ndarray
+
+    graph = sodermalm
+    rng = np.random.default_rng(11)
+    idx = rng.choice(graph.n_nodes, size=36, replace=False)
+    offices = _points(graph, idx[:4], office_id=["a1", "c1", "c2", "c3"], org=["af"] * 4,
+                      name=["AF 1", "Cand 1", "Cand 2", "Cand 3"], kommunkod=["0180"] * 4,
+                      basis=["confirmed", "candidate", "candidate", "candidate"])
+    demand = _points(graph, idx[4:], kommunkod=["0180"] * 32, population=rng.integers(1, 50, 32).astype(float))
+    stockholm = narvaro.load_kommuner().query("kommunkod == '0180'")
+    mask = np.ones((12, 4), dtype=bool)
+    mask[:, 1:] = rng.random((12, 3)) < 0.5
+    th = ((0.5, 1.0, 2.0), (2.0, 4.0, 6.0))
+    cov = narvaro.coverage(None, demand=demand, kommuner=stockholm, graph=graph, draws=Draws(offices, mask),
+                           thresholds=th)
+    per = cov.attrs[DRAWS_ATTR].per_kommun
+    for r in range(len(mask)):
+        truth = narvaro.coverage(offices[mask[r]].assign(basis="confirmed"), demand=demand, kommuner=stockholm,
+                                 graph=graph, thresholds=th)
+        for col in group_metric_columns("af", *th, include_office=False):
+            assert per[col][r, 0] == pytest.approx(float(truth[col].iloc[0]), rel=1e-5), (r, col)

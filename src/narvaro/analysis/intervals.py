@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from ..network.distance import od_matrix
+from ..network.distance import nearest_office, od_arrays, od_matrix
 from .metrics import group_metric_columns, threshold_label
 
 __all__ = [
@@ -249,12 +249,8 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
     n_draws, n_off = mask.shape
     n = len(codes)
-    od_d = od_matrix(demand, universe, graph, metric="distance", progress=False).to_numpy(dtype=float)
-    if graph is None:  # estimate mode: time is the estimated road distance at the estimate speed
-        od_t = od_d / settings.ESTIMATE_SPEED_KMH * 60.0
-    else:
-        od_t = od_matrix(demand, universe, graph, metric="time", progress=False).to_numpy(dtype=float)
     fixed = mask.all(axis=0)
+    od_d, od_t = _od(demand, universe, fixed, graph)
     var = np.flatnonzero(mask.any(axis=0) & ~fixed)
     fixed_idx = np.flatnonzero(fixed)
     if len(fixed_idx):
@@ -307,6 +303,27 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
         vals = universe[c].to_numpy(dtype=object) if c in universe.columns else np.full(len(universe), None)
         near[c] = np.where(pick >= 0, vals[np.maximum(pick, 0)], None)
     return per_kommun, national, near
+
+
+def _od(demand: Any, universe: pd.DataFrame, fixed: np.ndarray, graph: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (km) and time (min) from every demand point to every office, points x offices.
+
+    Estimate mode: one straight-line pass, time at the estimate speed. Road mode: one
+    many-to-many pass (:func:`narvaro.network.distance.od_arrays`) cut at the farthest
+    nearest-office trip over the offices present in every draw: a candidate farther than that
+    from a point can never be that point's nearest office, so ``inf`` there changes nothing.
+    """
+    if graph is None:
+        od_d = od_matrix(demand, universe, None, metric="distance", progress=False).to_numpy(dtype=float)
+        return od_d, od_d / settings.ESTIMATE_SPEED_KMH * 60.0
+    limit_km = limit_min = None
+    if fixed.any():
+        near = nearest_office(demand, universe[fixed].assign(basis="confirmed"), graph)
+        d, t = near["distance_km"].to_numpy(dtype=float), near["time_min"].to_numpy(dtype=float)
+        if np.isfinite(d).all() and np.isfinite(t).all():
+            limit_km, limit_min = float(d.max()) + 1e-6, float(t.max()) + 1e-6
+    arr = od_arrays(demand, universe, graph, limit_km=limit_km, limit_min=limit_min, progress=False)
+    return arr.distance_km.T.astype(float), arr.time_min.T.astype(float)
 
 
 def _national(per_kommun: Mapping[str, np.ndarray], reach_pop: np.ndarray, total: float, group: str,
