@@ -172,22 +172,24 @@ _W: dict[str, tuple[str, str]] = {
     "scenario": ("Scenario", "Scenario"),
     "certain": ("certain", "säkert"),
     "possible_n": ("possible", "möjligt"),
-    "expected": ("expected", "förväntat"),
+    "expected": ("best estimate (90 % interval)", "bästa skattning (90 %-intervall)"),
     "n_kommuner": ("kommuner", "kommuner"),
     "presence_note": ("certain: no office in the kommun whatever the unknown offices turn out to be; possible: no "
-                      "office in at least one office list consistent with what is known; expected: the sum over "
-                      "kommuner of the probability of no office (from the office draws; – until they exist).",
+                      "office in at least one office list consistent with what is known; best estimate: the median "
+                      "number over the joint office draws, with its 90 % interval (– without draws).",
                       "säkert: inget kontor i kommunen hur de okända kontoren än ser ut; möjligt: inget kontor i "
-                      "minst en kontorslista som stämmer med det som är känt; förväntat: summan över kommunerna "
-                      "av sannolikheten för inget kontor (från dragningarna av kontor; – tills de finns)."),
+                      "minst en kontorslista som stämmer med det som är känt; bästa skattning: medianantalet "
+                      "över de samlade dragningarna av kontor, med 90 %-intervall (– utan dragningar)."),
     "change_line": ("{g}: residents beyond 25 km {v}; kommuner that lost their last office {k}",
                     "{g}: invånare längre än 25 km {v}; kommuner som förlorade sitt sista kontor {k}"),
-    "lan_note": ("Population-weighted over demand points. Where the office list is incomplete each cell gives "
-                 "the possible range (confirmed offices plus every candidate – confirmed offices only); medians "
-                 "per län have no best estimate until the office draws are available.",
-                 "Befolkningsviktat över efterfrågepunkter. Där kontorslistan är ofullständig anger varje cell "
-                 "det möjliga spannet (bekräftade plus alla tänkbara kontor – endast bekräftade kontor); medianer "
-                 "per län saknar bästa skattning tills dragningarna av kontor finns."),
+    "lan_note": ("Population-weighted over demand points. Where the office list is incomplete a cell gives the "
+                 "best estimate with its 90 % interval over the office draws; medians per län have no per-draw "
+                 "value and give the possible range (confirmed offices plus every candidate – confirmed offices "
+                 "only). The hard bounds of every cell are in per_lan.csv.",
+                 "Befolkningsviktat över efterfrågepunkter. Där kontorslistan är ofullständig anger en cell den "
+                 "bästa skattningen med 90 %-intervall över dragningarna av kontor; medianer per län har inget "
+                 "värde per dragning och anger det möjliga spannet (bekräftade plus alla tänkbara kontor – endast "
+                 "bekräftade kontor). Varje cells hårda gränser finns i per_lan.csv."),
     "lan": ("Län", "Län"),
     "mean_time": ("Mean time (min)", "Medelrestid (min)"),
     "median_time": ("Median time (min)", "Medianrestid (min)"),
@@ -306,6 +308,10 @@ def _cell(t: Mapping[str, Any], col: str, decimals: int, lang: str, scale: float
     from ..maps.i18n import num
 
     best, lo, hi = _get(t, col), _get(t, f"{col}_lo"), _get(t, f"{col}_hi")
+    q05, q95 = _get(t, f"{col}_q05"), _get(t, f"{col}_q95")
+    if best is not None and q05 is not None:  # best estimate (90 % interval); bounds in per_lan.csv
+        a, b = num(q05 * scale, decimals, lang), num(q95 * scale, decimals, lang)
+        return f'{num(best * scale, decimals, lang)} <span class="iv">({a if a == b else f"{a}–{b}"})</span>'
     if best is not None and lo is None:
         return num(best * scale, decimals, lang)
     if lo is None:
@@ -333,7 +339,11 @@ def _presence_rows(presence: Mapping[str, Any], lang: str) -> list[list[str]]:
         n_all = len(lst)
         certain = int((lst["certainty"] == "certain").sum()) if "certainty" in lst.columns else n_all
         exp = ""
-        if "p_without" in lst.columns:
+        count = lst.attrs.get("narvaro", {}).get("count", {})
+        if "best" in count:  # best estimate (90 % interval) over the draws
+            a, b = num(count["q05"], 0, lang), num(count["q95"], 0, lang)
+            exp = f'{num(count["best"], 0, lang)} <span class="iv">({a if a == b else f"{a}–{b}"})</span>'
+        elif "p_without" in lst.columns:
             exp = num(float(lst["p_without"].sum()), 0, lang)
         rows.append([_esc(scenario_title(sc)), _esc(rule_text), exp or "–",
                      f'<span class="fig" data-presence="{_esc(key)}" data-kind="certain">{certain}</span>',
@@ -403,6 +413,7 @@ th { background: #f4f6f8; text-align: center; } td:first-child, th:first-child {
 table.lan { font-size: 12px; } table.lan td { white-space: nowrap; }
 table.presence td:nth-child(2) { text-align: left; }
 .note { color: #555; font-size: 13px; }
+.iv { color: #666; font-size: 11px; }
 .published { background: #fff8e6; border-left: 4px solid #E69F00; padding: 6px 12px; font-size: 14px; }
 figure { margin: 12px 0; } figure svg { max-width: 100%; height: auto; }
 iframe.map { width: 100%; height: 720px; border: 1px solid #ccc; }
