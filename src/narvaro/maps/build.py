@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import settings
+from ..analysis.intervals import DRAWS_ATTR
 from ..errors import CoverageInputError
 from ..provenance import get_provenance
 from .html import CoverageMap
@@ -170,7 +171,9 @@ def _new_map(
 def _shows(cov: pd.DataFrame, column: str, lang: str) -> str:
     """Which of the three kinds of number the colours show."""
     if f"{column}_q05" in cov.columns:
-        return tr("legend.shows_best", lang)
+        values = cov.attrs.get(DRAWS_ATTR)
+        return tr("legend.shows_best", lang, n=f"{values.n_draws:,}".replace(",", "\u00a0" if lang == "sv" else ",")
+                  if values is not None else ("the" if lang == "en" else "de"))
     if f"{column}_lo" in cov.columns:
         return tr("legend.shows_confirmed", lang)
     return tr("legend.shows_value", lang)
