@@ -115,6 +115,10 @@ def test_quantile_edges_exactly_at_the_cumulative_share():
     assert weighted_quantile(np.array([7.0, 8.0]), np.array([9.0, 1.0]), 0.9 + 1e-9) == 8.0
     # round-off: 0.7 + 0.1 = 0.7999999999999999 < 0.8, still "reached" (tolerance 1e-12)
     assert weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([0.7, 0.1, 0.2]), 0.8) == 2.0
+    # the edge of the tolerance itself: cumulative share 0.5 == q - 1e-12 still reaches q
+    q = 0.5 + 1e-12
+    assert q - 1e-12 == 0.5
+    assert weighted_quantile(x, w, q) == 2.0
     # a value just 1e-9 short of q is not reached
     assert weighted_quantile(np.array([1.0, 2.0]), np.array([0.5 - 1e-9, 0.5 + 1e-9]), 0.5) == 2.0
 
