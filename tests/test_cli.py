@@ -154,7 +154,7 @@ def test_missing_pbf(capsys, tmp_path):
 def test_debug_shows_the_exception(capsys):
     from narvaro.errors import UnknownNetworkError
 
-    with pytest.raises(UnknownNetworkError):
+    with pytest.raises(UnknownNetworkError, match="unknown scenario 'nope'"):
         cli.run(["--debug", "report", "--scenario", "nope"])
 
 
@@ -246,7 +246,7 @@ def test_network_build_saves_a_loadable_graph(capsys, tmp_path):
     assert code == 0, err
     assert target.is_file() and f"Saved: {target}" in out
     graph = RoadGraph.load(target)
-    assert graph.n_nodes > 100 and graph.metadata.get("date") == "2024-01-01"
+    assert (graph.n_nodes, graph.n_edges) == (173, 280) and graph.metadata.get("date") == "2024-01-01"
     assert graph.describe() in out
 
 
