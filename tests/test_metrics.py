@@ -224,3 +224,31 @@ def test_format_range():
     assert format_range(None, 1.0, ".1f") == "n/a" and format_range(1.0, None, ".1f") == "n/a"
     assert format_range(float("nan"), 1.0, ".1f") == "n/a"
     assert format_range(1, 2, "d") == "1-2"
+
+
+def test_inputs_as_objects_and_unreachable_flags_win():
+    # None in values or weights counts as missing (float conversion), not as an error
+    assert weighted_quantile([1.0, None, 3.0], [1, 1, 1], 0.5) == 1.0  # 1 and 3, shares 0.5 and 1
+    assert weighted_quantile([1.0, 2.0, 3.0], [1, None, 1], 0.6) == 3.0
+    # columns of object dtype (a frame read back from a file), and a flag that says unreachable
+    # although a time is given: the flag wins
+    near = pd.DataFrame({"reachable": pd.Series([True, False, True], dtype=object),
+                         "distance_km": pd.Series([5.0, None, 20.0], dtype=object),
+                         "time_min": pd.Series([5.0, 7.0, 20.0], dtype=object)})
+    out = aggregate(near, np.array([1.0, 2.0, 4.0]), np.zeros(3, dtype=np.int64), 1, "af", (10.0,), (30.0,))
+    assert out["af_pop_unreachable"].tolist() == [2.0]
+    assert out["af_pop_over_10km"].tolist() == [6.0]  # unreachable 2 + 20 km 4
+    assert out["af_dist_mean_km"].tolist() == [(5.0 + 4 * 20.0) / 5]
+
+
+def test_small_populations_have_a_mean_and_no_warning():
+    import warnings
+
+    # a kommun of half a resident (demand weights are fractional) and an empty one, with
+    # warnings as errors: 0/0 for the empty kommun must stay silent
+    near = pd.DataFrame({"reachable": True, "distance_km": [3.0], "time_min": [3.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = aggregate(near, np.array([0.5]), np.array([0]), 2, "af", (10.0,), (30.0,))
+    assert out["af_dist_mean_km"][0] == 3.0 and np.isnan(out["af_dist_mean_km"][1])
+    assert out["af_dist_max_km"][0] == 3.0 and np.isnan(out["af_dist_max_km"][1])
