@@ -172,9 +172,9 @@ def test_parse_thresholds_forms():
 
 
 @pytest.mark.parametrize(("thresholds", "match"), [
-    ({"kms": (1,)}, r"unknown threshold keys \['kms'\]; use 'km' and 'min'"),
-    ((1, 2, 3), r"thresholds must be a dict \{'km': \(\.\.\.\), 'min': \(\.\.\.\)\} or a pair"),
-    (5, r"thresholds must be a dict"),
+    ({"kms": (1,)}, r"^unknown threshold keys \['kms'\]; use 'km' and 'min'"),
+    ((1, 2, 3), r"^thresholds must be a dict \{'km': \(\.\.\.\), 'min': \(\.\.\.\)\} or a pair \(km_tuple, min_tuple\)$"),
+    (5, r"^thresholds must be a dict"),
     ({"km": (25, 10)}, r"km thresholds must be positive and strictly increasing"),
     ({"min": (30, 30)}, r"min thresholds must be positive and strictly increasing"),
     ({"km": ("x",)}, r"km thresholds must be positive"),
@@ -252,3 +252,17 @@ def test_small_populations_have_a_mean_and_no_warning():
         out = aggregate(near, np.array([0.5]), np.array([0]), 2, "af", (10.0,), (30.0,))
     assert out["af_dist_mean_km"][0] == 3.0 and np.isnan(out["af_dist_mean_km"][1])
     assert out["af_dist_max_km"][0] == 3.0 and np.isnan(out["af_dist_max_km"][1])
+    # every array has one value per kommun, also for a trailing kommun without points
+    assert out["af_pop_over_10km"].tolist() == [0.0, 0.0] and out["af_pop_unreachable"].tolist() == [0.0, 0.0]
+    assert out["af_share_over_10km"][0] == 0.0 and np.isnan(out["af_share_over_10km"][1])
+    assert out["af_share_over_30min"][0] == 0.0 and len(out["af_time_p90_min"]) == 2
+
+
+def test_grouped_statistics_with_a_one_point_last_kommun():
+    # K0: 2 km (pop 1), 8 km (pop 3) -> median 8, p90 8, mean 6.5; K1: one point at 4 km
+    near = pd.DataFrame({"reachable": True, "distance_km": [8.0, 2.0, 4.0], "time_min": [8.0, 2.0, 4.0]})
+    out = aggregate(near, np.array([3.0, 1.0, 2.0]), np.array([0, 0, 1]), 2, "af", (5.0,), (30.0,))
+    assert out["af_dist_median_km"].tolist() == [8.0, 4.0]
+    assert out["af_time_p90_min"].tolist() == [8.0, 4.0]
+    assert out["af_dist_mean_km"].tolist() == [6.5, 4.0]
+    assert out["af_pop_over_5km"].tolist() == [3.0, 0.0]
