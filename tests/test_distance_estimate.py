@@ -67,10 +67,11 @@ def test_od_matrix_defaults_minutes_extent_check_and_progress(capsys):
         od_matrix(abroad, _offices([[X0, Y0]]), progress=False)
 
 
-def test_od_matrix_distance_unit_and_bad_input():
+def test_od_matrix_distance_unit_and_bad_input(capsys):
     dem = _points([[X0 + 30e3, Y0]])
     od = od_matrix(dem, _offices([[X0, Y0]]), metric="distance", progress=False)
     assert od.attrs["narvaro"]["unit"] == "km" and od.loc[0, "o0"] == pytest.approx(36.6)
+    assert capsys.readouterr().err == ""  # progress=False: no bar
     with pytest.raises(ValueError, match=r"^metric must be 'time' or 'distance', not 'speed'$"):
         od_matrix(dem, _offices([[X0, Y0]]), metric="speed")
     paris = gpd.GeoDataFrame({"office_id": ["p"], "org": "af", "name": ["Paris"]},
