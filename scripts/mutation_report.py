@@ -62,6 +62,9 @@ def main(argv: list[str]) -> int:
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
         "",
     ]
+    if not_run:
+        lines += [f"**Incomplete: {not_run} of {total} mutants not checked (the run was stopped); the score "
+                  "covers the checked ones only.**", ""]
     alive = [m for m, s in status.items() if s not in KILLED and s not in ("not checked", "skipped")]
     if alive:
         lines += [f"Surviving mutants ({len(alive)}; `mutmut show NAME` in build/mutation/{name}/ for the diff):", ""]
