@@ -41,7 +41,10 @@ def test_simple_range_hand_computed():
     # Cby with A1 only: 95 and 100 km straight; with C1: 42.7 and 36.6 km
     assert cov.loc[2, "af_dist_mean_km_lo"] == pytest.approx(41.48)
     assert cov.loc[2, "af_dist_mean_km_hi"] == pytest.approx(cov.loc[2, "af_dist_mean_km"])
-    assert cov.loc[2, "af_dist_mean_km_hi"] > 100
+    # 95 km straight x circuity 1.21 - (95 - 74.1) / 23.3 x 0.05 = 110.689 km (pop 400);
+    # 100 km x 1.16 + 2.6 / 64.7 x 0.02 = 116.080 km (pop 100): mean 111.768 km
+    assert cov.loc[2, "af_dist_mean_km_hi"] == pytest.approx(
+        (400 * 95 * (1.21 - 20.9 / 23.3 * 0.05) + 100 * 100 * (1.16 + 2.6 / 64.7 * 0.02)) / 500)
     assert (cov.loc[2, "af_pop_over_50km_lo"], cov.loc[2, "af_pop_over_50km_hi"]) == (0, 500)
     assert (cov.loc[2, "af_has_office_lo"], cov.loc[2, "af_has_office_hi"]) == (False, True)
     assert (cov.loc[2, "af_n_offices_lo"], cov.loc[2, "af_n_offices_hi"]) == (0, 1)
@@ -82,7 +85,7 @@ def test_unknowns_ranked_by_marginal_gap():
     assert unk["pop_depends_over_50km"].tolist() == [pytest.approx(950), pytest.approx(500)]
     assert unk["rank"].tolist() == [1, 2]
     assert unknowns(cov, by="25km")["pop_depends_over_25km"].tolist() == [pytest.approx(450), pytest.approx(0)]
-    with pytest.raises(CoverageInputError):
+    with pytest.raises(CoverageInputError, match="has no range information"):
         unknowns(coverage(syn.offices(), syn.demand(), syn.kommuner()))
 
 
@@ -228,8 +231,9 @@ def test_complete_analyst_list_has_no_unknowns(tmp_path):
     assert set(cov["af_status"]) <= {"confirmed", "none"}
     for col in ("af_dist_mean_km", "af_share_over_25km", "af_has_office"):
         assert (cov[col + "_lo"] == cov[col + "_hi"]).all()
-    assert "certainty" not in kommuner_without_presence(cov).columns or \
-        (kommuner_without_presence(cov)["certainty"] == "certain").all()
+    without = kommuner_without_presence(cov)
+    assert len(without) == 290 - af["kommunkod"].nunique()
+    assert set(without["certainty"]) == {"certain"}
 
 
 def test_compare_tightened_when_the_offices_are_shared():

@@ -154,7 +154,7 @@ def test_missing_pbf(capsys, tmp_path):
 def test_debug_shows_the_exception(capsys):
     from narvaro.errors import UnknownNetworkError
 
-    with pytest.raises(UnknownNetworkError):
+    with pytest.raises(UnknownNetworkError, match="unknown scenario 'nope'"):
         cli.run(["--debug", "report", "--scenario", "nope"])
 
 
@@ -246,7 +246,10 @@ def test_network_build_saves_a_loadable_graph(capsys, tmp_path):
     assert code == 0, err
     assert target.is_file() and f"Saved: {target}" in out
     graph = RoadGraph.load(target)
-    assert graph.n_vertices > 100 and graph.metadata.get("date") == "2024-01-01"
+    # small components dropped and chains contracted by default: 173 OSM nodes -> 138 vertices on
+    # the kept component, of which 52 are junctions (graph nodes) joined by 95 directed edges
+    assert (graph.n_nodes, graph.n_edges, graph.n_vertices) == (52, 95, 138)
+    assert graph.metadata.get("date") == "2024-01-01"
     assert graph.describe() in out
     # small pieces dropped, then contracted by default (junctions and dead ends kept as nodes)
     dropped = graph.metadata["nodes_in_small_components"]

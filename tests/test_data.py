@@ -128,7 +128,7 @@ def test_centralorter_one_point_per_kommun():
 
 
 def test_unknown_kommunkod_lists_every_row():
-    with pytest.raises(UnknownKommunError) as info:
+    with pytest.raises(UnknownKommunError, match=r"Unknown kommunkod \(3 row") as info:
         data.validate_kommunkoder(["0114", "9999", 114, "0180", "114"], ids=["a", "b", "c", "d", "e"])
     problems = info.value.problems
     assert list(problems["id"]) == ["b", "c", "e"]

@@ -158,10 +158,10 @@ def test_load_offices_combinations():
 
 
 def test_unknown_network_lists_valid_names():
-    with pytest.raises(UnknownNetworkError) as exc:
+    with pytest.raises(UnknownNetworkError, match=r"unknown office network\(s\) \['af_2021'\]") as exc:
         offices.load_offices("af_2021")
     assert "af_2019" in str(exc.value) and "ssc_2020" in str(exc.value)
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match=r"unknown office network\(s\) \['nope'\]"):
         offices.load_offices("af_2020+nope")
 
 
@@ -248,7 +248,7 @@ h,ssc,text coords,,1980,north,east
 def test_read_offices_lists_every_bad_row(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(BAD, encoding="utf-8")
-    with pytest.raises(OfficeListError) as exc:
+    with pytest.raises(OfficeListError, match=r"bad.csv: bad office rows \(9 row") as exc:
         offices.read_offices(path)
     problems = exc.value.problems
     assert problems["row"].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8]
@@ -277,7 +277,7 @@ def test_read_offices_excel_and_missing_columns(tmp_path):
     pd.DataFrame({"name": ["AF Mora"], "town": ["Mora"], "kommunkod": ["2062"]}).to_excel(xlsx, index=False)
     gdf = offices.read_offices(xlsx, org="af")
     assert gdf["kommunkod"].tolist() == ["2062"] and gdf["geocode"].tolist() == ["tatort_exact"]
-    with pytest.raises(OfficeListError) as exc:
+    with pytest.raises(OfficeListError, match=r"list.xlsx: missing column\(s\) \['org'\]") as exc:
         offices.read_offices(xlsx)
     assert "org" in str(exc.value)
 
@@ -372,7 +372,7 @@ def test_office_status_covers_290_kommuner(network):
 
 
 def test_office_status_unknown_network():
-    with pytest.raises(UnknownNetworkError):
+    with pytest.raises(UnknownNetworkError, match="no status rules for network 'af_closed_2020'"):
         kommun_status.office_status("af_closed_2020")
 
 

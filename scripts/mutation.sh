@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Mutation testing of the modules that compute numbers (mutmut 3; not part of CI: too slow).
+#
+# Usage (from anywhere; the data mirror as for the tests, default ../shared/data):
+#   bash scripts/mutation.sh                       # every module below
+#   bash scripts/mutation.sh metrics distance      # some of them (names from the table below)
+#
+# For each module, mutmut copies the project into a scratch directory (build/mutation/<name>/,
+# whose mutants/ holds the mutated copy), runs the module's fast tests against every mutant and
+# records the result. The score (killed / total) and the surviving mutants of every module run
+# are written to docs/testing.md between the "mutation:begin/end" markers, one section per module
+# (a module not run keeps its previous section). Needs: pip install "mutmut>=3.8,<4".
+# Run it before resolving an issue that touches these modules; judge every survivor (kill it with
+# a test, or list it in docs/testing.md as equivalent with one line on why).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+MUTMUT="${MUTMUT:-$(dirname "$PY")/mutmut}"
+export NARVARO_DATA_MIRROR="${NARVARO_DATA_MIRROR:-$(cd "$ROOT/.." && pwd)/shared/data}"
+MAX_CHILDREN="${MAX_CHILDREN:-2}"
+[ -d "$NARVARO_DATA_MIRROR" ] || { echo "no data mirror at $NARVARO_DATA_MIRROR: set NARVARO_DATA_MIRROR" >&2; exit 2; }
+
+# name | module | tests that exercise it (fast ones; mutmut runs, per mutant, those that reach it)
+declare -A MODULE TESTS
+MODULE[metrics]=src/narvaro/analysis/metrics.py
+TESTS[metrics]="tests/test_metrics.py tests/test_coverage.py tests/test_national.py"
+MODULE[distance]=src/narvaro/network/distance.py
+TESTS[distance]="tests/test_distance.py tests/test_distance_estimate.py tests/test_metrics.py tests/test_constrained.py"
+MODULE[status]=src/narvaro/offices/status.py
+TESTS[status]="tests/test_golden.py tests/test_status_rules.py tests/test_offices.py"
+MODULE[coverage]=src/narvaro/analysis/coverage.py
+TESTS[coverage]="tests/test_coverage.py tests/test_bounds.py tests/test_national.py tests/test_metrics.py"
+MODULE[bounds]=src/narvaro/analysis/bounds.py
+TESTS[bounds]="tests/test_bounds.py tests/test_national.py tests/test_constrained.py"
+MODULE[constrained]=src/narvaro/analysis/constrained.py
+TESTS[constrained]="tests/test_constrained.py tests/test_bounds.py"
+# later: intervals / draws / plan modules, once they exist
+ALL=(metrics distance status coverage bounds constrained)
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
+RESULTS="$ROOT/build/mutation/results"
+mkdir -p "$RESULTS"
+
+for name in "${names[@]}"; do
+  module="${MODULE[$name]:?unknown module name $name (one of ${ALL[*]})}"
+  work="$ROOT/build/mutation/$name"
+  echo "== $name: $module (tests: ${TESTS[$name]})"
+  rm -rf "$work"
+  mkdir -p "$work"
+  # the project, without caches and earlier mutants
+  (cd "$ROOT" && tar --exclude=./build --exclude=./mutants --exclude=./.venv --exclude=./output \
+      --exclude='*/__pycache__' --exclude=./.git -cf - .) | tar -xf - -C "$work"
+  # narrow [tool.mutmut] to this module and its tests
+  "$PY" - "$work/pyproject.toml" "$module" ${TESTS[$name]} <<'EOF'
+import re, sys
+path, module, tests = sys.argv[1], sys.argv[2], sys.argv[3:]
+text = open(path, encoding="utf-8").read()
+text = re.sub(r"(?m)^only_mutate = .*$", f"only_mutate = [{module!r}]".replace("'", '"'), text)
+text = re.sub(r"(?m)^pytest_add_cli_args_test_selection = .*$",
+              "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in tests) + "]", text)
+open(path, "w", encoding="utf-8").write(text)
+EOF
+  start=$(date +%s)
+  # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
+  (cd "$work" && env -u PYTHONPATH NARVARO_CACHE_DIR="$work/.cache" "$MUTMUT" run --max-children "$MAX_CHILDREN") \
+    > "$RESULTS/$name.log" 2>&1 || { echo "mutmut failed for $name, see $RESULTS/$name.log"; tail -20 "$RESULTS/$name.log"; exit 1; }
+  (cd "$work" && "$MUTMUT" results --all true) > "$RESULTS/$name.results" 2>&1 || true
+  secs=$(( $(date +%s) - start ))
+  # surviving mutants as diffs
+  : > "$RESULTS/$name.survivors"
+  grep -E ": (survived|no tests|timeout|suspicious)" "$RESULTS/$name.results" | sed 's/^ *//; s/:.*//' | while read -r m; do
+    echo "### $m" >> "$RESULTS/$name.survivors"
+    (cd "$work" && "$MUTMUT" show "$m") >> "$RESULTS/$name.survivors" 2>&1 || true
+  done
+  "$PY" "$ROOT/scripts/mutation_report.py" "$name" "$module" "$RESULTS/$name.results" "$RESULTS/$name.survivors" \
+    "$secs" "${TESTS[$name]}" "$ROOT/docs/testing.md"
+done
+echo "docs/testing.md updated"

@@ -1,0 +1,57 @@
+"""Hand-built road countries with exact distances and times (road mode, no circuity).
+
+Every demand point and office sits on its own graph node (snap distance 0) and the only roads
+are one-way edges *from a point to an office*, so a point's trip to an office is exactly the
+edge given: no shortcut through another point. Times are minutes = km (60 km/h), so an edge of
+30 km takes exactly 1800 s = 30.0 min. Kommuner are 50 km squares side by side on y = Y0.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import Point, box
+
+from narvaro.network.graph import RoadGraph
+
+X0, Y0 = 400_000.0, 6_500_000.0
+YM = Y0 + 25e3  # the line every node sits on
+
+
+def kommuner(n: int) -> gpd.GeoDataFrame:
+    codes = [f"{i + 1:04d}" for i in range(n)]
+    return gpd.GeoDataFrame(
+        {"kommunkod": codes, "kommunnamn": [f"K{c}" for c in codes], "lanskod": ["01"] * n,
+         "lansnamn": ["Test län"] * n, "population": 0},
+        geometry=[box(X0 + i * 50e3, Y0, X0 + (i + 1) * 50e3, Y0 + 50e3) for i in range(n)], crs="EPSG:3006")
+
+
+def country(offices: list[dict], points: list[dict], roads: list[tuple[str, str, float]], n_kommuner: int):
+    """Offices, demand points, kommuner and the road graph.
+
+    offices: dicts with office_id, org, kommunkod, x_km, basis ("confirmed"/"candidate"), network
+    points:  dicts with id, kommunkod, x_km, population
+    roads:   (point id, office id, km): a one-way road from the point to the office
+    """
+    nodes = [o["office_id"] for o in offices] + [p["id"] for p in points]
+    xs = [o["x_km"] for o in offices] + [p["x_km"] for p in points]
+    pos = {name: i for i, name in enumerate(nodes)}
+    u = [pos[a] for a, _, _ in roads]
+    v = [pos[b] for _, b, _ in roads]
+    length = [km * 1000.0 for _, _, km in roads]
+    time = [km * 60.0 for _, _, km in roads]  # 60 km/h: seconds = km x 60
+    graph = RoadGraph.from_edges(np.arange(len(nodes)), [X0 + x * 1e3 for x in xs], [YM] * len(nodes),
+                                 u, v, length, time, metadata={"source": "hand-built star"})
+    off = gpd.GeoDataFrame(
+        {"office_id": [o["office_id"] for o in offices], "org": [o.get("org", "af") for o in offices],
+         "name": [f"Office {o['office_id']}" for o in offices], "kommunkod": [o["kommunkod"] for o in offices],
+         "network": [o.get("network", "af_t") for o in offices],
+         "basis": [o.get("basis", "confirmed") for o in offices]},
+        geometry=[Point(X0 + o["x_km"] * 1e3, YM) for o in offices], crs="EPSG:3006")
+    dem = gpd.GeoDataFrame(
+        {"demand_id": [p["id"] for p in points], "kommunkod": [p["kommunkod"] for p in points],
+         "population": [float(p["population"]) for p in points]},
+        geometry=[Point(X0 + p["x_km"] * 1e3, YM) for p in points], crs="EPSG:3006")
+    kom = kommuner(n_kommuner)
+    kom["population"] = kom["kommunkod"].map(dem.groupby("kommunkod")["population"].sum()).fillna(0).astype(int)
+    return off, dem, kom, graph

@@ -1,0 +1,120 @@
+"""Ranges by hand on road stars (tests/_star.py): deduced presence, fixed offices in the
+count-constrained solver, and unknowns that must not count residents already within T."""
+
+from __future__ import annotations
+
+import _star as star
+import pandas as pd
+import pytest
+
+from narvaro.analysis import coverage, national
+from narvaro.analysis.bounds import unknowns
+from narvaro.analysis.constrained import constrained_range
+
+LABELS = ("10km", "25km", "50km", "30min", "45min", "60min")
+
+
+# --- a confirmed kommun without an office row, and a fixed office in the solver -------------------
+# K1 has office O (listed). K2's presence is deduced by a status rule ("confirmed", no row): its
+# position is the candidate P. K3 is unknown with candidate Q. Roads (km = min):
+#   rO (K1, pop 1000) -> O 5            within every threshold
+#   rP (K2, pop  100) -> O 100, -> P 5
+#   rQ (K3, pop   10) -> O 100, -> Q 5
+# With O only, rP and rQ are beyond every threshold (110); every candidate brings its point
+# within all of them.
+#   published 3: m = 3 - 2 confirmed = 1 of the 1 unknown (Q); P is open anyway -> 0 beyond
+#   published 2: m = 0: Q closed, P open (fixed)                              -> 10 beyond (rQ)
+# A solver that frees P would pick 1 of {P, Q} for published 3 (range 10..100) and 0 of them for
+# published 2 (110).
+def _deduced_country():
+    off, dem, kom, graph = star.country(
+        [{"office_id": "O", "kommunkod": "0001", "x_km": 10.0},
+         {"office_id": "P", "kommunkod": "0002", "x_km": 60.0, "basis": "candidate"},
+         {"office_id": "Q", "kommunkod": "0003", "x_km": 110.0, "basis": "candidate"}],
+        [{"id": "rO", "kommunkod": "0001", "x_km": 20.0, "population": 1000},
+         {"id": "rP", "kommunkod": "0002", "x_km": 70.0, "population": 100},
+         {"id": "rQ", "kommunkod": "0003", "x_km": 120.0, "population": 10}],
+        [("rO", "O", 5.0), ("rP", "O", 100.0), ("rP", "P", 5.0), ("rQ", "O", 100.0), ("rQ", "Q", 5.0)], 3)
+    status = {"af_t": pd.DataFrame({"kommunkod": ["0001", "0002", "0003"],
+                                    "status": ["confirmed", "confirmed", "unknown"]})}
+    return coverage(off, dem, kom, graph=graph, bounds=True, status=status)
+
+
+@pytest.fixture(scope="module")
+def deduced():
+    return _deduced_country()
+
+
+def test_deduced_presence_has_an_office_in_both_bounds(deduced):
+    cov = deduced
+    assert cov["af_status"].tolist() == ["confirmed", "confirmed", "unknown"]
+    assert cov["af_has_office"].tolist() == [True, True, False]
+    assert cov["af_has_office_lo"].tolist() == [True, True, False]
+    assert cov["af_has_office_hi"].tolist() == [True, True, True]
+    assert cov["af_n_offices"].tolist() == [1, 0, 0]  # rows of the list: K2 has none
+    nat = national(cov)
+    assert (nat["af_has_office"], nat["af_has_office_lo"], nat["af_has_office_hi"]) == (2, 2, 3)
+    # the distances of K2 still depend on where its office stands: 100 km without P, 5 with it
+    assert (cov.loc[1, "af_dist_mean_km_lo"], cov.loc[1, "af_dist_mean_km_hi"]) == (pytest.approx(5.0),
+                                                                                   pytest.approx(100.0))
+    assert (nat["af_pop_over_50km_lo"], nat["af_pop_over_50km_hi"]) == (0, 110)
+
+
+def test_fixed_office_counts_as_open_in_the_constrained_range(deduced):
+    three = constrained_range(deduced, published={"af_t": 3}, workers=1).set_index("threshold")
+    two = constrained_range(deduced, published={"af_t": 2}, workers=1).set_index("threshold")
+    for lab in LABELS:
+        assert (three.loc[lab, "simple_pop_lo"], three.loc[lab, "simple_pop_hi"]) == (0, 110), lab
+        assert (three.loc[lab, "pop_lo"], three.loc[lab, "pop_hi"]) == (pytest.approx(0), pytest.approx(0)), lab
+        assert (two.loc[lab, "pop_lo"], two.loc[lab, "pop_hi"]) == (pytest.approx(10), pytest.approx(10)), lab
+        assert two.loc[lab, "share_hi"] == pytest.approx(10 / 1110)
+    assert three.loc["25km", "m"] == "af_t=1" and two.loc["25km", "m"] == "af_t=0"
+    assert three.loc["25km", "published"] == "af_t=3"
+    assert (three["note"] == "").all() and (two["note"] == "").all()  # solved, nothing clamped
+    # no count: any of the unknown kommuner may have an office, P is still open
+    free = constrained_range(deduced, published={}, workers=1).set_index("threshold")
+    assert (free.loc["50km", "pop_lo"], free.loc["50km", "pop_hi"]) == (pytest.approx(0), pytest.approx(10))
+    assert free.loc["50km", "range"] == "simple range (no published count)"
+    assert free.loc["50km", "note"] == "af_t: no published count (unconstrained)"
+
+
+def test_unknowns_marks_the_fixed_office(deduced):
+    unk = unknowns(deduced, by="50km")
+    assert unk["kommunkod"].tolist() == ["0002", "0003"]
+    assert unk["status"].tolist() == ["confirmed, position unknown", "unknown"]
+    assert unk["pop_depends_over_50km"].tolist() == [100, 10]
+    assert unk["kommun_population"].tolist() == [100, 10]
+
+
+# --- unknowns: a resident already within T who sits near a candidate is no gain ------------------
+# Confirmed office O in K1, candidate Q in K2 (unknown). Roads (km = min):
+#   r1 (K1, pop 100) -> O 20, -> Q 3     beyond 10 km with O (so a relevant point), within 25 and 50
+#   r2 (K2, pop  10) -> O 30, -> Q 3     beyond 10 and 25 km; exactly at 30 min: not beyond 30 min
+#   r3 (K2, pop   1) -> O 80, -> Q 60    beyond everything with O; Q brings it exactly to 60 min
+# pop_depends_over_T (beyond T with O, within T with Q):
+#   10km: r1 + r2 = 110; 25km: r2 = 10 (r1 is within 25 km already, although 3 km from Q);
+#   50km: 0 (r1, r2 within; r3 60 km from Q); 30min: 0 (r1 20, r2 exactly 30: not beyond);
+#   45min: 0 (r3 only beyond, 60 from Q); 60min: r3 = 1 (80 > 60, Q exactly 60: within).
+def test_unknowns_count_only_residents_beyond_with_the_known_offices():
+    off, dem, kom, graph = star.country(
+        [{"office_id": "O", "kommunkod": "0001", "x_km": 10.0},
+         {"office_id": "Q", "kommunkod": "0002", "x_km": 60.0, "basis": "candidate"}],
+        [{"id": "r1", "kommunkod": "0001", "x_km": 20.0, "population": 100},
+         {"id": "r2", "kommunkod": "0002", "x_km": 70.0, "population": 10},
+         {"id": "r3", "kommunkod": "0002", "x_km": 90.0, "population": 1}],
+        [("r1", "O", 20.0), ("r1", "Q", 3.0), ("r2", "O", 30.0), ("r2", "Q", 3.0), ("r3", "O", 80.0),
+         ("r3", "Q", 60.0)], 2)
+    cov = coverage(off, dem, kom, graph=graph, bounds=True)
+    unk = unknowns(cov, by="25km")
+    assert unk["kommunkod"].tolist() == ["0002"]
+    expected = {"10km": 110, "25km": 10, "50km": 0, "30min": 0, "45min": 0, "60min": 1}
+    for lab, pop in expected.items():
+        assert unk.loc[0, f"pop_depends_over_{lab}"] == pop, lab
+    # the simple range agrees: beyond 25 km with Q only r3 (60 km), without it r2 and r3; beyond
+    # 30 min r3 either way (r2 exactly at 30 min is not beyond); beyond 60 min r3 without Q only
+    nat = national(cov)
+    assert (nat["af_pop_over_25km_lo"], nat["af_pop_over_25km_hi"]) == (1, 11)
+    assert (nat["af_pop_over_30min_lo"], nat["af_pop_over_30min_hi"]) == (1, 1)
+    assert (nat["af_pop_over_60min_lo"], nat["af_pop_over_60min_hi"]) == (0, 1)
+    with pytest.raises(Exception, match=r"unknown threshold '7km'; choose one of \['10km'"):
+        unknowns(cov, by="7km")

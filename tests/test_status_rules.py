@@ -1,0 +1,49 @@
+"""Status rules on hand-made facts, and the detail texts the golden file does not pin."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from narvaro.offices import status
+
+
+def test_closed_before_2019_needs_only_early_closures(monkeypatch):
+    facts = pd.DataFrame([
+        # kommunkod, af_status, date, place, source_url
+        ("0001", "closed", "2016-05-01", "Aby", "u1"),           # only an early closure -> none
+        ("0002", "closed", "2017", "Bby", "u2"),
+        ("0002", "open", "2020-01-01", "Bby", "u3"),             # a later fact -> undecided
+        ("0003", "closed", "2015-01-01", "Cby", "u4"),
+        ("0003", "no_office_2019", "2019", "Cby", "u5"),         # says the same -> none
+        ("0004", "closed", "2019-02-01", "Dby", "u6"),           # closed in 2019 -> undecided
+        ("0005", "closed", "", "Eby", "u7"),                     # undated -> undecided
+        ("0006", "closed", "2014 and 2016", "Fby", "u8"),
+        ("0006", "closed", "2018-12-31", "Fby", "u9"),
+        ("", "closed", "2010", "nowhere", "u10"),                # no kommun -> ignored
+    ], columns=["kommunkod", "af_status", "date", "place", "source_url"])
+    monkeypatch.setattr(status, "_af_facts", lambda: facts)
+    out = status.rule_closed_before_2019(None)
+    assert sorted(out) == ["0001", "0003", "0006"]
+    assert out["0001"] == ("none", f"u1 ; {status.STATSKONTORET_2019}", "office closed before 2019: Aby (2016-05-01)")
+    assert out["0003"][1] == f"u4 ; {status.STATSKONTORET_2019}"
+    assert out["0006"] == ("none", f"u8 ; u9 ; {status.STATSKONTORET_2019}",
+                           "office closed before 2019: Fby (2014 and 2016); Fby (2018-12-31)")
+
+
+def test_years_in_free_text():
+    assert status._years("closed 2016, reopened 2020 (20190)") == [2016, 2020]
+    assert status._years("") == [] and status._years(None) == []
+
+
+def test_ssc_deduction_details():
+    # recompute (not the cached tables of an earlier test), so the rules run inside this test
+    status.clear_status_cache()
+    st20 = status.office_status("ssc_2020")
+    rows = st20[st20["rule"] == "ssc_2020_from_2019"]
+    assert len(rows) and set(rows["status"]) == {"confirmed", "none"}
+    conf = rows[rows["status"] == "confirmed"]
+    assert set(conf["detail"]) == {"servicekontor in 2019 and none closed 2019-2020 (113 + 4 = 117)"}
+    st19 = status.office_status("ssc_2019")
+    rows19 = st19[st19["rule"] == "ssc_2019_from_2020"]
+    assert len(rows19) and set(rows19["detail"]) == {
+        "servicekontor in Dec 2020 that was not one of the four June 2020 openings (113 + 4 = 117)"}
