@@ -13,9 +13,9 @@ Two parts, each with its own file under ``tests/golden/`` and its own test in
    of every kommun in every network that has status rules. Compared exactly.
 2. **Headline figures** (``headline.csv``: ``scenario, figure, value, rtol``): the national
    figures of the default scenarios, each with a relative tolerance. Today: residents beyond
-   10/25/50 km and 30/45/60 min (point value and ``_lo``/``_hi``) from
-   ``national(coverage(load_offices(s, include_candidates=True), bounds=True))``. When best
-   estimates and intervals land, add their figures in :func:`headline_rows` and regenerate.
+   10/25/50 km and 30/45/60 min: best estimate, 90 % interval (``_q05``/``_q95``, 1,000 joint
+   office draws, seed 0) and hard bounds (``_lo``/``_hi``), from
+   ``national(coverage(None, draws=office_draws(...)[s]))``.
 
 A change in the data or the rules makes the tests fail until this script is run and the new
 golden files are committed, with the reason in the commit message.
@@ -85,19 +85,21 @@ def status_summary(table: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------
-# Part 2: national headline figures (extend here when best estimates and intervals land)
+# Part 2: national headline figures: best estimate, 90 % interval, hard bounds
 # --------------------------------------------------------------------------------------
 def headline_rows(scenarios: tuple[str, ...] = SCENARIOS) -> pd.DataFrame:
     """The pinned national figures of every default scenario, one row per figure."""
     import narvaro
 
     rows = []
+    nets = list(dict.fromkeys(p for scenario in scenarios for p in scenario.split("+")))
+    draws = narvaro.office_draws(nets, n=narvaro.settings.N_DRAWS, seed=0)
     for scenario in scenarios:
-        cov = narvaro.coverage(narvaro.load_offices(scenario, include_candidates=True), bounds=True)
+        cov = narvaro.coverage(None, draws=draws[scenario], name=scenario)
         nat = narvaro.national(cov)
         for group in ("af", "ssc", "any"):
             for lab in THRESHOLDS:
-                for suffix in ("", "_lo", "_hi"):
+                for suffix in ("", "_q05", "_q95", "_lo", "_hi"):
                     figure = f"{group}_pop_over_{lab}{suffix}"
                     if figure in nat.index:
                         rows.append((scenario, figure, float(nat[figure]), HEADLINE_RTOL))

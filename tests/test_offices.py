@@ -277,7 +277,7 @@ def test_read_offices_excel_and_missing_columns(tmp_path):
     pd.DataFrame({"name": ["AF Mora"], "town": ["Mora"], "kommunkod": ["2062"]}).to_excel(xlsx, index=False)
     gdf = offices.read_offices(xlsx, org="af")
     assert gdf["kommunkod"].tolist() == ["2062"] and gdf["geocode"].tolist() == ["tatort_exact"]
-    with pytest.raises(OfficeListError, match=r"list.xlsx: missing column\(s\) \['org'\]") as exc:
+    with pytest.raises(OfficeListError, match=r"list.xlsx: missing column\(s\) org \(the file has: name, town, kommunkod\)") as exc:
         offices.read_offices(xlsx)
     assert "org" in str(exc.value)
 
