@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,15 +78,16 @@ def test_golden_headline_file_covers_the_default_scenarios():
     old = golden.read_headline()
     assert tuple(sorted(old["scenario"].unique())) == tuple(sorted(golden.SCENARIOS))
     assert (old["rtol"] > 0).all() and (old["rtol"] <= 0.01).all()
-    # every threshold of every scenario has its point value and both range ends
+    # every threshold of every scenario has its best estimate, 90 % interval and both hard bounds
     for lab in golden.THRESHOLDS:
-        for suffix in ("", "_lo", "_hi"):
+        for suffix in ("", "_q05", "_q95", "_lo", "_hi"):
             assert (old["figure"] == f"af_pop_over_{lab}{suffix}").sum() == 3  # af_2019, af_2020, af+ssc
-    # a range holds its point value
+    # lo <= q05 <= best <= q95 <= hi
     wide = old.pivot(index=["scenario"], columns="figure", values="value")
-    for fig in [f for f in wide.columns if not f.endswith(("_lo", "_hi"))]:
-        ok = wide[fig].isna() | ((wide[fig + "_lo"] <= wide[fig] + 1e-6) & (wide[fig] <= wide[fig + "_hi"] + 1e-6))
-        assert ok.all(), fig
+    for fig in [f for f in wide.columns if not f.endswith(("_lo", "_hi", "_q05", "_q95"))]:
+        chain = [wide[fig + suffix] for suffix in ("_lo", "_q05", "", "_q95", "_hi")]
+        ordered = np.all([(a <= b + 1e-6).to_numpy() for a, b in zip(chain, chain[1:], strict=False)], axis=0)
+        assert (wide[fig].isna().to_numpy() | ordered).all(), fig
 
 
 def test_headline_diff_uses_the_tolerance():
