@@ -312,12 +312,23 @@ def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | No
 
 def format_unknowns(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
     """Render the top of :func:`narvaro.analysis.bounds.unknowns`."""
-    col = f"pop_depends_over_{by}"
-    lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by residents "
-             f"whose side of {by} depends on the kommun's office:"]
+    if "narrows_interval_by" in unk.columns:  # from the draws: value of knowing the kommun's office
+        lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by how much "
+                 f"knowing it would narrow the 90 % interval of national residents beyond {by} (each resident "
+                 "counted once); 'question' groups the kommuner one county list would answer:"]
+        cols = ["rank", "network", "kommunkod", "kommunnamn", "p_office", "narrows_interval_by", "question",
+                "question_narrows_interval_by"]
+    else:
+        lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by residents "
+                 f"whose side of {by} depends on the kommun's office:"]
+        cols = ["rank", "network", "kommunkod", "kommunnamn", "status", f"pop_depends_over_{by}"]
     if len(unk):
-        show = unk.head(top)[["rank", "network", "kommunkod", "kommunnamn", "status", col]].copy()
-        show[col] = show[col].round(0).astype("int64")
+        show = unk.head(top)[[c for c in cols if c in unk.columns]].copy()
+        for c in show.columns:
+            if c.startswith(("pop_depends", "narrows", "question_narrows")):
+                show[c] = show[c].round(0).astype("int64")
+        if "p_office" in show:
+            show["p_office"] = show["p_office"].round(2)
         lines.append(show.to_string(index=False))
     return "\n".join(lines)
 
@@ -437,9 +448,9 @@ def run_report(
             comparisons[f"{a} -> {b}"] = compare(covs[a], covs[b], groups=grp)
     unk = pd.concat([unknowns(c) for c in covs.values()], ignore_index=True) if bounds else pd.DataFrame()
     if len(unk):
+        first = "narrows_interval_by" if "narrows_interval_by" in unk.columns else "pop_depends_over_25km"
         unk = unk.drop_duplicates(["network", "kommunkod"]).sort_values(
-            [c for c in ("pop_depends_over_25km", "kommun_population") if c in unk.columns], ascending=False,
-            ignore_index=True)
+            [c for c in (first, "kommun_population") if c in unk.columns], ascending=False, ignore_index=True)
         unk["rank"] = np.arange(1, len(unk) + 1)
 
     parts = ["National summary", format_summary(summary), "", format_scenarios(scenarios)]
