@@ -258,21 +258,6 @@ def _write_map(m: Any, path: Path, self_contained: bool, lang: str = "en") -> Pa
     return out
 
 
-def _offices_for_map(scenario: str) -> Any:
-    from .offices.load import load_offices
-
-    return load_offices(scenario, include_candidates=True)
-
-
-def _closed_for_map(scenario: str) -> Any:
-    """The closed AF offices layer for scenarios after the closures."""
-    from .offices.load import load_offices
-
-    if any(p.startswith("af_2020") for p in scenario.split("+")):
-        return load_offices("af_closed_2020")
-    return None
-
-
 # --------------------------------------------------------------------------------------
 # narvaro report
 # --------------------------------------------------------------------------------------
@@ -447,6 +432,7 @@ def map_cmd(
     from .maps.build import compare_map, coverage_map
     from .maps.i18n import scenario_title
     from .maps.style import map_title
+    from .report.html import closed_offices, map_offices
 
     _check_lang(lang)
     names = _check_scenarios([scenario] + ([before] if before else []))
@@ -454,7 +440,7 @@ def map_cmd(
     if column is not None:
         _check_map_column(column, names, th)
     g = _graph(method, graph, lang)
-    office_lists = {name: _offices_for_map(name) for name in names}
+    office_lists = {name: map_offices(name) for name in names}
     covs = {}
     for name in _progress(names, desc="coverage", unit="scenario"):
         covs[name] = coverage(office_lists[name], graph=g, thresholds=th, bounds=True, name=name)
@@ -464,7 +450,7 @@ def map_cmd(
             covs[before],
             covs[scenario],
             offices,
-            closed=_closed_for_map(scenario),
+            closed=closed_offices(scenario),
             column=column,
             labels=(scenario_title(before), scenario_title(scenario)),
             title=title or map_title(column or "", (before, scenario), lang),
@@ -475,7 +461,7 @@ def map_cmd(
         m = coverage_map(
             covs[scenario],
             offices,
-            closed=_closed_for_map(scenario),
+            closed=closed_offices(scenario),
             column=column,
             title=title or map_title(column or "", (scenario,), lang),
             lang=lang,

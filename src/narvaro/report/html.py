@@ -17,13 +17,14 @@ __all__ = ["MAP_AFTER", "MAP_BEFORE", "MAP_BOTH", "default_maps"]
 MAP_BEFORE, MAP_AFTER, MAP_BOTH = "af_2019", "af_2020", "af_2020+ssc_2020"
 
 
-def _offices_for_map(scenario: str) -> Any:
+def map_offices(scenario: str) -> Any:
+    """The offices a scenario's map shows: confirmed and candidate offices."""
     from ..offices.load import load_offices
 
     return load_offices(scenario, include_candidates=True)
 
 
-def _closed_for_map(scenario: str) -> Any:
+def closed_offices(scenario: str) -> Any:
     """The closed AF offices layer for scenarios after the closures (None before)."""
     from ..offices.load import load_offices
 
@@ -71,7 +72,7 @@ def default_maps(
     def office_list(sc: str) -> Any:
         if offices is not None and sc in offices:
             return offices[sc]
-        return _offices_for_map(sc)
+        return map_offices(sc)
 
     jobs: list[tuple[str, ...]] = []
     if MAP_BEFORE in covs and MAP_AFTER in covs:
@@ -88,7 +89,7 @@ def default_maps(
                 covs[before],
                 covs[after],
                 office_list(after),
-                closed=_closed_for_map(after),
+                closed=closed_offices(after),
                 column="af_time_mean_min",
                 labels=(scenario_title(before), scenario_title(after)),
                 title=map_title("af_time_mean_min", job, lang),
@@ -98,7 +99,7 @@ def default_maps(
             m = coverage_map(
                 covs[job[0]],
                 office_list(job[0]),
-                closed=_closed_for_map(job[0]),
+                closed=closed_offices(job[0]),
                 title=map_title("", job, lang),
                 lang=lang,
             )
