@@ -34,8 +34,10 @@ MODULE[bounds]=src/narvaro/analysis/bounds.py
 TESTS[bounds]="tests/test_bounds.py tests/test_national.py tests/test_constrained.py"
 MODULE[constrained]=src/narvaro/analysis/constrained.py
 TESTS[constrained]="tests/test_constrained.py tests/test_bounds.py"
-# later: intervals / draws / plan modules, once they exist
-ALL=(metrics distance status coverage bounds constrained)
+MODULE[intervals]=src/narvaro/analysis/intervals.py
+TESTS[intervals]="tests/test_intervals.py"
+# later: draws / plan modules
+ALL=(metrics distance status coverage bounds constrained intervals)
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")

@@ -120,8 +120,8 @@ def national_summary(
                             row[f"{kind}_over_{lab}{suffix}"] = nat[f"{col}{suffix}"]
                 if cr is not None and len(cr):
                     hit = cr[(cr["group"] == g) & (cr["threshold"] == lab)]
-                    if len(hit):
-                        h = hit.iloc[0]
+                    if len(hit) and str(hit.iloc[0]["range"]).startswith("range given"):
+                        h = hit.iloc[0]  # only where a published count constrains it
                         row[f"pop_over_{lab}_clo"], row[f"pop_over_{lab}_chi"] = h["pop_lo"], h["pop_hi"]
                         row[f"share_over_{lab}_clo"], row[f"share_over_{lab}_chi"] = h["share_lo"], h["share_hi"]
                         row["constrained_range"] = h["range"]
