@@ -68,6 +68,10 @@ def imported_modules(name: str, path: Path, known: Iterable[str]) -> set[str]:
             for alias in node.names:
                 sub = f"{mod}.{alias.name}".strip(".")
                 bases.append(sub if sub in known else mod)
+            # "from . import x" runs the package's __init__ too: inside the package that is a
+            # dependency on the package itself (the top-level package, "", is left out)
+            if mod and node.level:
+                bases.append(mod)
         elif isinstance(node, ast.Import):
             bases = [a.name[len("narvaro."):] for a in node.names if a.name.startswith("narvaro.")]
         for b in bases:
@@ -186,6 +190,17 @@ def test_a_deferred_import_cycle_is_found(tmp_path):
     assert found == [["analysis.bounds", "analysis.constrained"], ["offices.lists", "offices.status"]]
 
 
+def test_a_module_importing_its_own_package_is_a_cycle(tmp_path):
+    # "from . import bounds" in analysis/coverage.py runs analysis/__init__, which imports coverage
+    root = _tree(tmp_path, {
+        "__init__.py": "",
+        "analysis/__init__.py": "from .coverage import coverage\n",
+        "analysis/bounds.py": "x = 1\n",
+        "analysis/coverage.py": "from . import bounds as _bounds\ncoverage = 1\n",
+    })
+    assert cycles(import_graph(root)) == [["analysis", "analysis.coverage"]]
+
+
 def test_an_import_against_the_chain_and_a_package_cycle_are_found(tmp_path):
     root = _tree(tmp_path, {
         "__init__.py": "",
@@ -195,6 +210,6 @@ def test_an_import_against_the_chain_and_a_package_cycle_are_found(tmp_path):
         "analysis/coverage.py": "from ..offices import status\n",
     })
     graph = import_graph(root)
-    assert graph["offices.status"] == {"analysis.coverage"}
+    assert graph["offices.status"] == {"analysis", "analysis.coverage"}
     assert step_of("offices.status") < step_of("analysis.coverage")
     assert cycles(package_graph(graph)) == [["analysis", "offices"]]

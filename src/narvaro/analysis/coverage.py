@@ -62,7 +62,7 @@ from ..errors import CoverageInputError, UnknownKommunError
 from ..network.distance import nearest_office
 from ..offices.lists import is_candidate
 from ..provenance import get_provenance, set_provenance
-from . import bounds as _bounds
+from .bounds import BOUNDS_ATTR, Frozen, build_info, collect_candidates, span, status_labels
 from .intervals import DRAWS_ATTR, DrawValues, ScenarioDraws, evaluate_draws, summarise
 from .metrics import (
     GROUP_ORGS,
@@ -292,7 +292,7 @@ def coverage(
 
     cand_mask = is_candidate(offices).to_numpy()
     confirmed = offices[~cand_mask]
-    cands = _bounds.collect_candidates(offices, cand_mask, candidates) if bounds else offices.iloc[0:0]
+    cands = collect_candidates(offices, cand_mask, candidates) if bounds else offices.iloc[0:0]
     orgs_all = set(confirmed["org"]) | set(cands["org"])
     groups = [gr for gr in GROUPS if (gr == "any" and orgs_all >= {"af", "ssc"}) or
               (gr != "any" and gr in orgs_all)]
@@ -327,9 +327,9 @@ def coverage(
             else:
                 near_all, cols_all, nat_all = near, cols, nat_g
             for col in group_metric_columns(gr, km, mins):
-                lo, hi = _bounds.span(cols[col], cols_all[col])
+                lo, hi = span(cols[col], cols_all[col])
                 cols[col + "_lo"], cols[col + "_hi"] = lo, hi
-                nat[col + "_lo"], nat[col + "_hi"] = _bounds.span(nat_g[col], nat_all[col])
+                nat[col + "_lo"], nat[col + "_hi"] = span(nat_g[col], nat_all[col])
             info_inputs[gr] = (near, cand_g)
         table.update(cols)
         nat.update(nat_g)
@@ -349,7 +349,7 @@ def coverage(
         office_prov = [{"name": scenario, "known": int(len(confirmed)),
                         "label": f"{scenario}: " + ", ".join(f"{n} {o.upper()} offices known" for o, n in counts.items())}]
     if bounds:
-        info = _bounds.build_info(
+        info = build_info(
             groups=groups, demand=demand, w=w, g=g, codes=codes, confirmed=confirmed, candidates=cands,
             nearest=info_inputs, graph=graph, km=km, mins=mins, status=status, kommunnamn=names,
         )
@@ -362,7 +362,7 @@ def coverage(
                 col = f"{gr}_has_office{suffix}"
                 columns[col] = np.asarray(columns[col], dtype=bool) | deduced
                 nat[col] = int(columns[col].sum())  # national: number of kommuner with an office
-        office_prov = _bounds.status_labels(office_prov, info)
+        office_prov = status_labels(office_prov, info)
     draw_values = None
     if draws is not None:
         draw_values = _apply_draws(columns, nat, draws, demand, w, g, codes, names, groups, graph, km, mins)
@@ -386,9 +386,9 @@ def coverage(
     )
     nat["population"] = float(w.sum())
     nat["n_kommuner"] = len(codes)
-    out.attrs[NATIONAL_ATTR] = _bounds.Frozen(nat)
+    out.attrs[NATIONAL_ATTR] = Frozen(nat)
     if bounds:
-        out.attrs[_bounds.BOUNDS_ATTR] = info
+        out.attrs[BOUNDS_ATTR] = info
     if draw_values is not None:
         out.attrs[DRAWS_ATTR] = draw_values
     return out
