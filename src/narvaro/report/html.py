@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = ["MAP_AFTER", "MAP_BEFORE", "MAP_BOTH", "default_maps"]
 
 #: Before/after pair of the default compare map and the scenario of the default coverage map.
@@ -565,6 +567,7 @@ def write_outputs(
         g = groups[sc]
         orgs = tuple(GROUP_ORGS[g])
         pts = point_distances(demand, offices[sc], graph, orgs)
+        _add_median_draw(pts, result, sc, g, demand, graph)
         km, mins = thresholds_of(cov)
         hi = regional_table(demand, pts.dist_hi, pts.time_hi, kommuner, km, mins)
         lo = None if pts.dist_lo is None else regional_table(demand, pts.dist_lo, pts.time_lo, kommuner, km, mins)
@@ -606,3 +609,23 @@ def write_outputs(
     files.append(page)
     result.regions = regions
     return files, text
+
+
+def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: Any, graph: Any) -> None:
+    """Per-point distances of the office draw at the median of national residents beyond 25 km."""
+    from ..analysis.intervals import DRAWS_ATTR
+    from ..analysis.metrics import GROUP_ORGS
+    from ..network.distance import nearest_office
+
+    joint = getattr(result, "draws", None)
+    values = result.coverages[scenario].attrs.get(DRAWS_ATTR)
+    col = f"{group}_pop_over_25km"
+    if joint is None or values is None or scenario not in joint or col not in values.national:
+        return
+    y = values.national[col]
+    r = int(np.argsort(y, kind="stable")[(len(y) - 1) // 2])
+    nd = joint[scenario]
+    present = nd.offices[nd.mask[r] & nd.offices["org"].isin(GROUP_ORGS[group]).to_numpy()]
+    near = nearest_office(demand, present.assign(basis="confirmed"), graph)
+    pts.dist_best = near["distance_km"].to_numpy(dtype=float)
+    pts.time_best = near["time_min"].to_numpy(dtype=float)

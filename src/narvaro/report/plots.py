@@ -31,6 +31,9 @@ _TEXT = {
     "band": ("band: confirmed offices only … with every candidate office",
              "band: endast bekräftade kontor … med alla tänkbara kontor"),
     "confirmed": ("confirmed offices", "bekräftade kontor"),
+    "median_draw": ("best estimate: median draw", "bästa skattning: mediandragning"),
+    "band_dashed": ("band: possible range; dashed: confirmed offices only",
+                    "band: möjligt spann; streckat: endast bekräftade kontor"),
     "beyond": ("Residents beyond {t} (thousands)", "Invånare längre bort än {t} (tusental)"),
     "bars_note": ("bars: {kind}; whiskers: possible range", "staplar: {kind}; streck: möjligt spann"),
     "bars_range": ("bars: possible range (no best estimate yet)",
@@ -59,6 +62,8 @@ class PointDistances:
     time_hi: np.ndarray
     dist_lo: np.ndarray | None = None
     time_lo: np.ndarray | None = None
+    dist_best: np.ndarray | None = None  # the office draw at the median of residents beyond 25 km
+    time_best: np.ndarray | None = None
 
 
 def point_distances(demand: pd.DataFrame, offices: pd.DataFrame, graph: object = None,
@@ -114,18 +119,25 @@ def cumulative_plot(curves: Mapping[str, PointDistances], what: str = "dist", la
     xmax = xmax or (100.0 if what == "dist" else 90.0)
     grid = np.linspace(0, xmax, 400)
     fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=110)
-    any_band = False
+    any_band = any_best = False
     for i, (name, pd_) in enumerate(curves.items()):
         c = _COLOURS[i % len(_COLOURS)]
         hi = _cdf(getattr(pd_, f"{what}_hi"), pd_.weights, grid)
         lo_x = getattr(pd_, f"{what}_lo")
         label = scenario_title(name)
+        best_x = getattr(pd_, f"{what}_best")
         if lo_x is not None:
             lo = _cdf(lo_x, pd_.weights, grid)
             ax.fill_between(grid, hi, lo, color=c, alpha=0.18, linewidth=0)
             any_band = True
-            label += f" ({_t('confirmed', lang)})"
-        ax.plot(grid, hi, color=c, linewidth=2, label=label)
+        if best_x is not None:  # the median draw: the best estimate's picture, inside the band
+            any_best = True
+            ax.plot(grid, _cdf(best_x, pd_.weights, grid), color=c, linewidth=2,
+                    label=f"{label} ({_t('median_draw', lang)})")
+            ax.plot(grid, hi, color=c, linewidth=0.8, linestyle="--")
+        else:
+            ax.plot(grid, hi, color=c, linewidth=2,
+                    label=label + (f" ({_t('confirmed', lang)})" if lo_x is not None else ""))
     ax.set_xlim(0, xmax)
     ax.set_ylim(0, 100)
     ax.set_xlabel(_t(f"{what}_x", lang))
@@ -133,7 +145,8 @@ def cumulative_plot(curves: Mapping[str, PointDistances], what: str = "dist", la
     ax.grid(alpha=0.3)
     for t in ((10, 25, 50) if what == "dist" else (30, 45, 60)):
         ax.axvline(t, color="#999", linewidth=0.8, linestyle=":")
-    ax.legend(loc="lower right", fontsize=8, title=_t("band", lang) if any_band else None, title_fontsize=7)
+    title = _t("band_dashed" if any_best else "band", lang) if any_band else None
+    ax.legend(loc="lower right", fontsize=8, title=title, title_fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -349,6 +349,7 @@ class ReportResult:
     text: str
     files: list[Path] = field(default_factory=list)
     regions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    draws: Any = None  # the joint office draws behind the best estimates (narvaro.office_draws), if any
 
 
 def run_report(
@@ -509,7 +510,7 @@ def run_report(
         if cons:
             allc = pd.concat([c.assign(scenario=s) for s, c in cons.items()], ignore_index=True)
             files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
-        result = ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
+        result = ReportResult(draws=joint, coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                               unknowns=unk, constrained=cons, text=text, files=files)
         from .html import write_outputs
 
@@ -526,7 +527,7 @@ def run_report(
         text += "\n\n" + ("Filer skrivna till " if lang == "sv" else "Files written to ") + str(out)
         result.text, result.files = text, files
         return result
-    return ReportResult(coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
+    return ReportResult(draws=joint, coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
                         unknowns=unk, constrained=cons, text=text, files=files)
 
 
