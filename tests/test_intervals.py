@@ -205,3 +205,48 @@ def test_presence_probabilities_and_counts():
     assert (count["lo"], count["hi"]) == (0, 2)
     per_draw = (~draws.mask[:, 3]).astype(int) + (~draws.mask[:, 1]).astype(int)
     assert (count["best"], count["q05"], count["q95"]) == tuple(float(x) for x in summarise(per_draw))
+
+
+def _random_world(seed: int):
+    """Three synthetic kommuner, 36 demand points (some without residents), 2 confirmed AF
+    offices and 6 candidates scattered among them, and 25 random draws."""
+    rng = np.random.default_rng(seed)
+    kom = syn.kommuner()
+    n = 36
+    kod = np.repeat(["0001", "0002", "0003"], n // 3)
+    x = syn.X0 + (np.repeat([0, 50e3, 100e3], n // 3) + rng.uniform(1e3, 49e3, n))
+    y = syn.Y0 + rng.uniform(1e3, 49e3, n)
+    pop = np.where(rng.random(n) < 0.15, 0.0, rng.integers(1, 400, n).astype(float))
+    demand = gpd.GeoDataFrame({"demand_id": [f"d{i}" for i in range(n)], "kommunkod": kod, "population": pop},
+                              geometry=gpd.points_from_xy(x, y), crs="EPSG:3006")
+    kom["population"] = [float(pop[kod == k].sum()) for k in kom["kommunkod"]]
+    m = 8
+    ox = syn.X0 + rng.uniform(2e3, 148e3, m)
+    oy = syn.Y0 + rng.uniform(2e3, 48e3, m)
+    okod = np.array(["0001", "0002", "0003"])[np.minimum((ox - syn.X0) // 50e3, 2).astype(int)]
+    offices = gpd.GeoDataFrame({"office_id": [f"o{i}" for i in range(m)], "org": "af",
+                                "name": [f"Office {i}" for i in range(m)], "kommunkod": okod,
+                                "basis": ["confirmed"] * 2 + ["candidate"] * (m - 2)},
+                               geometry=gpd.points_from_xy(ox, oy), crs="EPSG:3006")
+    mask = np.ones((25, m), dtype=bool)
+    mask[:, 2:] = rng.random((25, m - 2)) < rng.uniform(0.2, 0.8, m - 2)
+    return demand, kom, offices, mask
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_worlds_every_draw_equals_its_own_coverage(seed):
+    """Many candidates nearer than the confirmed offices, residents-less points, exact per draw."""
+    demand, kom, offices, mask = _random_world(seed)
+    th = ((5.0, 15.0, 30.0), (5.0, 15.0, 30.0))
+    cov = coverage(None, demand, kom, draws=Draws(offices, mask), thresholds=th)
+    values = cov.attrs[DRAWS_ATTR]
+    for r in range(len(mask)):
+        truth = coverage(offices[mask[r]].assign(basis="confirmed"), demand, kom, thresholds=th)
+        nat_truth = national(truth)
+        for col in group_metric_columns("af", *th):
+            got = values.per_kommun[col][r]
+            np.testing.assert_allclose(got, truth[col].to_numpy(dtype=float), rtol=1e-9, equal_nan=True,
+                                       err_msg=f"draw {r} {col}")
+            if "_median_" not in col and "_p90_" not in col:
+                np.testing.assert_allclose(values.national[col][r], float(nat_truth[col]), rtol=1e-9,
+                                           err_msg=f"draw {r} national {col}")
