@@ -26,12 +26,14 @@ AF: (af_2019, end-2020 network ``af_2020+af_2020_changes``).
     where it is unknown (Härnösand, Ragunda: no page says whether another office there was
     kept), drawn with P(kept | existed). So af_2020 ⊆ end-2020 ⊆ af_2019 in every draw.
 SSC: (ssc_2019, ssc_2020).
-    ssc_2020 is conditioned on 110 kommuner (Ds 2020:29); ssc_2019 has no kommun count. By
-    the sourced rule of :mod:`narvaro.offices.status` (113 + 4 = 117: no servicekontor closed
-    between 2019 and 2020, and the only openings were the four of June 2020), an unknown
-    kommun has an office in both years or in neither (drawn with the ssc_2020 model's
-    probability), and a June 2020 opening kommun may or may not have had one in 2019
-    (ssc_2019 model). Where a kommun's statuses contradict that rule the statuses win.
+    ssc_2020 is conditioned on 110 kommuner (Ds 2020:29); ssc_2019 has no kommun count. A
+    kommun unknown in both years has an office in both or in neither (drawn with the ssc_2020
+    model's probability), and a June 2020 opening kommun may or may not have had one in 2019
+    (ssc_2019 model). This is a modelling assumption, no longer a status rule: the
+    "113 + 4 = 117, nothing closed" deduction was dropped from :mod:`narvaro.offices.status`
+    (Sollefteå opened in November 2019 while the count stayed 113, and the count was 116 in
+    May 2021), so a servicekontor that opened or closed unannounced in 2019-2020 is not
+    represented. Where a kommun's statuses contradict the assumption the statuses win.
 
 AF and SSC are drawn independently, each from its own random stream (``[seed, org]``), so a
 network's draws do not depend on which other networks were asked for.
