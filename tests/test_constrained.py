@@ -118,3 +118,28 @@ def test_unknowns_count_only_residents_beyond_with_the_known_offices():
     assert (nat["af_pop_over_60min_lo"], nat["af_pop_over_60min_hi"]) == (0, 1)
     with pytest.raises(Exception, match=r"unknown threshold '7km'; choose one of \['10km'"):
         unknowns(cov, by="7km")
+
+
+@pytest.mark.parametrize("unproven", ["best", "worst"])
+def test_side_not_proven_in_time_falls_back_to_the_simple_range(deduced, monkeypatch, tmp_path, unproven):
+    """When CBC does not prove a side optimal within the time limit, that side of the range is the
+    simple range's end (still a valid bound) and the note says so; the other side stays solved."""
+    import narvaro.analysis.constrained as constrained
+
+    monkeypatch.setenv("NARVARO_CACHE_DIR", str(tmp_path))  # no cached optimum may answer instead
+    real = constrained._solve_cbc
+
+    def solve(weights, sets, groups_of_fac, counts, maximise, time_limit_s):
+        if maximise == (unproven == "best"):
+            return None
+        return real(weights, sets, groups_of_fac, counts, maximise, time_limit_s)
+
+    monkeypatch.setattr(constrained, "_solve_cbc", solve)
+    two = constrained_range(deduced, published={"af_t": 2}, time_limit_s=7, workers=1).set_index("threshold")
+    for lab in LABELS:
+        # solved, the range given the count is 10..10; the simple range is 0..110
+        expect = (0, 10) if unproven == "best" else (10, 110)
+        assert (two.loc[lab, "pop_lo"], two.loc[lab, "pop_hi"]) == (pytest.approx(expect[0]),
+                                                                     pytest.approx(expect[1])), lab
+        assert two.loc[lab, "note"] == (f"solver time limit (7 s): the simple bound is used on the {unproven}-case "
+                                        "side"), lab
