@@ -455,3 +455,12 @@ def test_recent_evaluations_are_reused_only_for_the_same_inputs():
     per_any, _, _ = evaluate_draws(dem, w, g, codes, off, mask, graph, "any", *th)
     assert "af_dist_mean_km" in per_af and "any_dist_mean_km" in per_any and "af_dist_mean_km" not in per_any
     np.testing.assert_array_equal(per_any["any_dist_mean_km"], per_af["af_dist_mean_km"])
+
+
+def test_draws_over_an_office_list_without_basis():
+    """An analyst's list has no ``basis`` column (all confirmed): the draws still name each
+    kommun's nearest office, with no basis."""
+    draws = _draws(p_c1=0.9)
+    cov = _cov(Draws(draws.offices.drop(columns="basis"), draws.mask))
+    assert cov["af_nearest_office"].tolist() == ["AF Aby", "AF Cby", "AF Cby"]  # Bby: 250 of 450 nearer C1
+    assert cov["af_nearest_office_basis"].isna().all()
