@@ -96,14 +96,16 @@ EOF
   timebox=()
   [ -z "${TIMEBOX:-}" ] || timebox=(timeout --signal=INT --kill-after=120 "${TIMEBOX}m")
   start=$(date +%s)
-  # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
+    # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
   rc=0
   if [ "${RECHECK:-}" = survivors ] && [ -z "${ONLY:-}" ] && [ ${#select[@]} -eq 0 ]; then
     :
   else
     # mutmut stops cleanly on SIGINT (KeyboardInterrupt), which a background job (nohup ... &)
     # inherits as ignored: restore Python's handler before running it
-    (cd "$work" && env -u PYTHONPATH NARVARO_CACHE_DIR="$work/.cache" "${timebox[@]}" "$PY" -c \
+    # no NARVARO_CACHE_DIR: tests/conftest.py then gives every pytest session (one per mutant) its
+    # own cache, so a mutant's wrong solver optimum cached on disk cannot answer for later mutants
+    (cd "$work" && env -u PYTHONPATH -u NARVARO_CACHE_DIR "${timebox[@]}" "$PY" -c \
       'import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
       "$MUTMUT" run --max-children "$MAX_CHILDREN" "${select[@]}") > "$RESULTS/$name.log" 2>&1 || rc=$?
   fi

@@ -464,3 +464,25 @@ def test_draws_over_an_office_list_without_basis():
     cov = _cov(Draws(draws.offices.drop(columns="basis"), draws.mask))
     assert cov["af_nearest_office"].tolist() == ["AF Aby", "AF Cby", "AF Cby"]  # Bby: 250 of 450 nearer C1
     assert cov["af_nearest_office_basis"].isna().all()
+
+
+def test_road_draws_cut_at_the_farthest_road_trip_to_a_fixed_office():
+    """Every point reaches the fixed office F, so the one many-to-many pass is cut at the farthest
+    nearest trip by road (p: 50 km of winding road, 10 km straight); the cut must keep that trip."""
+    off, dem, kom, graph = _star.country(
+        [dict(office_id="F", kommunkod="0001", x_km=10.0), dict(office_id="C", kommunkod="0001", x_km=40.0,
+                                                                basis="candidate")],
+        [dict(id="p", kommunkod="0001", x_km=20.0, population=100),
+         dict(id="q", kommunkod="0001", x_km=35.0, population=50)],
+        [("p", "F", 50.0, 55.0), ("q", "F", 20.0), ("q", "C", 5.0)], 1)
+    mask = np.array([[True, False], [True, True], [True, True]])
+    th = ((10.0, 30.0), (10.0, 30.0))
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=th)
+    per = cov.attrs[DRAWS_ATTR].per_kommun
+    np.testing.assert_allclose(per["af_dist_max_km"][:, 0], [50.0] * 3)
+    np.testing.assert_allclose(per["af_time_max_min"][:, 0], [55.0] * 3)
+    np.testing.assert_allclose(per["af_dist_mean_km"][:, 0], [(100 * 50 + 50 * 20) / 150, (100 * 50 + 50 * 5) / 150,
+                                                             (100 * 50 + 50 * 5) / 150])
+    np.testing.assert_array_equal(per["af_pop_unreachable"][:, 0], [0.0] * 3)
+    np.testing.assert_array_equal(per["af_pop_over_10km"][:, 0], [150.0, 100.0, 100.0])
+    _assert_draws_equal_truths(cov.attrs[DRAWS_ATTR], _draw_truths(off, dem, kom, mask, th, graph=graph), th)
