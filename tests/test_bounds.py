@@ -288,3 +288,46 @@ def test_constrained_solutions_are_cached_and_reused(tmp_path, monkeypatch):
     monkeypatch.setattr(constrained, "_solve_cbc", no_solver)
     second = constrained_range(cov, published={"af_t": 2, "ssc_t": 1})
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_unknowns_ranked_by_how_much_knowing_them_narrows_the_interval():
+    """Road star: three unknown kommuner, each with 100, 40 or 20 residents beyond 25 km unless its
+    candidate exists; the 8 draws are every combination once. The national residents beyond 25 km
+    are Y = 160 - 100 x2 - 40 x3 - 20 x4, Var(Y) = (100^2 + 40^2 + 20^2) / 4 = 3000, and knowing
+    x_k removes b_k^2 / 4 of it; a 90 % interval is 3.29 standard deviations wide."""
+    import itertools
+    from dataclasses import dataclass
+
+    import _star as star
+
+    @dataclass
+    class Draws:
+        offices: gpd.GeoDataFrame
+        mask: np.ndarray
+
+    off, dem, kom, graph = star.country(
+        [{"office_id": "F", "kommunkod": "0001", "x_km": 0.0}]
+        + [{"office_id": f"C{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"}
+           for k in (2, 3, 4)],
+        [{"id": "f", "kommunkod": "0001", "x_km": 10.0, "population": 10}]
+        + [{"id": f"r{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 20.0, "population": pop}
+           for k, pop in ((2, 100), (3, 40), (4, 20))],
+        [("f", "F", 1.0)] + [(f"r{k}", "F", 100.0) for k in (2, 3, 4)] + [(f"r{k}", f"C{k}", 5.0) for k in (2, 3, 4)],
+        4)
+    kom["lansnamn"] = ["Län A", "Län A", "Län A", "Län B"]
+    combos = np.array(list(itertools.product([False, True], repeat=3)))
+    mask = np.column_stack([np.ones(8, dtype=bool), combos])
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
+    unk = unknowns(cov)
+    assert unk["kommunkod"].tolist() == ["0002", "0003", "0004"]
+    assert unk["rank"].tolist() == [1, 2, 3]
+    np.testing.assert_allclose(unk["p_office"], [0.5, 0.5, 0.5])
+    sd = np.sqrt(3000.0)
+    np.testing.assert_allclose(unk["narrows_interval_by"],
+                               [3.29 * (sd - np.sqrt(3000 - 2500)), 3.29 * (sd - np.sqrt(3000 - 400)),
+                                3.29 * (sd - np.sqrt(3000 - 100))])
+    # one source per län answers its unknowns together: Län A explains 2500 + 400 of the 3000
+    assert unk["question"].tolist() == ["AF offices in Län A", "AF offices in Län A", "AF offices in Län B"]
+    np.testing.assert_allclose(unk["question_narrows_interval_by"],
+                               [3.29 * (sd - np.sqrt(100.0))] * 2 + [3.29 * (sd - np.sqrt(2900.0))])
+    assert unk["pop_depends_over_25km"].tolist() == [100.0, 40.0, 20.0]
