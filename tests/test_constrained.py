@@ -143,3 +143,41 @@ def test_side_not_proven_in_time_falls_back_to_the_simple_range(deduced, monkeyp
                                                                      pytest.approx(expect[1])), lab
         assert two.loc[lab, "note"] == (f"solver time limit (7 s): the simple bound is used on the {unproven}-case "
                                         "side"), lab
+
+
+# --- a resident within T of two candidates counts once ----------------------------------------------
+# K1 has O. K2..K5 are unknown with candidates Q2..Q5; roads (km = min), all other trips 100 km:
+#   o (K1, pop 5)   -> O 1
+#   p (K2, pop 100) -> Q2 5, -> Q3 5     within T of two candidates
+#   r (K4, pop 50)  -> Q4 5
+#   s (K5, pop 60)  -> Q5 5
+# Published 3 with O confirmed: m = 2 of the 4 unknown kommuner. Beyond 25 km with O only: 210.
+# Best pair: Q2 or Q3 with Q5 covers 160 -> 50 beyond (Q2 + Q3 covers p only once: 100);
+# worst pair: Q2 + Q3, both reaching only p, covers 100 -> 110 beyond.
+def test_a_resident_near_two_candidates_is_covered_once():
+    off, dem, kom, graph = star.country(
+        [{"office_id": "O", "kommunkod": "0001", "x_km": 10.0}]
+        + [{"office_id": f"Q{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"}
+           for k in (2, 3, 4, 5)],
+        [{"id": "o", "kommunkod": "0001", "x_km": 20.0, "population": 5},
+         {"id": "p", "kommunkod": "0002", "x_km": 70.0, "population": 100},
+         {"id": "q", "kommunkod": "0003", "x_km": 120.0, "population": 0},
+         {"id": "r", "kommunkod": "0004", "x_km": 170.0, "population": 50},
+         {"id": "s", "kommunkod": "0005", "x_km": 220.0, "population": 60}],
+        [("o", "O", 1.0), ("p", "O", 100.0), ("q", "O", 100.0), ("r", "O", 100.0), ("s", "O", 100.0),
+         ("p", "Q2", 5.0), ("p", "Q3", 5.0), ("r", "Q4", 5.0), ("s", "Q5", 5.0)], 5)
+    cov = coverage(off, dem, kom, graph=graph, bounds=True, thresholds=((25.0,), (25.0,)))
+    rng = constrained_range(cov, published={"af_t": 3}, workers=1).set_index("threshold")
+    for lab in ("25km", "25min"):
+        assert (rng.loc[lab, "simple_pop_lo"], rng.loc[lab, "simple_pop_hi"]) == (0, 210), lab
+        assert (rng.loc[lab, "pop_lo"], rng.loc[lab, "pop_hi"]) == (pytest.approx(50), pytest.approx(110)), lab
+        assert rng.loc[lab, "m"] == "af_t=2"
+
+
+def test_solutions_are_cached_in_a_cache_directory_that_does_not_exist_yet(deduced, monkeypatch, tmp_path):
+    """A first run on a machine creates the cache directory (and its parents) for the solutions."""
+    cache = tmp_path / "new" / "narvaro"
+    monkeypatch.setenv("NARVARO_CACHE_DIR", str(cache))
+    two = constrained_range(deduced, published={"af_t": 2}, workers=1).set_index("threshold")
+    assert two.loc["25km", "pop_lo"] == pytest.approx(10)
+    assert len(list((cache / "solutions").glob("*.json"))) > 0
