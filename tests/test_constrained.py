@@ -176,6 +176,8 @@ def test_a_resident_near_two_candidates_is_covered_once():
     for lab in ("25km", "25min"):
         assert (rng.loc[lab, "simple_pop_lo"], rng.loc[lab, "simple_pop_hi"]) == (0, 210), lab
         assert (rng.loc[lab, "pop_lo"], rng.loc[lab, "pop_hi"]) == (pytest.approx(50), pytest.approx(110)), lab
+        assert (rng.loc[lab, "share_lo"], rng.loc[lab, "share_hi"]) == (pytest.approx(50 / 215),
+                                                                       pytest.approx(110 / 215)), lab
         assert rng.loc[lab, "m"] == "af_t=2"
 
 
@@ -241,6 +243,10 @@ def test_labels_of_a_group_with_two_networks():
     row = ssc_only.loc[("any", "50km")]
     assert (row["published"], row["m"]) == ("ssc_t=1", "ssc_t=0")
     assert row["note"] == "af_t: no published count (unconstrained)"
+    # two notes: AF uncounted, SSC's count clamped
+    row = constrained_range(cov, published={"ssc_t": 5}, workers=1).set_index(["group", "threshold"]).loc[("any", "50km")]
+    assert row["note"] == ("af_t: no published count (unconstrained); ssc_t: published 5 kommuner but 1 confirmed "
+                           "and 0 unknown with a candidate; m clamped from 4 to 0")
 
 
 def test_complete_list_leaves_nothing_to_choose():
