@@ -331,3 +331,11 @@ def test_unknowns_ranked_by_how_much_knowing_them_narrows_the_interval():
     np.testing.assert_allclose(unk["question_narrows_interval_by"],
                                [3.29 * (sd - np.sqrt(100.0))] * 2 + [3.29 * (sd - np.sqrt(2900.0))])
     assert unk["pop_depends_over_25km"].tolist() == [100.0, 40.0, 20.0]
+    # Y over the draws is 0, 20, ..., 160: median 80, 90 % interval 0..160; each kommun has its
+    # office in half of the draws, which makes it the best estimate (the median of 0 and 1 rounds up)
+    nat = national(cov)
+    assert (nat["af_pop_over_25km"], nat["af_pop_over_25km_q05"], nat["af_pop_over_25km_q95"]) == (80, 0, 160)
+    assert cov["af_has_office"].tolist() == [True] * 4
+    assert cov["af_p_office"].tolist() == [1.0, 0.5, 0.5, 0.5]
+    assert cov["af_has_office_q05"].tolist() == [True, False, False, False]
+    assert cov["af_has_office_q05"].dtype == bool and cov["af_has_office_q95"].dtype == bool
