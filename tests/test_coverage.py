@@ -45,7 +45,8 @@ EXPECTED = {
 POPS = [400, 450, 500]
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def cov():
     return coverage(syn.offices(), syn.demand(), syn.kommuner())
 

@@ -18,7 +18,8 @@ from narvaro.analysis import coverage, national
 # kommun shares would be (0.75 + 1.0) / 2 = 0.875.
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def cov():
     return coverage(syn.offices(), syn.demand(), syn.kommuner())
 
