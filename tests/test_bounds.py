@@ -326,6 +326,7 @@ def test_unknowns_ranked_by_how_much_knowing_them_narrows_the_interval(org):
     assert unk["kommunkod"].tolist() == ["0002", "0003", "0004", "0005"]
     assert unk["kommunnamn"].tolist() == ["K0002", "K0003", "K0004", "K0005"]
     assert unk["rank"].tolist() == [1, 2, 3, 4]
+    assert unk.index.tolist() == [0, 1, 2, 3]  # rows numbered in rank order
     np.testing.assert_allclose(unk["p_office"], [0.5, 0.5, 0.5, 1.0])
     sd = np.sqrt(3000.0)
     np.testing.assert_allclose(unk["narrows_interval_by"],
@@ -401,3 +402,11 @@ def test_unknowns_of_a_complete_list_is_an_empty_table_with_the_columns():
     assert unk.empty
     assert list(unk.columns) == ["rank", "network", "org", "kommunkod", "kommunnamn", "status", "kommun_population",
                                  "candidates", "pop_depends_over_25km", "pop_depends_over_30min"]
+
+
+def test_unknowns_without_thresholds_by_kommun_population():
+    cov = coverage(_hidden_c1(extra_candidate=True), syn.demand(), syn.kommuner(), bounds=True, thresholds=((), ()))
+    unk = unknowns(cov)
+    assert unk["kommunkod"].tolist() == ["0003", "0002"]  # Cby 500 residents, Bby 450
+    assert unk["kommun_population"].tolist() == [500, 450]
+    assert not any(c.startswith("pop_depends_over_") for c in unk.columns)
