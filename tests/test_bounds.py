@@ -349,9 +349,10 @@ def test_unknowns_ranked_by_how_much_knowing_them_narrows_the_interval(org):
 
 
 def test_narrowing_without_lan_and_with_uneven_draws():
-    """Two unknown AF kommuner without a län, 4 draws with x2 = 1, 0, 0, 0 and x3 = 0, 1, 0, 1:
-    Y = 140 - 100 x2 - 40 x3 = 40, 100, 140, 100. Knowing x_k removes p (1 - p) (E[Y|x=1] - E[Y|x=0])^2
-    of Var(Y) = 1275; both together (one question, "AF offices") explain all of it."""
+    """Two unknown AF kommuner without a län, 4 draws with x2 = 1, 0, 0, 0 and x3 = 1, 1, 0, 1:
+    Y = 140 - 100 x2 - 40 x3 = 0, 100, 140, 100 (mean 85, Var 2675). Knowing x_k removes
+    p (1 - p) (E[Y|x=1] - E[Y|x=0])^2 of it; both together (one question, "AF offices", as there is
+    no län) explain all of it."""
     from dataclasses import dataclass
 
     import _star as star
@@ -369,15 +370,15 @@ def test_narrowing_without_lan_and_with_uneven_draws():
          {"id": "r3", "kommunkod": "0003", "x_km": 130.0, "population": 40}],
         [("f", "F", 1.0), ("r2", "F", 100.0), ("r3", "F", 100.0), ("r2", "C2", 5.0), ("r3", "C3", 5.0)], 3)
     kom = kom.drop(columns=["lansnamn"])
-    mask = np.array([[1, 1, 0], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
+    mask = np.array([[1, 1, 1], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
     cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
     unk = unknowns(cov).set_index("kommunkod")
-    sd = np.sqrt(1275.0)  # Y = 40, 100, 140, 100: mean 95
-    explained2 = 0.25 * 0.75 * (40.0 - 340.0 / 3) ** 2  # x2 = 1 once (Y 40), else mean of 100, 140, 100
-    explained3 = 0.5 * 0.5 * (100.0 - 90.0) ** 2  # x3 = 1: Y 100, 100; x3 = 0: 40, 140
+    sd = np.sqrt(2675.0)
+    explained2 = 0.25 * 0.75 * (0.0 - 340.0 / 3) ** 2  # x2 = 1 once (Y 0), else Y 100, 140, 100
+    explained3 = 0.75 * 0.25 * (200.0 / 3 - 140.0) ** 2  # x3 = 0 once (Y 140), else Y 0, 100, 100
     np.testing.assert_allclose(unk.loc[["0002", "0003"], "narrows_interval_by"],
-                               [3.29 * (sd - np.sqrt(1275 - explained2)), 3.29 * (sd - np.sqrt(1275 - explained3))])
-    np.testing.assert_allclose(unk.loc[["0002", "0003"], "p_office"], [0.25, 0.5])
+                               [3.29 * (sd - np.sqrt(2675 - explained2)), 3.29 * (sd - np.sqrt(2675 - explained3))])
+    np.testing.assert_allclose(unk.loc[["0002", "0003"], "p_office"], [0.25, 0.75])
     assert unk["question"].tolist() == ["AF offices", "AF offices"]
     np.testing.assert_allclose(unk["question_narrows_interval_by"], [3.29 * sd] * 2)
 
