@@ -85,7 +85,8 @@ def test_unknowns_ranked_by_marginal_gap():
     assert unk["pop_depends_over_50km"].tolist() == [pytest.approx(950), pytest.approx(500)]
     assert unk["rank"].tolist() == [1, 2]
     assert unknowns(cov, by="25km")["pop_depends_over_25km"].tolist() == [pytest.approx(450), pytest.approx(0)]
-    with pytest.raises(CoverageInputError, match="has no range information"):
+    with pytest.raises(CoverageInputError, match=r"^this coverage table has no range information; compute it "
+                       r"with coverage\(\.\.\., bounds=True\)$"):
         unknowns(coverage(syn.offices(), syn.demand(), syn.kommuner()))
 
 
