@@ -412,3 +412,14 @@ def test_unknowns_without_thresholds_by_kommun_population():
     assert unk["kommunkod"].tolist() == ["0003", "0002"]  # Cby 500 residents, Bby 450
     assert unk["kommun_population"].tolist() == [500, 450]
     assert not any(c.startswith("pop_depends_over_") for c in unk.columns)
+
+
+def test_span_is_the_elementwise_min_and_max_ignoring_nan():
+    from narvaro.analysis.bounds import span
+
+    lo, hi = span(np.array([True, False, True]), np.array([False, False, True]))
+    assert lo.tolist() == [False, False, True] and hi.tolist() == [True, False, True]
+    lo, hi = span(np.array([1.0, np.nan, 5.0, np.nan]), np.array([2.0, 3.0, 4.0, np.nan]))
+    np.testing.assert_array_equal(lo, [1.0, 3.0, 4.0, np.nan])
+    np.testing.assert_array_equal(hi, [2.0, 3.0, 5.0, np.nan])
+    assert span(7.0, float("nan")) == (7.0, 7.0) and span(True, False) == (False, True)
