@@ -423,3 +423,21 @@ def test_span_is_the_elementwise_min_and_max_ignoring_nan():
     np.testing.assert_array_equal(lo, [1.0, 3.0, 4.0, np.nan])
     np.testing.assert_array_equal(hi, [2.0, 3.0, 5.0, np.nan])
     assert span(7.0, float("nan")) == (7.0, 7.0) and span(True, False) == (False, True)
+
+
+def test_candidates_for_the_ranges():
+    """Given candidates win; else the list's candidate rows; else the status rules' candidate
+    offices of each network in the list (a network without rules is skipped)."""
+    from narvaro.analysis.bounds import collect_candidates
+    from narvaro.offices import candidate_offices, load_offices
+
+    off = load_offices("af_2020")  # the 40 known offices
+    none = np.zeros(len(off), dtype=bool)
+    want = candidate_offices("af_2020")["office_id"].tolist()
+    assert len(want) > 0
+    assert collect_candidates(off, none, None)["office_id"].tolist() == want
+    analyst = pd.concat([off.iloc[:1].assign(network="analyst", office_id="X1"), off], ignore_index=True)
+    assert collect_candidates(analyst, np.zeros(len(analyst), dtype=bool), None)["office_id"].tolist() == want
+    assert collect_candidates(off.drop(columns="network"), none, None).empty
+    given = candidate_offices("af_2020").iloc[:3]
+    assert collect_candidates(off, none, given)["office_id"].tolist() == want[:3]
