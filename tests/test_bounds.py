@@ -441,3 +441,11 @@ def test_candidates_for_the_ranges():
     assert collect_candidates(off.drop(columns="network"), none, None).empty
     given = candidate_offices("af_2020").iloc[:3]
     assert collect_candidates(off, none, given)["office_id"].tolist() == want[:3]
+    # given in lon/lat: brought to the offices' CRS
+    got = collect_candidates(off, none, given.to_crs("EPSG:4326"))
+    assert got.crs.equals(off.crs)
+    np.testing.assert_allclose(got.geometry.x, given.geometry.x, atol=0.01)
+    np.testing.assert_allclose(got.geometry.y, given.geometry.y, atol=0.01)
+    with pytest.raises(CoverageInputError, match="candidate offices lack columns") as err:
+        collect_candidates(off, none, given.drop(columns=["name", "kommunkod"]))
+    assert err.value.problems["id"].tolist() == ["name", "kommunkod"]
