@@ -391,7 +391,9 @@ def test_unknowns_sorted_by_25km_else_the_first_threshold():
 
     def order(thresholds):
         cov = coverage(off, syn.demand(), syn.kommuner(), bounds=True, thresholds=thresholds)
-        return unknowns(cov)["kommunkod"].tolist()
+        unk = unknowns(cov)
+        assert unk.index.tolist() == [0, 1]  # rows numbered in rank order
+        return unk["kommunkod"].tolist()
 
     assert order((KM, MINS)) == ["0002", "0003"]  # by 25 km
     assert order(((10.0, 50.0), (30.0,))) == ["0003", "0002"]  # by 10 km (ties: kommun population)
