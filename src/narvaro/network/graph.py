@@ -2,8 +2,8 @@
 
 A :class:`RoadGraph` is a directed graph held as compressed sparse rows (``scipy.sparse``)
 with two weights on the same edge structure, **length** (metres) and **travel time**
-(seconds), node ids (OSM node ids where the graph came from OSM), node coordinates in
-EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
+(seconds), node ids (OSM node ids or, from a PBF file by default, location ids), node
+coordinates in EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
 a small metadata dict (source, date, counts of ferries skipped ...). A graph contracted by
 :func:`narvaro.network.contract.contract` routes on junctions only and keeps the merged
 shape nodes as :class:`Interior` vertices, which the KD-tree includes.
@@ -141,7 +141,9 @@ class RoadGraph:
     Parameters
     ----------
     node_ids : array of int64, shape (n,)
-        Node ids (OSM node ids, or 0..n-1 for synthetic graphs).
+        Node ids: OSM node ids (osmnx, or a PBF read with ``osm_ids=True``), location ids (a PBF
+        read by default, see :func:`narvaro.network.pbf.location_id_lonlat`), or 0..n-1 for
+        synthetic graphs.
     x, y : array of float, shape (n,)
         Node coordinates in EPSG:3006 (metres).
     indptr, indices : arrays
@@ -371,7 +373,7 @@ class RoadGraph:
         return np.concatenate(out_d), np.concatenate(out_o), np.concatenate(out_c)
 
     def node_index(self, ids: Iterable[int]) -> np.ndarray:
-        """Positions of node ids (OSM ids) in the graph's arrays; ``KeyError`` lists unknown ids."""
+        """Positions of node ids (as in ``node_ids``) in the graph's arrays; ``KeyError`` lists unknown ids."""
         if self._id_index is None:
             self._id_index = pd.Index(self.node_ids)
         ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
@@ -468,6 +470,7 @@ class RoadGraph:
         bounding_box: tuple[float, float, float, float] | None = None,
         date: str | None = None,
         index: str = "flex_mem",
+        osm_ids: bool = False,
         progress: bool = False,
     ) -> RoadGraph:
         """Read drivable roads from an OpenStreetMap PBF file (streamed with pyosmium, :func:`narvaro.network.pbf.read_pbf`).
@@ -489,13 +492,16 @@ class RoadGraph:
             the file's modification date.
         index : str, default "flex_mem"
             libosmium node-location index.
+        osm_ids : bool, default False
+            Identify nodes by OSM id (about twice the reading time) rather than by location
+            (see :func:`narvaro.network.pbf.read_pbf`).
         progress : bool, default False
             tqdm bar over the ways read.
 
         Returns
         -------
         RoadGraph
-            Nodes with their OSM ids (every way node: not contracted, see
+            Nodes with their OSM or location ids (every way node: not contracted, see
             :func:`narvaro.network.contract.contract`); lengths are WGS84 ellipsoidal lengths
             of the segments between consecutive way nodes.
 
@@ -505,7 +511,7 @@ class RoadGraph:
             No such file, no drivable road in it.
         """
         return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date,
-                                        index=index, progress=progress))
+                                        index=index, osm_ids=osm_ids, progress=progress))
 
     @classmethod
     def from_osmnx(cls, graph: Any, ferries: bool = False, source: str | None = None) -> RoadGraph:
