@@ -256,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--buildings", type=float, default=0.0, help="building ways per road way (unfiltered file)")
     ap.add_argument("--pbf", type=Path, help="a real PBF instead of the synthetic one")
     ap.add_argument("--country", action="store_true", help="the synthetic grid over Sweden's land (synth_pbf --country)")
+    ap.add_argument("--id-stride", type=int, default=1, help="sparse OSM node ids, as real extracts (synth_pbf)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "narvaro_bench_graph")
     ap.add_argument("--points", type=int, default=25_000)
     ap.add_argument("--offices", type=int, default=430)
@@ -274,10 +275,12 @@ def main(argv: list[str] | None = None) -> int:
         import synth_pbf
 
         prefix = "synth_se" if args.country else "synth"
-        pbf = args.workdir / f"{prefix}_{args.scale:g}_b{args.buildings:g}.osm.pbf"
+        stride = f"_ids{args.id_stride}" if args.id_stride != 1 else ""
+        pbf = args.workdir / f"{prefix}_{args.scale:g}_b{args.buildings:g}{stride}.osm.pbf"
         if not pbf.exists():
             t0 = time.perf_counter()
-            counts = synth_pbf.generate(pbf, args.scale, buildings=args.buildings, country=args.country)
+            counts = synth_pbf.generate(pbf, args.scale, buildings=args.buildings, country=args.country,
+                                        id_stride=args.id_stride)
             print(f"wrote {pbf} in {time.perf_counter() - t0:.0f} s: {counts}")
     print(f"narvaro road-graph benchmark: {pbf} ({pbf.stat().st_size / 1e6:,.0f} MB), {os.cpu_count()} cores")
     child_args = {"points": args.points, "offices": args.offices, "jobs": args.jobs}

@@ -437,8 +437,22 @@ def build(scale: float, seed: int = 12, buildings: float = 0.0, country: bool = 
     return out
 
 
-def write(net: dict[str, np.ndarray], path: str | Path, progress: bool = True) -> dict[str, int]:
+def write(net: dict[str, np.ndarray], path: str | Path, progress: bool = True, id_stride: int = 1) -> dict[str, int]:
     """Write the arrays of :func:`build` as an ``.osm.pbf`` file (nodes, then ways, by id).
+
+    Parameters
+    ----------
+    net : dict
+        The arrays of :func:`build`.
+    path : str or Path
+        Output file (written to a temporary file, then renamed).
+    progress : bool, default True
+        tqdm bar.
+    id_stride : int, default 1
+        Node ``k`` (1-based) gets OSM id ``k * id_stride``. Real extracts have sparse ids
+        (Sweden: about 10^8 nodes with ids up to about 1.3 * 10^10, a stride near 100), which
+        decides libosmium's ``flex_mem`` index between its dense and sparse forms and so the
+        reader's memory; 1 writes dense ids.
 
     Returns
     -------
@@ -467,12 +481,12 @@ def write(net: dict[str, np.ndarray], path: str | Path, progress: bool = True) -
             tmp.unlink()
         with osmium.SimpleWriter(str(tmp)) as w:
             for i in range(n):
-                w.add_node(Node(id=i + 1, version=1, timestamp=stamp, location=(lon[i], lat[i])))
+                w.add_node(Node(id=(i + 1) * id_stride, version=1, timestamp=stamp, location=(lon[i], lat[i])))
                 if i % 100_000 == 99_999:
                     bar.update(100_000)
             bar.update(n % 100_000)
             for i in range(4 * nb):
-                w.add_node(Node(id=n + i + 1, version=1, timestamp=stamp, location=(blon[i], blat[i])))
+                w.add_node(Node(id=(n + i + 1) * id_stride, version=1, timestamp=stamp, location=(blon[i], blat[i])))
             bar.update(4 * nb)
             osw, rb, ms = net["oneway"], net["roundabout"], net["maxspeed"]
             pv, nm, dw, ar, fe = net["private"], net["no_motor"], net["driveway"], net["area"], net["ferry"]
@@ -496,12 +510,13 @@ def write(net: dict[str, np.ndarray], path: str | Path, progress: bool = True) -
                     tags["area"] = "yes"
                 if fe[i]:
                     tags = {"route": "ferry", "name": f"Färja {i}"}
-                w.add_way(Way(id=i + 1, version=1, timestamp=stamp, nodes=refs[off[i]:off[i + 1]].tolist(), tags=tags))
+                w.add_way(Way(id=i + 1, version=1, timestamp=stamp, nodes=(refs[off[i]:off[i + 1]] * id_stride).tolist(),
+                                  tags=tags))
                 if i % 100_000 == 99_999:
                     bar.update(100_000)
             bar.update(n_ways % 100_000)
             for j in range(nb):
-                r = [n + 4 * j + 1, n + 4 * j + 2, n + 4 * j + 3, n + 4 * j + 4, n + 4 * j + 1]
+                r = [(n + 4 * j + k) * id_stride for k in (1, 2, 3, 4, 1)]
                 w.add_way(Way(id=n_ways + j + 1, version=1, timestamp=stamp, nodes=r, tags={"building": "yes"}))
             bar.update(nb)
         os.replace(tmp, path)
@@ -514,7 +529,7 @@ def write(net: dict[str, np.ndarray], path: str | Path, progress: bool = True) -
 
 
 def generate(path: str | Path, scale: float = 0.01, seed: int = 12, buildings: float = 0.0,
-             progress: bool = False, country: bool = False) -> dict[str, int]:
+             progress: bool = False, country: bool = False, id_stride: int = 1) -> dict[str, int]:
     """Build and write a synthetic PBF; returns the counts (see :func:`write`).
 
     Parameters
@@ -525,13 +540,15 @@ def generate(path: str | Path, scale: float = 0.01, seed: int = 12, buildings: f
         As for :func:`build`.
     progress : bool, default False
         tqdm bar while writing.
+    id_stride : int, default 1
+        As for :func:`write`.
 
     Returns
     -------
     dict
         Counts: nodes, ways, refs, road_ways, building_ways.
     """
-    return write(build(scale, seed, buildings, country=country), path, progress=progress)
+    return write(build(scale, seed, buildings, country=country), path, progress=progress, id_stride=id_stride)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -541,12 +558,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--buildings", type=float, default=0.0, help="building ways per road way (unfiltered case)")
     ap.add_argument("--country", action="store_true",
                     help="a grid over Sweden's land (spacing grows as 1/sqrt(scale)) instead of a square")
+    ap.add_argument("--id-stride", type=int, default=1, help="node k gets OSM id k * stride (sparse ids, as real extracts)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     net = build(args.scale, args.seed, args.buildings, country=args.country)
     t1 = time.perf_counter()
-    counts = write(net, args.out, progress=True)
+    counts = write(net, args.out, progress=True, id_stride=args.id_stride)
     t2 = time.perf_counter()
     size = args.out.stat().st_size / 1e6
     print(f"{args.out}: {counts['nodes']:,} nodes, {counts['ways']:,} ways ({counts['building_ways']:,} buildings), "

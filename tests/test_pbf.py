@@ -206,3 +206,13 @@ def test_duplicate_nodes_at_one_location_become_one_node(tmp_path):
     assert (by_loc.n_nodes, by_id.n_nodes) == (3, 4)
     # by location the two ways join: 1 -> 4 is routable; by OSM id they stay apart
     assert by_loc.largest_component().n_nodes == 3 and by_id.largest_component().n_nodes == 2
+
+
+def test_sparse_osm_ids_read_the_same_graph(tmp_path, synth):
+    # real extracts have sparse node ids (libosmium's flex_mem index then stays sparse)
+    path, net = synth
+    sparse = tmp_path / "sparse_ids.osm.pbf"
+    synth_pbf.write(net, sparse, progress=False, id_stride=131)
+    a, b = read_pbf(path), read_pbf(sparse)
+    assert np.array_equal(a.node_ids, b.node_ids) and np.array_equal(_edge_table(a), _edge_table(b))
+    assert np.array_equal(read_pbf(sparse, osm_ids=True).node_ids, read_pbf(path, osm_ids=True).node_ids * 131)
