@@ -510,6 +510,42 @@ def _od_core(
     return out
 
 
+def _od_given_present(
+    graph: RoadGraph,
+    onode: np.ndarray,
+    oleg: dict[str, np.ndarray],
+    dnode: np.ndarray,
+    present: np.ndarray,
+    **core: Any,
+) -> dict[str, np.ndarray]:
+    """:func:`_od_core` with limits that keep every nearest-office answer given ``present`` offices.
+
+    Per metric, the limit is the largest network cost from a point to its nearest present
+    office. Offices whose weakly connected piece holds no present office search unlimited
+    (no trip leaves the piece, and points there have no present office to beat); a point
+    unreachable from every present office of its own piece drops the metric's limit.
+    """
+    comp_o = graph.vertex_components(onode)
+    comp_d = graph.vertex_components(dnode)
+    covered = np.isin(comp_o, comp_o[present])  # offices in a piece with a present office
+    point_covered = np.isin(comp_d, comp_o[present])
+    limit: dict[str, float | None] = {}
+    for key, leg in oleg.items():
+        base, _ = _nearest_by(graph, key, onode[present], leg[present], dnode)
+        fin = np.isfinite(base)
+        trapped = point_covered & ~fin
+        limit[key] = float(base[fin].max()) if fin.any() and not trapped.any() else None
+    if all(v is None for v in limit.values()) or covered.all():
+        return _od_core(graph, onode, oleg, dnode, limit=limit, **core)
+    out = {key: np.empty((len(onode), len(dnode)), dtype=np.float32) for key in oleg}
+    for group, lim in ((covered, limit), (~covered, {key: None for key in oleg})):
+        if group.any():
+            part = _od_core(graph, onode[group], {k: v[group] for k, v in oleg.items()}, dnode, limit=lim, **core)
+            for key, arr in part.items():
+                out[key][group] = arr
+    return out
+
+
 class ODArrays(NamedTuple):
     """Dense office x point matrices from :func:`od_arrays`.
 
@@ -542,6 +578,7 @@ def od_arrays(
     metrics: tuple[str, ...] = ("distance", "time"),
     limit_km: float | None = None,
     limit_min: float | None = None,
+    always_present: np.ndarray | None = None,
     n_jobs: int | None = None,
     batch_size: int | None = None,
     access_speed_kmh: float = settings.ACCESS_SPEED_KMH,
@@ -593,6 +630,13 @@ def od_arrays(
     office = _validate_offices(offices, check_extent)
     oxy = _validate_demand(origins, check_extent)
     ids = office["office_id"].to_numpy(dtype=object)
+    if always_present is not None:
+        always_present = np.asarray(always_present, dtype=bool)
+        if always_present.shape != (len(office),):
+            raise ValueError(f"always_present must have one value per office ({len(office)}), "
+                             f"not shape {always_present.shape}")
+        if limit_km is not None or limit_min is not None:
+            raise ValueError("give always_present or limit_km/limit_min, not both")
     res: dict[str, np.ndarray | None] = {"distance": None, "time": None}
     if graph is None:
         oxy_off = office[["x", "y"]].to_numpy()
@@ -611,7 +655,12 @@ def od_arrays(
         oleg["length"], limit["length"] = osnap, None if limit_km is None else limit_km * 1000.0
     if "time" in metrics:
         oleg["time"], limit["time"] = osnap / access_mps, None if limit_min is None else limit_min * 60.0
-    net = _od_core(graph, onode, oleg, dnode, limit=limit, batch_size=batch_size, n_jobs=n_jobs, progress=progress)
+    if always_present is not None and always_present.any():
+        net = _od_given_present(graph, onode, oleg, dnode, always_present, batch_size=batch_size, n_jobs=n_jobs,
+                                progress=progress)
+    else:
+        net = _od_core(graph, onode, oleg, dnode, limit=limit, batch_size=batch_size, n_jobs=n_jobs,
+                       progress=progress)
     if "length" in net:
         d = net.pop("length")
         d += dsnap[None, :].astype(np.float32)

@@ -202,6 +202,7 @@ class RoadGraph:
         self._tree: cKDTree | None = None
         self._reversed: dict[str, sparse.csr_matrix] = {}
         self._id_index: pd.Index | None = None
+        self._weak: np.ndarray | None = None
         #: Vertices merged into edges by contraction (None for an uncontracted graph).
         self.interior: Interior | None = interior if interior is not None and len(interior) else None
 
@@ -307,6 +308,32 @@ class RoadGraph:
         if src is not None:
             src[inner] = np.where(back < ahead, node_src[it.chain_tail[c]], node_src[it.chain_head[c]])
         return cost, src
+
+    def vertex_components(self, vert: np.ndarray) -> np.ndarray:
+        """Weakly connected component of each vertex (a node, or an interior vertex of a chain).
+
+        No trip leaves a weakly connected component, so two vertices with different labels
+        never reach each other. Labels are computed once per graph.
+
+        Parameters
+        ----------
+        vert : array of int
+            Vertex positions as :meth:`snap` returns them.
+
+        Returns
+        -------
+        ndarray of int
+            One label per vertex.
+        """
+        if self._weak is None:
+            self._weak = connected_components(self.length, directed=True, connection="weak")[1]
+        vert = np.asarray(vert, dtype=np.int64)
+        node = vert.copy()
+        inner = vert >= self.n_nodes
+        if inner.any():
+            it = self.interior
+            node[inner] = it.chain_tail[it.chain[vert[inner] - self.n_nodes]]
+        return self._weak[node]
 
     def vertex_sources(self, vert: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where trips *to* each vertex enter it from the node graph.
