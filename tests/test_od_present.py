@@ -30,19 +30,19 @@ def _world(trap: bool = False, contract_it: bool = False):
     n = 15
     x = [X0 + i * 1e3 for i in range(10)] + [X0 + 30e3 + i * 10e3 for i in range(5)]
     y = [Y0] * n
-    if trap:  # node 15 hangs off node 9 by a one-way road into it: nothing is reachable from 15
-        u.append(9)
-        v.append(15)
-        km.append(2.0)
-        x.append(X0 + 9e3)
-        y.append(Y0 + 2e3)
-        n += 1
+    if trap:  # a one-way spur 9 -> 15 -> 16: from 15 only node 16 (a candidate office) is reachable
+        u += [9, 15]
+        v += [15, 16]
+        km += [2.0, 20.0]
+        x += [X0 + 9e3, X0 + 9e3]
+        y += [Y0 + 2e3, Y0 + 22e3]
+        n += 2
     graph = RoadGraph.from_edges(np.arange(n), x, y, u, v, [k * 1e3 for k in km], [k * 60.0 for k in km])
     if contract_it:
         from narvaro.network import contract
 
         graph = contract(graph)
-    at = [4, 0, 9, 12]
+    at = [4, 0, 9, 12] + ([16] if trap else [])
     offices = gpd.GeoDataFrame(
         {"office_id": [f"o{i}" for i in at], "org": "af", "name": [f"Office {i}" for i in at]},
         geometry=[Point(x[i], y[i]) for i in at], crs="EPSG:3006")
@@ -53,18 +53,23 @@ def _world(trap: bool = False, contract_it: bool = False):
 PRESENT = np.array([True, False, False, False])
 
 
+def _present(offices) -> np.ndarray:
+    return np.r_[PRESENT, np.zeros(len(offices) - len(PRESENT), dtype=bool)]
+
+
 @pytest.mark.parametrize("trap", [False, True])
 @pytest.mark.parametrize("contract_it", [False, True])
 def test_limited_arrays_keep_every_nearest_office(trap, contract_it):
     graph, offices, points = _world(trap, contract_it)
     full = od_arrays(points, offices, graph, n_jobs=1, progress=False, check_extent=False)
-    given = od_arrays(points, offices, graph, always_present=PRESENT, n_jobs=1, progress=False, check_extent=False)
+    given = od_arrays(points, offices, graph, always_present=_present(offices), n_jobs=1, progress=False,
+                      check_extent=False)
     for metric in ("distance_km", "time_min"):
         f, g = getattr(full, metric), getattr(given, metric)
         # a pair is exact, or inf where it is longer than the point's trip to the present office
         exact = np.isclose(f, g) | (np.isinf(f) & np.isinf(g))
         assert (exact | (np.isinf(g) & (f > f[0][None, :]))).all()
-        for extra in itertools.product([False, True], repeat=3):
+        for extra in itertools.product([False, True], repeat=len(offices) - 1):
             s = np.r_[True, extra]
             assert np.array_equal(f[s].min(axis=0), g[s].min(axis=0))
             both = np.isfinite(f[s].min(axis=0))
@@ -85,15 +90,16 @@ def test_limits_cut_the_mainland_and_spare_the_island():
     assert np.isinf(d[:3, 10:15]).all() and np.isinf(d[3, :10]).all()
 
 
-def test_a_trapped_point_drops_the_limit():
-    # without the trap, nothing on the mainland is beyond 9 km; with it, point 15 cannot reach
-    # the present office, so candidate o9 must stay exact everywhere (here: inf from 15, the
-    # only road is into it) and no limit applies
+def test_a_trapped_point_keeps_its_long_trip():
+    # point 15 cannot reach the present office (the spur is one-way) but reaches the candidate
+    # at node 16 after 20 km, far beyond the 5 km limit: that candidate searches unlimited,
+    # the others keep the limit
     graph, offices, points = _world(trap=True)
-    full = od_arrays(points, offices, graph, n_jobs=1, progress=False, check_extent=False)
-    given = od_arrays(points, offices, graph, always_present=PRESENT, n_jobs=1, progress=False, check_extent=False)
-    assert np.array_equal(np.isinf(full.distance_km), np.isinf(given.distance_km))
-    assert np.allclose(full.distance_km[np.isfinite(full.distance_km)], given.distance_km[np.isfinite(given.distance_km)])
+    given = od_arrays(points, offices, graph, always_present=_present(offices), n_jobs=1, progress=False,
+                      check_extent=False)
+    d = given.distance_km
+    assert d[4, 15] == pytest.approx(20.0) and np.isinf(d[:4, 15]).all()
+    assert np.isinf(d[2, 0])  # candidate 9 -> point 0 (9 km) is still cut
 
 
 def test_always_present_is_checked():

@@ -510,6 +510,23 @@ def _od_core(
     return out
 
 
+def _reached_from(graph: RoadGraph, dnode: np.ndarray, onode: np.ndarray) -> np.ndarray:
+    """Which offices some of the demand vertices ``dnode`` can drive to (any distance)."""
+    n = graph.n_nodes
+    exits = dnode[dnode < n]
+    inner = dnode[dnode >= n] - n
+    if len(inner):  # a point on a chain leaves by its head, and by its tail on a two-way chain
+        it = graph.interior
+        c = it.chain[inner]
+        exits = np.concatenate([exits, it.chain_head[c], it.chain_tail[c][it.chain_two_way[c]]])
+    reach = np.isfinite(dijkstra(graph.length, directed=True, indices=np.unique(exits), min_only=True))
+    owner, node, _ = graph.vertex_sources(onode, "length")
+    hit = np.zeros(len(onode), dtype=bool)
+    hit[owner[reach[node]]] = True
+    hit[graph.same_chain_cost(dnode, onode, "length")[1]] = True
+    return hit
+
+
 def _od_given_present(
     graph: RoadGraph,
     onode: np.ndarray,
@@ -521,24 +538,28 @@ def _od_given_present(
     """:func:`_od_core` with limits that keep every nearest-office answer given ``present`` offices.
 
     Per metric, the limit is the largest network cost from a point to its nearest present
-    office. Offices whose weakly connected piece holds no present office search unlimited
-    (no trip leaves the piece, and points there have no present office to beat); a point
-    unreachable from every present office of its own piece drops the metric's limit.
+    office; a candidate beyond it cannot beat that office. Offices search unlimited where a
+    point may need them beyond it: offices in a weakly connected piece of road without a
+    present office (no trip leaves the piece, so the piece bounds the search), and offices
+    that a point unable to reach any present office (a one-way trap) can drive to.
     """
     comp_o = graph.vertex_components(onode)
     comp_d = graph.vertex_components(dnode)
-    covered = np.isin(comp_o, comp_o[present])  # offices in a piece with a present office
+    unlimited = ~np.isin(comp_o, comp_o[present])  # offices in a piece without a present office
     point_covered = np.isin(comp_d, comp_o[present])
     limit: dict[str, float | None] = {}
+    trapped = np.zeros(len(dnode), dtype=bool)
     for key, leg in oleg.items():
         base, _ = _nearest_by(graph, key, onode[present], leg[present], dnode)
         fin = np.isfinite(base)
-        trapped = point_covered & ~fin
-        limit[key] = float(base[fin].max()) if fin.any() and not trapped.any() else None
-    if all(v is None for v in limit.values()) or covered.all():
+        trapped |= point_covered & ~fin
+        limit[key] = float(base[fin].max()) if fin.any() else None
+    if trapped.any():
+        unlimited |= _reached_from(graph, np.asarray(dnode)[trapped], onode)
+    if all(v is None for v in limit.values()) or not unlimited.any():
         return _od_core(graph, onode, oleg, dnode, limit=limit, **core)
     out = {key: np.empty((len(onode), len(dnode)), dtype=np.float32) for key in oleg}
-    for group, lim in ((covered, limit), (~covered, {key: None for key in oleg})):
+    for group, lim in ((~unlimited, limit), (unlimited, {key: None for key in oleg})):
         if group.any():
             part = _od_core(graph, onode[group], {k: v[group] for k, v in oleg.items()}, dnode, limit=lim, **core)
             for key, arr in part.items():
