@@ -318,8 +318,8 @@ def _od(demand: Any, universe: pd.DataFrame, fixed: np.ndarray, graph: Any) -> t
     if graph is None:
         od_d = od_matrix(demand, universe, None, metric="distance", progress=False).to_numpy(dtype=float)
         return od_d, od_d / settings.ESTIMATE_SPEED_KMH * 60.0
-    arr = od_arrays(demand, universe, graph, always_present=fixed, progress=False)
-    return arr.distance_km.T.astype(float), arr.time_min.T.astype(float)
+    arr = od_arrays(demand, universe, graph, always_present=fixed, progress=False, dtype=np.float64)
+    return arr.distance_km.T, arr.time_min.T
 
 
 def _national(per_kommun: Mapping[str, np.ndarray], reach_pop: np.ndarray, total: float, group: str,
