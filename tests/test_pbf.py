@@ -153,6 +153,17 @@ def test_segment_length_matches_geodesic():
     assert np.allclose(got, geod.inv(lon, lat, lon2, lat2)[2], rtol=5e-7)
 
 
+@pytest.mark.parametrize("name", ["stockholm_sodermalm.osm.pbf", "synth"])
+def test_reader_lengths_are_geodesic(name, synth):
+    # the reader scales by the mean of the two ends' scale factors; the location ids give the
+    # nodes' exact WGS84 coordinates to check against
+    arrays = read_pbf(synth[0] if name == "synth" else osm_path(name))
+    lon, lat = location_id_lonlat(arrays.node_ids)
+    geod = pyproj.Geod(ellps="WGS84")
+    expected = geod.inv(lon[arrays.u], lat[arrays.u], lon[arrays.v], lat[arrays.v])[2]
+    assert len(expected) > 250 and np.allclose(arrays.length_m, expected, rtol=5e-7, atol=1e-6)
+
+
 def test_unfiltered_file_reads_same_roads(tmp_path, synth):
     path, _ = synth
     full = tmp_path / "with_buildings.osm.pbf"
@@ -216,3 +227,20 @@ def test_sparse_osm_ids_read_the_same_graph(tmp_path, synth):
     a, b = read_pbf(path), read_pbf(sparse)
     assert np.array_equal(a.node_ids, b.node_ids) and np.array_equal(_edge_table(a), _edge_table(b))
     assert np.array_equal(read_pbf(sparse, osm_ids=True).node_ids, read_pbf(path, osm_ids=True).node_ids * 131)
+
+
+@pytest.mark.parametrize("ferries", [False, True])
+def test_one_node_ways_are_skipped(tmp_path, ferries):
+    import osmium
+
+    path = tmp_path / "one.osm.pbf"
+    node, way = osmium.osm.mutable.Node, osmium.osm.mutable.Way
+    with osmium.SimpleWriter(str(path)) as w:
+        for i, (lon, lat) in enumerate([(18.0, 59.3), (18.001, 59.3), (18.002, 59.3)], start=1):
+            w.add_node(node(id=i, location=(lon, lat)))
+        w.add_way(way(id=1, nodes=[1, 2], tags={"highway": "residential"}))
+        w.add_way(way(id=2, nodes=[3], tags={"highway": "residential"}))  # broken: one node
+        w.add_way(way(id=3, nodes=[3], tags={"route": "ferry"}))
+    arrays = read_pbf(path, ferries=ferries)
+    assert (len(arrays.node_ids), len(arrays.u), arrays.metadata["ways_kept"]) == (2, 2, 1)
+    assert (arrays.metadata["ferries_found"], arrays.metadata["ferries_used"]) == (1, 0)
