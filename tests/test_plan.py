@@ -235,3 +235,104 @@ def test_bad_input_names_the_problem(kwargs, needle):
 def test_cli_errors_exit_2(args, needle, capsys):
     assert run(["plan", *args]) == 2
     assert needle in capsys.readouterr().err
+
+
+# --- plan_effect: hand-computed on a road graph with an unreachable point --------------------------
+
+def _effect_world():
+    """Four demand points on graph nodes 0-3 (weights 5, 7, 11, 13) and an office at node 0.
+
+    One-way roads 1 -> 0 (10 km) and 2 -> 0 (30 km), both at 60 km/h (minutes = km); node 3 has
+    no road at all, so its residents reach no office until a site is placed on node 3 itself.
+    """
+    xy = [(X0, Y0), (X0 + 10e3, Y0), (X0 + 30e3, Y0), (X0 + 80e3, Y0)]
+    graph = narvaro.RoadGraph.from_edges(np.arange(4), [p[0] for p in xy], [p[1] for p in xy], [1, 2], [0, 0],
+                                         [10e3, 30e3], [600.0, 1800.0])
+    demand = gpd.GeoDataFrame({"population": [5.0, 7.0, 11.0, 13.0], "kommunkod": "0180"},
+                              geometry=[Point(*p) for p in xy], crs="EPSG:3006")
+    existing = gpd.GeoDataFrame({"office_id": ["E"], "org": "ssc", "name": "E", "kommunkod": "0180"},
+                                geometry=[Point(*xy[0])], crs="EPSG:3006")
+
+    def sites(nodes, **extra):
+        return gpd.GeoDataFrame({"site_id": [f"s{n}" for n in nodes], **extra},
+                                geometry=[Point(*xy[n]) for n in nodes], crs="EPSG:3006")
+
+    return graph, demand, existing, sites
+
+
+def test_plan_effect_counts_unreachable_residents_as_beyond():
+    graph, demand, existing, sites = _effect_world()
+    effect = plan_effect(existing, {"island": sites([3]), "both": sites([3, 2], org=["af", "af"], name=["x", "y"])},
+                         demand=demand, graph=graph, threshold_km=25.0)
+    assert effect.index.tolist() == ["existing", "island", "both"]
+    assert effect["added"].tolist() == [0, 1, 2]
+    # existing: point 2 is 30 km away and point 3 unreachable: 11 + 13 beyond 25 km, of 36;
+    # means over the reachable residents only: (5*0 + 7*10 + 11*30) / 23
+    assert effect["pop_over_25km"].tolist() == [24.0, 11.0, 0.0]
+    assert effect["share_over_25km"].tolist() == pytest.approx([24 / 36, 11 / 36, 0.0], abs=1e-12)
+    assert effect["dist_mean_km"].tolist() == pytest.approx([400 / 23, 400 / 36, 70 / 36], abs=1e-9)
+    assert effect["time_mean_min"].tolist() == pytest.approx([400 / 23, 400 / 36, 70 / 36], abs=1e-9)
+    assert effect.attrs["narvaro"]["method"] == "road"
+
+
+def test_plan_effect_single_set_and_threshold_edge():
+    graph, demand, existing, sites = _effect_world()
+    # a single GeoDataFrame is the set "added"; 30 km is not beyond a 30 km threshold
+    effect = plan_effect(existing, sites([3]), demand=demand, graph=graph, threshold_km=30.0)
+    assert effect.index.tolist() == ["existing", "added"]
+    assert effect["pop_over_30km"].tolist() == [13.0, 0.0]
+    assert effect["share_over_30km"].tolist() == pytest.approx([13 / 36, 0.0], abs=1e-12)
+    # 10 km is beyond a 9.999 km threshold; an empty set changes nothing
+    effect = plan_effect(existing, {"none": sites([])}, demand=demand, graph=graph, threshold_km=9.999)
+    assert effect["pop_over_9.999km"].tolist() == [31.0, 31.0] and effect["added"].tolist() == [0, 0]
+    with pytest.raises(PlanError, match="no existing"):
+        plan_effect(existing.iloc[:0], sites([3]), demand=demand, graph=graph)
+
+
+# --- the heuristic path for mean plans: interchange and the Lagrangian bound, by hand --------------
+
+#: savings of four demand rows (rows) from three sites A, B, C (columns): greedy takes A first
+#: (10 against 9 and 9) and then B or C (14); the optimum of two sites is {B, C} (5 + 5 + 4 + 4)
+_SAV = np.array([[5.0, 5.0, 0.0], [5.0, 0.0, 5.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]])
+
+
+def _f(sav: np.ndarray, chosen) -> float:
+    return float(np.maximum(0.0, sav[:, list(chosen)].max(axis=1)).sum()) if len(chosen) else 0.0
+
+
+def test_interchange_swaps_the_greedy_pick_for_the_optimum():
+    assert sorted(plan_mod._interchange(_SAV, [0, 1])) == [1, 2]
+    assert sorted(plan_mod._interchange(_SAV, [0, 2])) == [1, 2]
+    assert plan_mod._interchange(_SAV, [1, 2]) == [1, 2]  # already optimal: unchanged
+    assert plan_mod._interchange(_SAV, []) == [] and plan_mod._interchange(_SAV, [0, 1, 2]) == [0, 1, 2]
+
+
+def test_lagrange_bound_is_tight_here_and_valid_on_random_instances():
+    # at the optimum each row's share (5, 5, 4, 4) leaves no site any saving: the bound is 18
+    assert plan_mod._lagrange_bound(_SAV, 2, [1, 2]) == pytest.approx(18.0)
+    assert plan_mod._lagrange_bound(_SAV, 2, [0, 1]) == pytest.approx(18.0)
+    assert plan_mod._lagrange_bound(_SAV, 1, [0]) == pytest.approx(10.0)
+    assert plan_mod._lagrange_bound(_SAV, 3, [0, 1, 2]) == pytest.approx(18.0)  # every site: the row maxima
+    rng = np.random.default_rng(11)
+    for _ in range(25):
+        sav = np.where(rng.random((12, 6)) < 0.4, rng.uniform(0, 10, (12, 6)), 0.0)
+        for k in (1, 2, 3):
+            best = max(_f(sav, c) for c in itertools.combinations(range(6), k))
+            greedy = [int(np.argmax(sav.sum(axis=0)))]
+            bound = plan_mod._lagrange_bound(sav, k, plan_mod._fill(greedy, k, 6))
+            assert best - 1e-9 <= bound <= float(sav.max(axis=1).sum()) + 1e-9
+            chosen = plan_mod._interchange(sav, plan_mod._fill(greedy, k, 6))
+            assert len(set(chosen)) == k and _f(sav, chosen) <= best + 1e-9
+
+
+def test_certain_offices_are_the_fixed_and_those_in_every_draw():
+    existing = _offices([(0.0, 0.0)])
+    drawn = _offices([(10.0, 0.0), (20.0, 0.0), (30.0, 0.0)], prefix="P")
+    mask = np.array([[True, True, False], [True, False, True], [True, True, True]])
+    sets = plan_mod._office_sets(existing, SimpleNamespace(offices=drawn, mask=mask), "ssc")
+    assert sets.certain()["office_id"].tolist() == ["E0", "P0"]
+    sets = plan_mod._office_sets(None, SimpleNamespace(offices=drawn, mask=mask), "ssc")
+    assert sets.certain()["office_id"].tolist() == ["P0"] and sets.certain().crs.to_epsg() == 3006
+    none_certain = plan_mod._office_sets(None, SimpleNamespace(offices=drawn.iloc[1:], mask=mask[:2, 1:]), "ssc")
+    assert none_certain.certain().empty and list(none_certain.certain().columns) == [
+        "office_id", "org", "name", "kommunkod", "geometry"]
