@@ -336,3 +336,42 @@ def test_certain_offices_are_the_fixed_and_those_in_every_draw():
     none_certain = plan_mod._office_sets(None, SimpleNamespace(offices=drawn.iloc[1:], mask=mask[:2, 1:]), "ssc")
     assert none_certain.certain().empty and list(none_certain.certain().columns) == [
         "office_id", "org", "name", "kommunkod", "geometry"]
+
+
+def test_plot_plan_curve_draws_the_curve_its_gap_and_the_optimum(tmp_path):
+    from narvaro.analysis.plan import plot_plan_curve
+
+    rng = np.random.default_rng(8)
+    demand, cands = _demand(rng, n=80, spread_km=200), _candidates(rng, m=12, spread_km=200)
+    existing = _offices([(0.0, 0.0)])
+    curve = plan_curve(existing, 4, demand=demand, objective="coverage", candidates=cands)
+    col = "pop_over_25km"
+    assert curve.columns[1] == col and (curve["gap"] > 0).any()
+    path = tmp_path / "sub" / "curve.png"
+    fig = plot_plan_curve(curve, path, optimum=(2, 1234.0))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ax = fig.axes[0]
+    plan_line, star = ax.lines
+    assert np.array_equal(plan_line.get_xdata(), curve["k"].to_numpy())
+    assert np.allclose(plan_line.get_ydata(), curve[col].to_numpy() / 1e3)
+    assert plan_line.get_label() == "plan (greedy)" and plan_line.get_marker() == "o"
+    assert list(star.get_xdata()) == [2] and list(star.get_ydata()) == [1.234] and star.get_marker() == "*"
+    # the band between the curve and the bound, in thousands of residents
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(curve["best_possible"].min() / 1e3)
+    assert band[:, 1].max() == pytest.approx(curve[col].max() / 1e3)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "plan (greedy)", "gap to the best possible (bound)", "optimal for 2 (CBC)"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("offices added", "residents (thousands)")
+    assert ax.get_title() == "Residents beyond 25 km against the number of added offices"
+    assert fig.texts[0].get_text().split("\n")[0] in narvaro.describe(curve).replace("\n", " ")
+    # the mean objective: its own axis label and title; a given title and axes are used
+    mean = plan_curve(existing, 2, demand=demand, objective="mean", candidates=cands, solve="optimal")
+    from matplotlib.figure import Figure
+
+    ax2 = Figure().subplots()
+    fig2 = plot_plan_curve(mean, ax=ax2)
+    assert fig2 is ax2.figure and ax2.get_title() == "Population-weighted mean distance against the number of added offices"
+    assert ax2.get_ylabel() == mean.columns[1].replace("_", " ") and len(ax2.lines) == 1
+    assert np.allclose(ax2.lines[0].get_ydata(), mean[mean.columns[1]].to_numpy())
+    assert plot_plan_curve(mean, title="T").axes[0].get_title() == "T"
