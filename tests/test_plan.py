@@ -375,3 +375,44 @@ def test_plot_plan_curve_draws_the_curve_its_gap_and_the_optimum(tmp_path):
     assert ax2.get_ylabel() == mean.columns[1].replace("_", " ") and len(ax2.lines) == 1
     assert np.allclose(ax2.lines[0].get_ydata(), mean[mean.columns[1]].to_numpy())
     assert plot_plan_curve(mean, title="T").axes[0].get_title() == "T"
+
+
+def _described(**info) -> str:
+    from narvaro.analysis.plan import describe_plan
+    from narvaro.provenance import set_provenance
+
+    frame = pd.DataFrame({"site_id": ["s1"]})
+    set_provenance(frame, method="estimate", network="straight line", plan=info)
+    return describe_plan(frame)
+
+
+_INFO = dict(k=2, group="ssc", objective="coverage", candidates=12, seconds=1.25, office_set="the list",
+             threshold=25.0, unit="km", value_before=12345.6, value_after=2345.4)
+
+
+def test_describe_plan_lines_for_each_solver_outcome():
+    lines = _described(**_INFO, status="optimal").split("\n")
+    assert lines[:3] == [
+        "Plan: 2 new SSC servicekontor (coverage, 12 candidate sites), proven optimal (CBC), 1.2 s.",
+        "Assumed office set: the list.",
+        "Residents beyond 25 km: 12,346 -> 2,345.",
+    ]
+    assert _described(**{**_INFO, "k": 0}, status="optimal").startswith("Plan: 0 new SSC servicekontor (coverage, "
+                                                                         "12 candidate sites), nothing to solve")
+    one = _described(**{**_INFO, "k": 1, "group": "any"}, status="optimal")
+    assert one.startswith("Plan: 1 new AF office or SSC servicekontor (coverage")
+    greedy = _described(**_INFO, status="greedy", gap=1234.5).split("\n")[0]
+    assert greedy.endswith("(coverage, 12 candidate sites), greedy; at most 1,234 from the optimum, 1.2 s.")
+    heuristic = _described(**_INFO, status="heuristic", gap=0.0).split("\n")[0]
+    assert "greedy + interchange (too large for CBC in time); at most 0 from the optimum" in heuristic
+    limit = _described(**_INFO, status="time limit", gap=99.5).split("\n")[0]
+    assert "CBC stopped at its time limit; at most 100 from the optimum" in limit
+    mean = _described(**{**_INFO, "objective": "mean", "metric": "time", "unit": "min", "group": "af"},
+                      status="optimal", unreachable=1234.4).split("\n")
+    assert mean[0].startswith("Plan: 2 new AF offices (mean, 12 candidate sites)")
+    assert _described(**{**_INFO, "group": "?"}, status="optimal").startswith("Plan: 2 new offices (coverage")
+    assert mean[2] == "Population-weighted mean time (min): 12345.60 -> 2345.40."
+    assert mean[3] == "1,234 residents reach no office or site on the graph (left out)."
+    assert _described(**{**_INFO, "objective": "mean", "metric": "distance"}, status="optimal").split("\n")[2] == (
+        "Population-weighted mean distance (km): 12345.60 -> 2345.40.")
+    assert "straight line" in mean[-1]

@@ -1150,8 +1150,11 @@ def describe_plan(result: pd.DataFrame) -> str:
         solver = f"{how}; at most {fmt.format(info.get('gap', 0.0))} from the optimum"
     else:
         solver = f"CBC stopped at its time limit; at most {fmt.format(info.get('gap', 0.0))} from the optimum"
+    label = GROUP_OFFICE_LABEL.get(info.get("group", ""), "office")
+    if info.get("k") != 1:  # "2 new AF offices"; servicekontor is its own plural
+        label = label.replace("office", "offices")
     lines = [
-        f"Plan: {info.get('k')} new {GROUP_OFFICE_LABEL.get(info.get('group', ''), 'offices')} "
+        f"Plan: {info.get('k')} new {label} "
         f"({info.get('objective')}, {info.get('candidates')} candidate sites), {solver}, "
         f"{info.get('seconds', 0):.1f} s.",
         f"Assumed office set: {info.get('office_set')}.",
