@@ -1057,15 +1057,11 @@ def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, ti
 
 
 def _as_offices(sites: gpd.GeoDataFrame, org: str, name: str) -> gpd.GeoDataFrame:
+    """Added sites as office rows for :func:`nearest_office` (only their positions matter there)."""
     sites = to_compute_crs(sites, f"The sites of {name!r}")
-    ids = sites["site_id"] if "site_id" in sites.columns else sites.get("office_id", pd.Series(range(len(sites))))
-    out = gpd.GeoDataFrame({
-        "office_id": [f"{name}:{i}" for i in ids],
-        "org": sites["org"].to_numpy() if "org" in sites.columns else org,
-        "name": sites["name"].astype(str).to_numpy() if "name" in sites.columns else [str(i) for i in ids],
-        "kommunkod": sites["kommunkod"].to_numpy() if "kommunkod" in sites.columns else None,
-    }, geometry=sites.geometry.values, crs=settings.CRS_COMPUTE)
-    return out
+    ids = [f"{name}:{i}" for i in range(len(sites))]
+    return gpd.GeoDataFrame({"office_id": ids, "org": org, "name": ids}, geometry=sites.geometry.values,
+                            crs=settings.CRS_COMPUTE)
 
 
 def plan_effect(
