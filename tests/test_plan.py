@@ -416,3 +416,49 @@ def test_describe_plan_lines_for_each_solver_outcome():
     assert _described(**{**_INFO, "objective": "mean", "metric": "distance"}, status="optimal").split("\n")[2] == (
         "Population-weighted mean distance (km): 12345.60 -> 2345.40.")
     assert "straight line" in mean[-1]
+
+
+# --- candidate sites: given ones completed, default ones restricted and deduplicated -------------
+
+STOCKHOLM, UPPSALA = (674_000.0, 6_580_800.0), (647_500.0, 6_638_500.0)  # EPSG:3006, kommun 0180 / 0380
+
+
+def test_given_candidates_are_completed_from_the_kommun_layers():
+    demand = gpd.GeoDataFrame({"population": [10.0, 20.0], "kommunkod": ["0180", "0380"]},
+                              geometry=[Point(*STOCKHOLM), Point(*UPPSALA)], crs="EPSG:3006")
+    existing = gpd.GeoDataFrame({"office_id": ["E"], "org": "ssc", "name": "E", "kommunkod": "0180"},
+                                geometry=[Point(*STOCKHOLM)], crs="EPSG:3006")
+    bare = gpd.GeoDataFrame(geometry=[Point(*UPPSALA), Point(STOCKHOLM[0] + 100, STOCKHOLM[1])], crs="EPSG:3006")
+    result = plan_offices(existing, 2, demand=demand, candidates=bare.to_crs(4326), objective="mean")
+    got = result.sort_values("site_id")[["site_id", "name", "kind", "kommunkod", "kommunnamn"]]
+    assert got.values.tolist() == [["s0", "s0", "given", "0380", "Uppsala"], ["s1", "s1", "given", "0180", "Stockholm"]]
+    by_office_id = bare.assign(office_id=["u", "s"], name=["Uppsala C", "Sthlm"], kind="station",
+                               kommunkod=["0380", "0180"], kommunnamn=["U", "S"])
+    result = plan_offices(existing, 1, demand=demand, candidates=by_office_id, objective="mean")
+    assert result[["site_id", "name", "kind", "kommunkod", "kommunnamn"]].values.tolist() == [
+        ["u", "Uppsala C", "station", "0380", "U"]]
+    with pytest.raises(PlanError, match="not unique: s$"):
+        plan_offices(existing, 1, demand=demand, candidates=bare.assign(site_id=["s", "s"]))
+    with pytest.raises(PlanError, match="GeoDataFrame of points, not DataFrame"):
+        plan_offices(existing, 1, demand=demand, candidates=pd.DataFrame({"x": [1]}))
+    with pytest.raises(PlanError, match="no candidate sites"):
+        plan_offices(existing, 1, demand=demand, candidates=bare.iloc[:0])
+
+
+def test_default_candidates_restricted_deduplicated_and_named():
+    sites = plan_mod.default_candidates(None, group="ssc", kommuner=["0180", "0380"])
+    assert set(sites["kommunkod"]) == {"0180", "0380"}
+    assert set(sites.loc[sites["kommunkod"] == "0380", "kommunnamn"]) == {"Uppsala"}
+    central = sites[sites["kind"] == "centralort"]
+    assert sorted(central["site_id"]) == ["c-0180", "c-0380"]
+    assert sites.loc[sites["kind"] == "tatort", "site_id"].str.startswith("t-").all()
+    # a tätort on its centralort is the same site, which takes the tätort's population
+    assert central["population"].notna().all() and (central["population"] >= 100_000).all()
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    assert d[np.triu_indices(len(xy), 1)].min() >= 500.0
+    only_central = plan_mod.default_candidates(None, group="ssc", kommuner=["0380"], min_population=10**7)
+    assert only_central["site_id"].tolist() == ["c-0380"]
+    fewer = plan_mod.default_candidates(None, group="ssc", kommuner=["0380"], min_population=5_000)
+    assert 1 < len(fewer) < len(sites[sites["kommunkod"] == "0380"])
+    assert (fewer.loc[fewer["kind"] == "tatort", "population"] >= 5_000).all()
