@@ -462,3 +462,29 @@ def test_default_candidates_restricted_deduplicated_and_named():
     fewer = plan_mod.default_candidates(None, group="ssc", kommuner=["0380"], min_population=5_000)
     assert 1 < len(fewer) < len(sites[sites["kommunkod"] == "0380"])
     assert (fewer.loc[fewer["kind"] == "tatort", "population"] >= 5_000).all()
+
+
+def test_mean_plan_counts_rows_that_only_one_site_helps():
+    """Hand-made roads: every point is 100 km from the office E. Site A alone helps p1, p2 (40 km:
+    savings 60 + 60); sites B and C both help p3, p4 (45 and 50 km: B saves 55 + 55, C 50 + 50).
+    One site: A (120 > 110); two: A and B. Mean distance after: (40+40+100+100)/4 and (40+40+45+45)/4."""
+    names = ["E", "A", "B", "C", "p1", "p2", "p3", "p4"]
+    pos = {n: i for i, n in enumerate(names)}
+    roads = [(p, "E", 100.0) for p in ("p1", "p2", "p3", "p4")] + [
+        ("p1", "A", 40.0), ("p2", "A", 40.0), ("p3", "B", 45.0), ("p4", "B", 45.0), ("p3", "C", 50.0), ("p4", "C", 50.0)]
+    xs = [X0 + 7e3 * i for i in range(len(names))]
+    graph = narvaro.RoadGraph.from_edges(np.arange(len(names)), xs, [Y0] * len(names),
+                                         [pos[a] for a, _, _ in roads], [pos[b] for _, b, _ in roads],
+                                         [km * 1e3 for _, _, km in roads], [km * 60.0 for _, _, km in roads])
+
+    def at(*ns, **cols):
+        return gpd.GeoDataFrame(cols, geometry=[Point(xs[pos[n]], Y0) for n in ns], crs="EPSG:3006")
+
+    demand = at("p1", "p2", "p3", "p4", population=[1.0] * 4, kommunkod="0180")
+    existing = at("E", office_id=["E"], org="ssc", name="E", kommunkod="0180")
+    sites = at("A", "B", "C", site_id=["A", "B", "C"], kommunkod="0180", kommunnamn="Stockholm")
+    for k, chosen, after in ((1, ["A"], 70.0), (2, ["A", "B"], 42.5)):
+        result = plan_offices(existing, k, demand=demand, candidates=sites, graph=graph, objective="mean")
+        info = result.attrs["narvaro"]["plan"]
+        assert sorted(result["site_id"]) == chosen and info["status"] == "optimal"
+        assert info["value_before"] == pytest.approx(100.0) and info["value_after"] == pytest.approx(after)
