@@ -488,3 +488,29 @@ def test_mean_plan_counts_rows_that_only_one_site_helps():
         info = result.attrs["narvaro"]["plan"]
         assert sorted(result["site_id"]) == chosen and info["status"] == "optimal"
         assert info["value_before"] == pytest.approx(100.0) and info["value_after"] == pytest.approx(after)
+
+
+def test_mean_plan_beats_the_greedy_trap_with_single_site_rows():
+    """The instance of ``_SAV`` as roads (every point 100 km from E): r0 is 95 km from A and B,
+    r1 95 km from A and C, r2 96 km from B only, r3 96 km from C only. Greedy takes A (10 km of
+    savings) and ends at 14; the optimum {B, C} saves 18, half of it on rows one site helps."""
+    names = ["E", "A", "B", "C", "r0", "r1", "r2", "r3"]
+    pos = {n: i for i, n in enumerate(names)}
+    roads = [(r, "E", 100.0) for r in ("r0", "r1", "r2", "r3")] + [
+        ("r0", "A", 95.0), ("r0", "B", 95.0), ("r1", "A", 95.0), ("r1", "C", 95.0), ("r2", "B", 96.0), ("r3", "C", 96.0)]
+    xs = [X0 + 7e3 * i for i in range(len(names))]
+    graph = narvaro.RoadGraph.from_edges(np.arange(len(names)), xs, [Y0] * len(names),
+                                         [pos[a] for a, _, _ in roads], [pos[b] for _, b, _ in roads],
+                                         [km * 1e3 for _, _, km in roads], [km * 60.0 for _, _, km in roads])
+
+    def at(*ns, **cols):
+        return gpd.GeoDataFrame(cols, geometry=[Point(xs[pos[n]], Y0) for n in ns], crs="EPSG:3006")
+
+    demand = at("r0", "r1", "r2", "r3", population=[1.0] * 4, kommunkod="0180")
+    existing = at("E", office_id=["E"], org="ssc", name="E", kommunkod="0180")
+    sites = at("A", "B", "C", site_id=["A", "B", "C"], kommunkod="0180", kommunnamn="Stockholm")
+    result = plan_offices(existing, 2, demand=demand, candidates=sites, graph=graph, objective="mean")
+    info = result.attrs["narvaro"]["plan"]
+    assert sorted(result["site_id"]) == ["B", "C"] and info["status"] == "optimal"
+    assert info["size"]["rows"] == 2 and info["size"]["assignments"] == 4  # r0 and r1 have two sites each
+    assert info["value_after"] == pytest.approx((95 + 95 + 96 + 96) / 4)
