@@ -18,6 +18,14 @@
 #                         verdict); with RESUME=1 the others keep theirs
 #   RECHECK=survivors     with RESUME=1: re-check every mutant whose verdict is not "killed" (after new
 #                         tests were added), plus those without a verdict
+#   RECHECK=survived      the same, but only the mutants that survived (not the unchecked ones)
+#   RESTATS=1             with RESUME=1: map tests to functions again (mutmut maps a test to the code
+#                         it runs; only new test names are mapped on a resume)
+#
+# mutmut maps each test to the functions it *runs*: a module- or session-scoped fixture is built
+# once and credited to the first test that uses it, so tests that only read it are never run
+# against the mutants of what it computed. The fixtures of the tests listed below are
+# function-scoped where cheap (tests/test_coverage.py, test_national.py, ...).
 #
 # For each module, mutmut copies the project into a scratch directory (build/mutation/<name>/,
 # whose mutants/ holds the mutated copy), runs the module's fast tests against every mutant and
@@ -88,17 +96,22 @@ EOF
   select=()
   if [ -n "${ONLY:-}" ]; then
     read -r -a select <<< "$ONLY"
-  elif [ "${RECHECK:-}" = survivors ] && [ -f "$work/mutants/mutmut-stats.json" ]; then
+  elif [ -n "${RECHECK:-}" ] && [ -f "$work/mutants/mutmut-stats.json" ]; then
+    pattern=": (survived|no tests|timeout|suspicious|not checked)"
+    [ "$RECHECK" = survivors ] || pattern=": (survived|no tests|suspicious)"
     mapfile -t select < <(cd "$work" && "$MUTMUT" results --all true 2>/dev/null \
-      | grep -E ": (survived|no tests|timeout|suspicious|not checked)" | sed 's/^ *//; s/:.*//')
+      | grep -E "$pattern" | sed 's/^ *//; s/:.*//')
     [ ${#select[@]} -gt 0 ] || { echo "nothing to re-check for $name"; }
   fi
+  # RESTATS=1: collect mutmut's test -> function map again (after a fixture changed scope, say);
+  # the verdicts are kept
+  [ "${RESTATS:-0}" != 1 ] || rm -f "$work/mutants/mutmut-stats.json"
   timebox=()
   [ -z "${TIMEBOX:-}" ] || timebox=(timeout --signal=INT --kill-after=120 "${TIMEBOX}m")
   start=$(date +%s)
     # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
   rc=0
-  if [ "${RECHECK:-}" = survivors ] && [ -z "${ONLY:-}" ] && [ ${#select[@]} -eq 0 ]; then
+  if [ -n "${RECHECK:-}" ] && [ -z "${ONLY:-}" ] && [ ${#select[@]} -eq 0 ]; then
     :
   else
     # mutmut stops cleanly on SIGINT (KeyboardInterrupt), which a background job (nohup ... &)

@@ -43,7 +43,8 @@ def _deduced_country():
     return coverage(off, dem, kom, graph=graph, bounds=True, status=status)
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def deduced():
     return _deduced_country()
 

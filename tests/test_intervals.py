@@ -108,6 +108,7 @@ def test_nearest_office_is_the_best_estimate_not_the_worst_case():
     # with C1 in most draws, Cby's nearest AF office is C1 (a candidate), not A1 140 km away
     assert cov.loc[2, "af_nearest_office"] == "AF Cby"
     assert cov.loc[2, "af_nearest_office_basis"] == "candidate"
+    assert (cov.loc[2, "af_nearest_office_id"], cov.loc[2, "af_nearest_office_kommun"]) == ("C1", "Cby")
     cov = _cov(_draws(p_c1=0.1))
     assert cov.loc[2, "af_nearest_office"] == "AF Aby"
 
@@ -486,3 +487,14 @@ def test_road_draws_cut_at_the_farthest_road_trip_to_a_fixed_office():
     np.testing.assert_array_equal(per["af_pop_unreachable"][:, 0], [0.0] * 3)
     np.testing.assert_array_equal(per["af_pop_over_10km"][:, 0], [150.0, 100.0, 100.0])
     _assert_draws_equal_truths(cov.attrs[DRAWS_ATTR], _draw_truths(off, dem, kom, mask, th, graph=graph), th)
+
+
+def test_draws_without_a_description_are_counted_in_the_provenance():
+    @dataclass
+    class Plain:  # no describe()
+        offices: gpd.GeoDataFrame
+        mask: np.ndarray
+
+    draws = _draws(n=20)
+    cov = _cov(Plain(draws.offices, draws.mask))
+    assert cov.attrs["narvaro"]["estimates"] == "20 joint office draws"
