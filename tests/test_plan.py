@@ -514,3 +514,22 @@ def test_mean_plan_beats_the_greedy_trap_with_single_site_rows():
     assert sorted(result["site_id"]) == ["B", "C"] and info["status"] == "optimal"
     assert info["size"]["rows"] == 2 and info["size"]["assignments"] == 4  # r0 and r1 have two sites each
     assert info["value_after"] == pytest.approx((95 + 95 + 96 + 96) / 4)
+
+
+def test_plan_effect_provenance_group_far_sites_and_crs():
+    graph, demand, existing, sites = _effect_world()
+    demand.attrs["narvaro"] = {"population": "SCB test population"}
+    existing.attrs["narvaro"] = {"offices": [{"name": "ssc_test", "label": "SSC test list"}]}
+    effect = plan_effect(existing, sites([3]), demand=demand, graph=graph)
+    prov = effect.attrs["narvaro"]
+    assert prov["network"] == graph.describe() and prov["population"] == "SCB test population"
+    assert prov["offices"] == [{"name": "ssc_test", "label": "SSC test list"}]
+    with pytest.raises(PlanError, match="no existing AF office"):
+        plan_effect(existing, sites([3]), demand=demand, graph=graph, group="af")
+    # a site 20 km off the graph still counts, with its access leg (20 km at the access speed)
+    far = gpd.GeoDataFrame({"site_id": ["far"]}, geometry=[Point(X0 + 80e3, Y0 + 20e3)], crs="EPSG:3006")
+    effect = plan_effect(existing, far, demand=demand, graph=graph, threshold_km=25.0)
+    assert effect.loc["added", "pop_over_25km"] == 11.0  # point 3 reaches it 20 km away
+    assert effect.loc["added", "dist_mean_km"] == pytest.approx((70 + 330 + 13 * 20) / 36)
+    with pytest.raises(narvaro.errors.CRSError, match="sites of 'added'"):
+        plan_effect(existing, sites([3]).set_crs(None, allow_override=True), demand=demand, graph=graph)
