@@ -334,8 +334,10 @@ def test_certain_offices_are_the_fixed_and_those_in_every_draw():
     sets = plan_mod._office_sets(None, SimpleNamespace(offices=drawn, mask=mask), "ssc")
     assert sets.certain()["office_id"].tolist() == ["P0"] and sets.certain().crs.to_epsg() == 3006
     none_certain = plan_mod._office_sets(None, SimpleNamespace(offices=drawn.iloc[1:], mask=mask[:2, 1:]), "ssc")
-    assert none_certain.certain().empty and list(none_certain.certain().columns) == [
-        "office_id", "org", "name", "kommunkod", "geometry"]
+    assert none_certain.certain().empty and list(none_certain.certain().columns) == list(drawn.columns)
+    # an office list of another group: no drawn office of this one, only the fixed
+    other = plan_mod._office_sets(existing, SimpleNamespace(offices=drawn.assign(org="af"), mask=mask), "ssc")
+    assert other.certain()["office_id"].tolist() == ["E0"]
 
 
 def test_plot_plan_curve_draws_the_curve_its_gap_and_the_optimum(tmp_path):

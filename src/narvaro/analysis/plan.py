@@ -184,12 +184,10 @@ class _OfficeSets:
 
     def certain(self) -> gpd.GeoDataFrame:
         """Offices present in every set (the fixed ones and those drawn in every draw)."""
+        # never empty: without draws the fixed offices are required, with draws .drawn is a frame
         parts = [f for f in (self.fixed,) if f is not None and len(f)]
-        if self.drawn is not None and self.mask is not None and len(self.drawn):
+        if self.drawn is not None and self.mask is not None:
             parts.append(self.drawn[self.mask.all(axis=0)])
-        if not parts:
-            return gpd.GeoDataFrame({"office_id": [], "org": [], "name": [], "kommunkod": []},
-                                    geometry=gpd.GeoSeries([], crs=settings.CRS_COMPUTE))
         return gpd.GeoDataFrame(pd.concat([to_compute_crs(p) for p in parts], ignore_index=True),
                                 geometry="geometry", crs=settings.CRS_COMPUTE)
 
