@@ -5,6 +5,28 @@
 #   bash scripts/mutation.sh                       # every module below
 #   bash scripts/mutation.sh metrics distance      # some of them (names from the table below)
 #
+# Environment (all optional):
+#   MAX_CHILDREN=1        parallel mutant workers (default 2)
+#   TIMEBOX=30            stop the run after 30 minutes; what was checked is kept and reported, the rest
+#                         is "not checked" (a later RESUME=1 run continues from there)
+#   RESUME=1              keep build/mutation/<name>/ and its verdicts: refresh the copy of the project
+#                         (new tests, changed sources) and check only the mutants without a verdict;
+#                         mutmut itself re-checks the mutants of functions whose source changed. The
+#                         test selection must be the same as in the run resumed (a change resets all).
+#   ONLY="*x__od__* *x_summarise__mutmut_4?"
+#                         check only the mutants matching these globs (re-checked even if they have a
+#                         verdict); with RESUME=1 the others keep theirs
+#   RECHECK=survivors     with RESUME=1: re-check every mutant whose verdict is not "killed" (after new
+#                         tests were added), plus those without a verdict
+#   RECHECK=survived      the same, but only the mutants that survived (not the unchecked ones)
+#   RESTATS=1             with RESUME=1: map tests to functions again (mutmut maps a test to the code
+#                         it runs; only new test names are mapped on a resume)
+#
+# mutmut maps each test to the functions it *runs*: a module- or session-scoped fixture is built
+# once and credited to the first test that uses it, so tests that only read it are never run
+# against the mutants of what it computed. The fixtures of the tests listed below are
+# function-scoped where cheap (tests/test_coverage.py, test_national.py, ...).
+#
 # For each module, mutmut copies the project into a scratch directory (build/mutation/<name>/,
 # whose mutants/ holds the mutated copy), runs the module's fast tests against every mutant and
 # records the result. The score (killed / total) and the surviving mutants of every module run
@@ -13,6 +35,8 @@
 # Run it before resolving an issue that touches these modules; judge every survivor (kill it with
 # a test, or list it in docs/testing.md as equivalent with one line on why).
 set -euo pipefail
+# one compound command, parsed whole before it runs: editing this file during a run is then safe
+{
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 MUTMUT="${MUTMUT:-$(dirname "$PY")/mutmut}"
@@ -29,15 +53,18 @@ TESTS[distance]="tests/test_distance.py tests/test_distance_estimate.py tests/te
 MODULE[status]=src/narvaro/offices/status.py
 TESTS[status]="tests/test_golden.py tests/test_status_rules.py tests/test_offices.py"
 MODULE[coverage]=src/narvaro/analysis/coverage.py
-TESTS[coverage]="tests/test_coverage.py tests/test_bounds.py tests/test_national.py tests/test_metrics.py"
+TESTS[coverage]="tests/test_coverage.py tests/test_bounds.py tests/test_national.py tests/test_metrics.py tests/test_intervals.py tests/test_constrained.py"
 MODULE[bounds]=src/narvaro/analysis/bounds.py
 TESTS[bounds]="tests/test_bounds.py tests/test_national.py tests/test_constrained.py"
 MODULE[constrained]=src/narvaro/analysis/constrained.py
 TESTS[constrained]="tests/test_constrained.py tests/test_bounds.py"
 MODULE[intervals]=src/narvaro/analysis/intervals.py
 TESTS[intervals]="tests/test_intervals.py"
-# later: draws / plan modules
-ALL=(metrics distance status coverage bounds constrained intervals)
+MODULE[draws]=src/narvaro/offices/draws.py
+TESTS[draws]="tests/test_draws.py"
+MODULE[plan]=src/narvaro/analysis/plan.py
+TESTS[plan]="tests/test_plan.py"
+ALL=(metrics distance status coverage bounds constrained intervals draws plan)
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
@@ -48,9 +75,11 @@ for name in "${names[@]}"; do
   module="${MODULE[$name]:?unknown module name $name (one of ${ALL[*]})}"
   work="$ROOT/build/mutation/$name"
   echo "== $name: $module (tests: ${TESTS[$name]})"
-  rm -rf "$work"
+  if [ "${RESUME:-0}" != 1 ] || [ ! -d "$work/mutants" ]; then
+    rm -rf "$work"
+  fi
   mkdir -p "$work"
-  # the project, without caches and earlier mutants
+  # the project, without caches and earlier mutants (on RESUME: over the previous copy; mutants/ stays)
   (cd "$ROOT" && tar --exclude=./build --exclude=./mutants --exclude=./.venv --exclude=./output \
       --exclude='*/__pycache__' --exclude=./.git -cf - .) | tar -xf - -C "$work"
   # narrow [tool.mutmut] to this module and its tests
@@ -63,10 +92,40 @@ text = re.sub(r"(?m)^pytest_add_cli_args_test_selection = .*$",
               "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in tests) + "]", text)
 open(path, "w", encoding="utf-8").write(text)
 EOF
+  # which mutants: all without a verdict (default), some by glob (ONLY), or the survivors again (RECHECK)
+  select=()
+  if [ -n "${ONLY:-}" ]; then
+    read -r -a select <<< "$ONLY"
+  elif [ -n "${RECHECK:-}" ] && [ -f "$work/mutants/mutmut-stats.json" ]; then
+    pattern=": (survived|no tests|timeout|suspicious|not checked)"
+    [ "$RECHECK" = survivors ] || pattern=": (survived|no tests|suspicious)"
+    mapfile -t select < <(cd "$work" && "$MUTMUT" results --all true 2>/dev/null \
+      | grep -E "$pattern" | sed 's/^ *//; s/:.*//')
+    [ ${#select[@]} -gt 0 ] || { echo "nothing to re-check for $name"; }
+  fi
+  # RESTATS=1: collect mutmut's test -> function map again (after a fixture changed scope, say);
+  # the verdicts are kept
+  [ "${RESTATS:-0}" != 1 ] || rm -f "$work/mutants/mutmut-stats.json"
+  timebox=()
+  [ -z "${TIMEBOX:-}" ] || timebox=(timeout --signal=INT --kill-after=120 "${TIMEBOX}m")
   start=$(date +%s)
-  # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
-  (cd "$work" && env -u PYTHONPATH NARVARO_CACHE_DIR="$work/.cache" "$MUTMUT" run --max-children "$MAX_CHILDREN") \
-    > "$RESULTS/$name.log" 2>&1 || { echo "mutmut failed for $name, see $RESULTS/$name.log"; tail -20 "$RESULTS/$name.log"; exit 1; }
+    # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
+  rc=0
+  if [ -n "${RECHECK:-}" ] && [ -z "${ONLY:-}" ] && [ ${#select[@]} -eq 0 ]; then
+    :
+  else
+    # mutmut stops cleanly on SIGINT (KeyboardInterrupt), which a background job (nohup ... &)
+    # inherits as ignored: restore Python's handler before running it
+    # no NARVARO_CACHE_DIR: tests/conftest.py then gives every pytest session (one per mutant) its
+    # own cache, so a mutant's wrong solver optimum cached on disk cannot answer for later mutants
+    (cd "$work" && env -u PYTHONPATH -u NARVARO_CACHE_DIR "${timebox[@]}" "$PY" -c \
+      'import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+      "$MUTMUT" run --max-children "$MAX_CHILDREN" "${select[@]}") > "$RESULTS/$name.log" 2>&1 || rc=$?
+  fi
+  # 124: stopped by TIMEBOX (the verdicts so far are kept)
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
+    echo "mutmut failed for $name, see $RESULTS/$name.log"; tail -20 "$RESULTS/$name.log"; exit 1
+  fi
   (cd "$work" && "$MUTMUT" results --all true) > "$RESULTS/$name.results" 2>&1 || true
   secs=$(( $(date +%s) - start ))
   # surviving mutants as diffs
@@ -79,3 +138,5 @@ EOF
     "$secs" "${TESTS[$name]}" "$ROOT/docs/testing.md"
 done
 echo "docs/testing.md updated"
+exit
+}

@@ -57,13 +57,13 @@ def main(argv: list[str]) -> int:
         f"<!-- mutation:{name}:begin -->",
         f"### `{module}`",
         "",
-        f"Run {dt.date.today().isoformat()} in {int(secs) // 60} min {int(secs) % 60} s with `{tests}`: "
+        f"Run {dt.date.today().isoformat()} (last pass {int(secs) // 60} min {int(secs) % 60} s) with `{tests}`: "
         f"**{score} killed** (mutmut counts a timeout as killed); "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
         "",
     ]
     if not_run:
-        lines += [f"**Incomplete: {not_run} of {total} mutants not checked (the run was stopped); the score "
+        lines += [f"**Incomplete: {not_run} of {total} mutants not checked (the run was stopped or time-boxed); the score "
                   "covers the checked ones only.**", ""]
     alive = [m for m, s in status.items() if s not in KILLED and s not in ("not checked", "skipped")]
     if alive:

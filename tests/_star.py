@@ -31,15 +31,16 @@ def country(offices: list[dict], points: list[dict], roads: list[tuple[str, str,
 
     offices: dicts with office_id, org, kommunkod, x_km, basis ("confirmed"/"candidate"), network
     points:  dicts with id, kommunkod, x_km, population
-    roads:   (point id, office id, km): a one-way road from the point to the office
+    roads:   (point id, office id, km) or (point id, office id, km, minutes): a one-way road from the
+             point to the office; without minutes, minutes = km (60 km/h)
     """
     nodes = [o["office_id"] for o in offices] + [p["id"] for p in points]
     xs = [o["x_km"] for o in offices] + [p["x_km"] for p in points]
     pos = {name: i for i, name in enumerate(nodes)}
-    u = [pos[a] for a, _, _ in roads]
-    v = [pos[b] for _, b, _ in roads]
-    length = [km * 1000.0 for _, _, km in roads]
-    time = [km * 60.0 for _, _, km in roads]  # 60 km/h: seconds = km x 60
+    u = [pos[r[0]] for r in roads]
+    v = [pos[r[1]] for r in roads]
+    length = [r[2] * 1000.0 for r in roads]
+    time = [(r[3] if len(r) > 3 else r[2]) * 60.0 for r in roads]  # default 60 km/h: seconds = km x 60
     graph = RoadGraph.from_edges(np.arange(len(nodes)), [X0 + x * 1e3 for x in xs], [YM] * len(nodes),
                                  u, v, length, time, metadata={"source": "hand-built star"})
     off = gpd.GeoDataFrame(

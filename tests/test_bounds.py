@@ -85,7 +85,8 @@ def test_unknowns_ranked_by_marginal_gap():
     assert unk["pop_depends_over_50km"].tolist() == [pytest.approx(950), pytest.approx(500)]
     assert unk["rank"].tolist() == [1, 2]
     assert unknowns(cov, by="25km")["pop_depends_over_25km"].tolist() == [pytest.approx(450), pytest.approx(0)]
-    with pytest.raises(CoverageInputError, match="has no range information"):
+    with pytest.raises(CoverageInputError, match=r"^this coverage table has no range information; compute it "
+                       r"with coverage\(\.\.\., bounds=True\)$"):
         unknowns(coverage(syn.offices(), syn.demand(), syn.kommuner()))
 
 
@@ -288,3 +289,126 @@ def test_constrained_solutions_are_cached_and_reused(tmp_path, monkeypatch):
     monkeypatch.setattr(constrained, "_solve_cbc", no_solver)
     second = constrained_range(cov, published={"af_t": 2, "ssc_t": 1})
     pd.testing.assert_frame_equal(first, second)
+
+
+@pytest.mark.parametrize("org", ["af", "ssc"])
+def test_unknowns_ranked_by_how_much_knowing_them_narrows_the_interval(org):
+    """Road star, one org only: three unknown kommuner, each with 100, 40 or 20 residents beyond
+    25 km unless its candidate exists; the 8 draws are every combination once. The national
+    residents beyond 25 km are Y = 160 - 100 x2 - 40 x3 - 20 x4, Var(Y) = (100^2 + 40^2 + 20^2) / 4
+    = 3000, and knowing x_k removes b_k^2 / 4 of it; a 90 % interval is 3.29 standard deviations
+    wide. A fourth unknown kommun has its office in every draw: knowing it narrows nothing."""
+    import itertools
+    from dataclasses import dataclass
+
+    import _star as star
+
+    @dataclass
+    class Draws:
+        offices: gpd.GeoDataFrame
+        mask: np.ndarray
+
+    net = f"{org}_t"
+    off, dem, kom, graph = star.country(
+        [{"office_id": "F", "kommunkod": "0001", "x_km": 0.0, "org": org, "network": net}]
+        + [{"office_id": f"C{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate",
+            "org": org, "network": net} for k in (2, 3, 4, 5)],
+        [{"id": "f", "kommunkod": "0001", "x_km": 10.0, "population": 10}]
+        + [{"id": f"r{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 20.0, "population": pop}
+           for k, pop in ((2, 100), (3, 40), (4, 20), (5, 10))],
+        [("f", "F", 1.0)] + [(f"r{k}", "F", 100.0) for k in (2, 3, 4, 5)]
+        + [(f"r{k}", f"C{k}", 5.0) for k in (2, 3, 4, 5)],
+        5)
+    kom["lansnamn"] = ["Län A", "Län A", "Län A", "Län B", "Län B"]
+    combos = np.array(list(itertools.product([False, True], repeat=3)))
+    mask = np.column_stack([np.ones(8, dtype=bool), combos, np.ones(8, dtype=bool)])
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
+    unk = unknowns(cov)
+    assert unk["kommunkod"].tolist() == ["0002", "0003", "0004", "0005"]
+    assert unk["kommunnamn"].tolist() == ["K0002", "K0003", "K0004", "K0005"]
+    assert unk["rank"].tolist() == [1, 2, 3, 4]
+    assert unk.index.tolist() == [0, 1, 2, 3]  # rows numbered in rank order
+    np.testing.assert_allclose(unk["p_office"], [0.5, 0.5, 0.5, 1.0])
+    sd = np.sqrt(3000.0)
+    np.testing.assert_allclose(unk["narrows_interval_by"],
+                               [3.29 * (sd - np.sqrt(3000 - 2500)), 3.29 * (sd - np.sqrt(3000 - 400)),
+                                3.29 * (sd - np.sqrt(3000 - 100)), 0.0], atol=1e-9)
+    # one source per län answers its unknowns together: Län A explains 2500 + 400 of the 3000
+    label = org.upper() + " offices in Län "
+    assert unk["question"].tolist() == [label + "A", label + "A", label + "B", label + "B"]
+    np.testing.assert_allclose(unk["question_narrows_interval_by"],
+                               [3.29 * (sd - np.sqrt(100.0))] * 2 + [3.29 * (sd - np.sqrt(2900.0))] * 2)
+    assert unk["pop_depends_over_25km"].tolist() == [100.0, 40.0, 20.0, 10.0]
+    # Y over the draws is 0, 20, ..., 160: median 80, 90 % interval 0..160; each kommun has its
+    # office in half of the draws, which makes it the best estimate (the median of 0 and 1 rounds up)
+    nat = national(cov)
+    assert (nat[f"{org}_pop_over_25km"], nat[f"{org}_pop_over_25km_q05"], nat[f"{org}_pop_over_25km_q95"]) == (80, 0, 160)
+    assert cov[f"{org}_has_office"].tolist() == [True] * 5
+    assert cov[f"{org}_p_office"].tolist() == [1.0, 0.5, 0.5, 0.5, 1.0]
+    assert cov[f"{org}_has_office_q05"].tolist() == [True, False, False, False, True]
+    assert cov[f"{org}_has_office_q05"].dtype == bool and cov[f"{org}_has_office_q95"].dtype == bool
+
+
+def test_narrowing_without_lan_and_with_uneven_draws():
+    """Two unknown AF kommuner without a län, 4 draws with x2 = 1, 0, 0, 0 and x3 = 1, 1, 0, 1:
+    Y = 140 - 100 x2 - 40 x3 = 0, 100, 140, 100 (mean 85, Var 2675). Knowing x_k removes
+    p (1 - p) (E[Y|x=1] - E[Y|x=0])^2 of it; both together (one question, "AF offices", as there is
+    no län) explain all of it."""
+    from dataclasses import dataclass
+
+    import _star as star
+
+    @dataclass
+    class Draws:
+        offices: gpd.GeoDataFrame
+        mask: np.ndarray
+
+    off, dem, kom, graph = star.country(
+        [{"office_id": "F", "kommunkod": "0001", "x_km": 0.0}]
+        + [{"office_id": f"C{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"} for k in (2, 3)],
+        [{"id": "f", "kommunkod": "0001", "x_km": 10.0, "population": 10},
+         {"id": "r2", "kommunkod": "0002", "x_km": 80.0, "population": 100},
+         {"id": "r3", "kommunkod": "0003", "x_km": 130.0, "population": 40}],
+        [("f", "F", 1.0), ("r2", "F", 100.0), ("r3", "F", 100.0), ("r2", "C2", 5.0), ("r3", "C3", 5.0)], 3)
+    kom = kom.drop(columns=["lansnamn"])
+    mask = np.array([[1, 1, 1], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
+    unk = unknowns(cov).set_index("kommunkod")
+    sd = np.sqrt(2675.0)
+    explained2 = 0.25 * 0.75 * (0.0 - 340.0 / 3) ** 2  # x2 = 1 once (Y 0), else Y 100, 140, 100
+    explained3 = 0.75 * 0.25 * (200.0 / 3 - 140.0) ** 2  # x3 = 0 once (Y 140), else Y 0, 100, 100
+    np.testing.assert_allclose(unk.loc[["0002", "0003"], "narrows_interval_by"],
+                               [3.29 * (sd - np.sqrt(2675 - explained2)), 3.29 * (sd - np.sqrt(2675 - explained3))])
+    np.testing.assert_allclose(unk.loc[["0002", "0003"], "p_office"], [0.25, 0.75])
+    assert unk["question"].tolist() == ["AF offices", "AF offices"]
+    np.testing.assert_allclose(unk["question_narrows_interval_by"], [3.29 * sd] * 2)
+
+
+def test_unknowns_sorted_by_25km_else_the_first_threshold():
+    """Bby's candidate brings 450 residents within 25 km and 950 within 50 km, Cby's 0 and 500;
+    nobody depends on either within 10 km, where the larger kommun (Cby, 500) ranks first."""
+    off = _hidden_c1(extra_candidate=True)
+
+    def order(thresholds):
+        cov = coverage(off, syn.demand(), syn.kommuner(), bounds=True, thresholds=thresholds)
+        return unknowns(cov)["kommunkod"].tolist()
+
+    assert order((KM, MINS)) == ["0002", "0003"]  # by 25 km
+    assert order(((10.0, 50.0), (30.0,))) == ["0003", "0002"]  # by 10 km (ties: kommun population)
+    assert order(((50.0,), (60.0,))) == ["0002", "0003"]  # by 50 km
+
+
+def test_unknowns_of_a_complete_list_is_an_empty_table_with_the_columns():
+    cov = coverage(syn.offices(), syn.demand(), syn.kommuner(), bounds=True, thresholds=((25.0,), (30.0,)))
+    unk = unknowns(cov)
+    assert unk.empty
+    assert list(unk.columns) == ["rank", "network", "org", "kommunkod", "kommunnamn", "status", "kommun_population",
+                                 "candidates", "pop_depends_over_25km", "pop_depends_over_30min"]
+
+
+def test_unknowns_without_thresholds_by_kommun_population():
+    cov = coverage(_hidden_c1(extra_candidate=True), syn.demand(), syn.kommuner(), bounds=True, thresholds=((), ()))
+    unk = unknowns(cov)
+    assert unk["kommunkod"].tolist() == ["0003", "0002"]  # Cby 500 residents, Bby 450
+    assert unk["kommun_population"].tolist() == [500, 450]
+    assert not any(c.startswith("pop_depends_over_") for c in unk.columns)

@@ -4,8 +4,11 @@ count-constrained solver, and unknowns that must not count residents already wit
 from __future__ import annotations
 
 import _star as star
+import _synthetic as syn
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 from narvaro.analysis import coverage, national
 from narvaro.analysis.bounds import unknowns
@@ -40,7 +43,8 @@ def _deduced_country():
     return coverage(off, dem, kom, graph=graph, bounds=True, status=status)
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def deduced():
     return _deduced_country()
 
@@ -118,3 +122,140 @@ def test_unknowns_count_only_residents_beyond_with_the_known_offices():
     assert (nat["af_pop_over_60min_lo"], nat["af_pop_over_60min_hi"]) == (0, 1)
     with pytest.raises(Exception, match=r"unknown threshold '7km'; choose one of \['10km'"):
         unknowns(cov, by="7km")
+
+
+@pytest.mark.parametrize("unproven", ["best", "worst"])
+def test_side_not_proven_in_time_falls_back_to_the_simple_range(deduced, monkeypatch, tmp_path, unproven):
+    """When CBC does not prove a side optimal within the time limit, that side of the range is the
+    simple range's end (still a valid bound) and the note says so; the other side stays solved."""
+    import narvaro.analysis.constrained as constrained
+
+    monkeypatch.setenv("NARVARO_CACHE_DIR", str(tmp_path))  # no cached optimum may answer instead
+    real = constrained._solve_cbc
+
+    def solve(weights, sets, groups_of_fac, counts, maximise, time_limit_s):
+        if maximise == (unproven == "best"):
+            return None
+        return real(weights, sets, groups_of_fac, counts, maximise, time_limit_s)
+
+    monkeypatch.setattr(constrained, "_solve_cbc", solve)
+    limit = {} if unproven == "best" else {"time_limit_s": 7}  # the default is 30 s
+    two = constrained_range(deduced, published={"af_t": 2}, workers=1, **limit).set_index("threshold")
+    for lab in LABELS:
+        # solved, the range given the count is 10..10; the simple range is 0..110
+        expect = (0, 10) if unproven == "best" else (10, 110)
+        assert (two.loc[lab, "pop_lo"], two.loc[lab, "pop_hi"]) == (pytest.approx(expect[0]),
+                                                                     pytest.approx(expect[1])), lab
+        seconds = 30 if unproven == "best" else 7
+        assert two.loc[lab, "note"] == (f"solver time limit ({seconds} s): the simple bound is used on the "
+                                        f"{unproven}-case side"), lab
+
+
+# --- a resident within T of two candidates counts once ----------------------------------------------
+# K1 has O. K2..K5 are unknown with candidates Q2..Q5; roads (km = min), all other trips 100 km:
+#   o (K1, pop 5)   -> O 1
+#   p (K2, pop 100) -> Q2 5, -> Q3 5     within T of two candidates
+#   r (K4, pop 50)  -> Q4 5
+#   s (K5, pop 60)  -> Q5 5
+# Published 3 with O confirmed: m = 2 of the 4 unknown kommuner. Beyond 25 km with O only: 210.
+# Best pair: Q2 or Q3 with Q5 covers 160 -> 50 beyond (Q2 + Q3 covers p only once: 100);
+# worst pair: Q2 + Q3, both reaching only p, covers 100 -> 110 beyond.
+def test_a_resident_near_two_candidates_is_covered_once():
+    off, dem, kom, graph = star.country(
+        [{"office_id": "O", "kommunkod": "0001", "x_km": 10.0}]
+        + [{"office_id": f"Q{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"}
+           for k in (2, 3, 4, 5)],
+        [{"id": "o", "kommunkod": "0001", "x_km": 20.0, "population": 5},
+         {"id": "p", "kommunkod": "0002", "x_km": 70.0, "population": 100},
+         {"id": "q", "kommunkod": "0003", "x_km": 120.0, "population": 0},
+         {"id": "r", "kommunkod": "0004", "x_km": 170.0, "population": 50},
+         {"id": "s", "kommunkod": "0005", "x_km": 220.0, "population": 60}],
+        [("o", "O", 1.0), ("p", "O", 100.0), ("q", "O", 100.0), ("r", "O", 100.0), ("s", "O", 100.0),
+         ("p", "Q2", 5.0), ("p", "Q3", 5.0), ("r", "Q4", 5.0), ("s", "Q5", 5.0)], 5)
+    cov = coverage(off, dem, kom, graph=graph, bounds=True, thresholds=((25.0,), (25.0,)))
+    rng = constrained_range(cov, published={"af_t": 3}, workers=1).set_index("threshold")
+    for lab in ("25km", "25min"):
+        assert (rng.loc[lab, "simple_pop_lo"], rng.loc[lab, "simple_pop_hi"]) == (0, 210), lab
+        assert (rng.loc[lab, "pop_lo"], rng.loc[lab, "pop_hi"]) == (pytest.approx(50), pytest.approx(110)), lab
+        assert (rng.loc[lab, "share_lo"], rng.loc[lab, "share_hi"]) == (pytest.approx(50 / 215),
+                                                                       pytest.approx(110 / 215)), lab
+        assert rng.loc[lab, "m"] == "af_t=2"
+
+
+def test_solutions_are_cached_in_a_cache_directory_that_does_not_exist_yet(deduced, monkeypatch, tmp_path):
+    """A first run on a machine creates the cache directory (and its parents) for the solutions."""
+    cache = tmp_path / "new" / "narvaro"
+    monkeypatch.setenv("NARVARO_CACHE_DIR", str(cache))
+    two = constrained_range(deduced, published={"af_t": 2}, workers=1).set_index("threshold")
+    assert two.loc["25km", "pop_lo"] == pytest.approx(10)
+    assert len(list((cache / "solutions").glob("*.json"))) > 0
+
+
+def test_published_count_beyond_the_unknown_kommuner_is_clamped(deduced):
+    """Published 5 with 2 kommuner confirmed (one deduced) and 1 unknown: m = 3 cannot be met."""
+    five = constrained_range(deduced, published={"af_t": 5}, workers=1).set_index("threshold")
+    assert five.loc["25km", "m"] == "af_t=1"
+    assert five.loc["25km", "note"] == ("af_t: published 5 kommuner but 2 confirmed and 1 unknown with a candidate; "
+                                        "m clamped from 3 to 1")
+    assert (five.loc["25km", "pop_lo"], five.loc["25km", "pop_hi"]) == (pytest.approx(0), pytest.approx(0))
+
+
+def test_count_from_the_sources_by_default():
+    """Without ``published`` the count comes from published_kommun_count: none for a synthetic
+    network (unconstrained), 218 kommuner (with its source) for af_2019."""
+    off, dem, kom, graph = star.country(
+        [{"office_id": "O", "kommunkod": "0001", "x_km": 10.0, "network": "af_2019"},
+         {"office_id": "Q", "kommunkod": "0002", "x_km": 60.0, "basis": "candidate", "network": "af_2019"}],
+        [{"id": "rO", "kommunkod": "0001", "x_km": 20.0, "population": 1000},
+         {"id": "rQ", "kommunkod": "0002", "x_km": 70.0, "population": 10}],
+        [("rO", "O", 5.0), ("rQ", "O", 100.0), ("rQ", "Q", 5.0)], 2)
+    status = {"af_2019": pd.DataFrame({"kommunkod": ["0001", "0002"], "status": ["confirmed", "unknown"]})}
+    cov = coverage(off, dem, kom, graph=graph, bounds=True, status=status, thresholds=((25.0,), (25.0,)))
+    got = constrained_range(cov, workers=1).set_index("threshold")
+    assert got.loc["25km", "published"] == "af_2019=218"
+    assert got.loc["25km", "note"] == ("af_2019: published 218 kommuner but 1 confirmed and 1 unknown with a "
+                                       "candidate; m clamped from 217 to 1")
+    assert (got.loc["25km", "pop_lo"], got.loc["25km", "pop_hi"]) == (pytest.approx(0), pytest.approx(0))
+    free = constrained_range(_deduced_country(), workers=1).set_index("threshold")
+    assert free.loc["25km", "note"] == "af_t: no published count (unconstrained)"
+
+
+def _two_orgs(extra_candidate: bool = True):
+    """tests/_synthetic.py: AF's C1 unknown (candidate at its place) and a false AF candidate in Bby."""
+    off = syn.offices()
+    off.loc[1, "basis"] = "candidate"
+    if extra_candidate:
+        extra = gpd.GeoDataFrame({"office_id": ["B?"], "org": ["af"], "name": ["Candidate Bby"],
+                                  "kommunkod": ["0002"], "network": ["af_t"], "basis": ["candidate"]},
+                                 geometry=[Point(syn.X0 + 75e3, syn.Y0 + 25e3)], crs="EPSG:3006")
+        off = pd.concat([off, extra], ignore_index=True)
+    return coverage(off, syn.demand(), syn.kommuner(), bounds=True)
+
+
+def test_labels_of_a_group_with_two_networks():
+    cov = _two_orgs()
+    both = constrained_range(cov, published={"af_t": 2, "ssc_t": 1}, workers=1).set_index(["group", "threshold"])
+    row = both.loc[("any", "50km")]
+    assert row["published"] == "af_t=2, ssc_t=1"
+    assert row["m"] == "af_t=1, ssc_t=0"
+    assert row["range"] == "range given the published count of af_t=2, ssc_t=1 kommuner with an office"
+    # AF without a count: the group is constrained by SSC's count alone
+    ssc_only = constrained_range(cov, published={"ssc_t": 1}, workers=1).set_index(["group", "threshold"])
+    row = ssc_only.loc[("any", "50km")]
+    assert (row["published"], row["m"]) == ("ssc_t=1", "ssc_t=0")
+    assert row["note"] == "af_t: no published count (unconstrained)"
+    # two notes: AF uncounted, SSC's count clamped
+    row = constrained_range(cov, published={"ssc_t": 5}, workers=1).set_index(["group", "threshold"]).loc[("any", "50km")]
+    assert row["note"] == ("af_t: no published count (unconstrained); ssc_t: published 5 kommuner but 1 confirmed "
+                           "and 0 unknown with a candidate; m clamped from 4 to 0")
+
+
+def test_complete_list_leaves_nothing_to_choose():
+    """No unknown kommun: the range given the count is the single value, and a count above the
+    confirmed kommuner is clamped to 0."""
+    cov = coverage(syn.offices(), syn.demand(), syn.kommuner(), bounds=True)
+    got = constrained_range(cov, published={"af_t": 3, "ssc_t": 1}, workers=1).set_index(["group", "threshold"])
+    row = got.loc[("af", "25km")]
+    assert row["m"] == "af_t=0"
+    assert row["note"] == "af_t: published 3 kommuner but 2 confirmed and 0 unknown with a candidate; m clamped from 1 to 0"
+    assert row["pop_lo"] == row["pop_hi"] == row["simple_pop_lo"] == row["simple_pop_hi"]

@@ -45,7 +45,8 @@ EXPECTED = {
 POPS = [400, 450, 500]
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def cov():
     return coverage(syn.offices(), syn.demand(), syn.kommuner())
 
@@ -277,3 +278,71 @@ def test_national_of_a_subset_uses_the_rows(cov):
     assert nat["af_pop_over_25km"] == pytest.approx(800)
     assert nat["af_dist_mean_km"] == pytest.approx((400 * 21.2625 + 500 * 41.48) / 900)
     assert np.isnan(nat["af_dist_median_km"])
+
+
+# --- input checks list every bad row ------------------------------------------------------------
+def test_demand_without_population_column():
+    with pytest.raises(CoverageInputError, match="the demand points lack the column 'population'"):
+        coverage(syn.offices(), syn.demand().drop(columns="population"), syn.kommuner())
+
+
+def test_bad_populations_are_all_listed():
+    dem = syn.demand()
+    dem["population"] = dem["population"].astype(object)
+    dem.loc[[1, 2, 4, 5], "population"] = [-1.0, np.nan, "many", np.inf]
+    with pytest.raises(CoverageInputError, match="demand points with a missing or negative population") as err:
+        coverage(syn.offices(), dem, syn.kommuner())
+    got = err.value.problems
+    assert got["row"].tolist() == [1, 2, 4, 5]
+    assert got["id"].tolist() == ["0001", "0002", "0003", "0003"]
+    assert set(got["problem"]) == {"bad population"}
+
+
+def test_bad_kommuner_frames():
+    with pytest.raises(CoverageInputError, match="the kommuner frame lacks columns") as err:
+        coverage(syn.offices(), syn.demand(), syn.kommuner().drop(columns=["kommunnamn", "population"]))
+    assert err.value.problems["id"].tolist() == ["kommunnamn", "population"]
+    kom = syn.kommuner()
+    kom.loc[2, "kommunkod"] = "0001"
+    with pytest.raises(CoverageInputError, match="duplicate kommunkod in the kommuner frame") as err:
+        coverage(syn.offices(), syn.demand(), kom)
+    assert err.value.problems["row"].tolist() == [0, 2]
+    assert err.value.problems["problem"].tolist() == ["duplicate", "duplicate"]
+
+
+def test_kommuner_without_lan_or_geometry():
+    """A plain table of kommuner (no län columns, no geometry) is enough for the figures."""
+    plain = pd.DataFrame(syn.kommuner().drop(columns=["geometry", "lanskod", "lansnamn"]))
+    cov = coverage(syn.offices(), syn.demand(), plain)
+    full = coverage(syn.offices(), syn.demand(), syn.kommuner())
+    assert cov["lanskod"].isna().all() and cov["lansnamn"].isna().all()
+    assert cov.geometry.isna().all()
+    pd.testing.assert_series_equal(cov["af_dist_mean_km"], full["af_dist_mean_km"])
+
+
+def test_bad_office_lists():
+    with pytest.raises(CoverageInputError, match="offices must be a GeoDataFrame, not DataFrame"):
+        coverage(pd.DataFrame(syn.offices().drop(columns="geometry")), syn.demand(), syn.kommuner())
+    with pytest.raises(CoverageInputError, match="the office list lacks columns") as err:
+        coverage(syn.offices().drop(columns=["org", "name"]), syn.demand(), syn.kommuner())
+    assert err.value.problems["id"].tolist() == ["org", "name"]
+    off = syn.offices()
+    off.loc[[0, 2], "org"] = ["police", "tax"]
+    with pytest.raises(CoverageInputError, match="offices with an org other than 'af' or 'ssc'") as err:
+        coverage(off, syn.demand(), syn.kommuner())
+    assert err.value.problems["id"].tolist() == ["A1", "S1"]
+    assert err.value.problems["problem"].tolist() == ["org 'police'", "org 'tax'"]
+
+
+def test_name_of_the_office_lists():
+    """The ``office_lists`` column: the name given, else the list's scenario, else its networks,
+    else "custom"."""
+    from narvaro.provenance import set_provenance
+
+    def lists(off, **kw):
+        return set(coverage(off, syn.demand(), syn.kommuner(), **kw)["office_lists"])
+
+    assert lists(syn.offices(), name="mine") == {"mine"}
+    assert lists(set_provenance(syn.offices(), scenario="af_2020+ssc_2020")) == {"af_2020+ssc_2020"}
+    assert lists(syn.offices()) == {"af_t+ssc_t"}
+    assert lists(syn.offices().drop(columns="network")) == {"custom"}

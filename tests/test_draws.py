@@ -22,7 +22,8 @@ from narvaro.offices.model import _logistic
 NETS = ("af_2019", "af_2020", END_2020, "ssc_2019", "ssc_2020")
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def draws():
     return office_draws(n=1000, seed=0)
 

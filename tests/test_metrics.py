@@ -47,7 +47,8 @@ EDGE_KM = [("e10", 10.0), ("a10", 10.0005), ("e25", 25.0), ("a25", 25.0005), ("e
 EXPECTED_OVER = {"10km": 4094, "25km": 4088, "50km": 3104, "30min": 4016, "45min": 3632, "60min": 2048}
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def edge_cov():
     off, dem, kom, graph = star.country(
         [{"office_id": "O", "kommunkod": "0001", "x_km": 1.0}],

@@ -18,7 +18,8 @@ from narvaro.analysis import coverage, national
 # kommun shares would be (0.75 + 1.0) / 2 = 0.875.
 
 
-@pytest.fixture(scope="module")
+# function scope: mutmut credits a test with the code it runs, and a module fixture runs once
+@pytest.fixture
 def cov():
     return coverage(syn.offices(), syn.demand(), syn.kommuner())
 
@@ -67,3 +68,11 @@ def test_rows_read_back_from_a_file_give_the_same_sums(cov, tmp_path):
     # a kommun whose mean is missing (nobody reachable) does not dilute the weighted mean
     back.loc[1, "af_dist_mean_km"] = np.nan
     assert national(back)["af_dist_mean_km"] == pytest.approx((400 * 21.2625 + 500 * 41.48) / 900)
+
+
+def test_national_figures_are_one_row_named_national(cov):
+    """Stored (the whole table) or recomputed (a subset), the result is labelled "national", the
+    label it carries into a frame (``national(cov).to_frame()``)."""
+    assert national(cov).name == "national"
+    assert national(cov[cov["kommunkod"] != "0002"]).name == "national"
+    assert list(national(cov).to_frame().columns) == ["national"]

@@ -333,8 +333,9 @@ def _national(per_kommun: Mapping[str, np.ndarray], reach_pop: np.ndarray, total
         elif "_mean_" in col:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[col] = np.nansum(v * reach_pop, axis=1) / np.where(np.isnan(v), 0.0, reach_pop).sum(axis=1)
-        elif "_max_" in col:
-            out[col] = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=1)
+        elif "_max_" in col:  # NaN (not -inf) in a draw where no kommun has a reachable resident
+            mx = np.where(np.isnan(v), -np.inf, v).max(axis=1)
+            out[col] = np.where(np.isfinite(mx), mx, np.nan)
         else:  # medians and 90th percentiles: per kommun only
             out[col] = np.full(v.shape[0], np.nan)
     return out
