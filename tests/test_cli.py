@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -259,7 +260,16 @@ def test_network_build_saves_a_loadable_graph(capsys, tmp_path):
                           "--keep-small-components")
     assert code == 0, err
     assert RoadGraph.load(raw).n_nodes == 173 and not RoadGraph.load(raw).is_contracted
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["raw.npz", "sodermalm.npz"]
+    # nodes by location (default; ids above 10^18) or by OSM id (--osm-ids): the same 173 nodes
+    by_id = tmp_path / "by_id.npz"
+    code, out, err = _run(capsys, "network", "build", str(pbf), "--out", str(by_id), "--no-contract",
+                          "--keep-small-components", "--osm-ids")
+    assert code == 0, err
+    loc, osm = RoadGraph.load(raw), RoadGraph.load(by_id)
+    assert (loc.metadata["node_ids"], osm.metadata["node_ids"]) == ("location", "osm")
+    assert loc.node_ids.min() > 10**18 and osm.node_ids.max() < 2**40 and osm.n_nodes == 173
+    assert np.array_equal(np.sort(loc.x), np.sort(osm.x))
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["by_id.npz", "raw.npz", "sodermalm.npz"]
 
 
 # --- report and map, end to end (estimate mode) ---------------------------------------------------

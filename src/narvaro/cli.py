@@ -706,6 +706,14 @@ def network_build_cmd(
             help="Merge degree-2 chains into single edges (exact distances, 3-5x fewer nodes).",
         ),
     ] = True,
+    osm_ids: Annotated[
+        bool,
+        typer.Option(
+            "--osm-ids",
+            help="Keep OSM node ids (reading takes about twice as long); by default nodes are identified "
+            "by their location, which gives the same graph unless two OSM nodes share a location.",
+        ),
+    ] = False,
 ) -> None:
     """Build a road graph from PBF and cache it; use it with `narvaro report --method road --graph PATH`."""
     from . import settings
@@ -727,7 +735,7 @@ def network_build_cmd(
         bar.set_postfix_str("reading PBF")
         try:
             graph = RoadGraph.from_pbf(pbf, include_service=include_service, ferries=ferries, date=date,
-                                       progress=sys.stderr.isatty())
+                                       osm_ids=osm_ids, progress=sys.stderr.isatty())
         except (ValueError, OSError) as exc:
             raise CLIError(f"could not read {pbf} as an OpenStreetMap PBF extract ({exc})") from exc
         bar.update()

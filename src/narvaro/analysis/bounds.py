@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..errors import CoverageInputError, NarvaroError
-from ..network.distance import od_matrix
+from ..network.distance import od_arrays
 from ..offices.status import candidate_offices, office_status
 from .intervals import DRAWS_ATTR
 from .metrics import GROUP_ORGS, threshold_label, threshold_labels
@@ -297,10 +297,14 @@ def build_info(*, groups, demand, w, g, codes, confirmed, candidates, nearest, g
         fac_pos = pd.Series(np.arange(n_f), index=col_fac)
         key = list(zip(cand["network_"], cand["kommunkod"], strict=False))
         cpos = fac_pos.reindex(pd.MultiIndex.from_tuples(key)).to_numpy()
+        # one pass for both metrics, cut at the largest threshold: a trip beyond it covers nothing
+        asked = tuple(m for m, ths in (("distance", km), ("time", mins)) if ths)
+        arrays = od_arrays(pts, cand, graph, metrics=asked, limit_km=max(km) if km else None,
+                           limit_min=max(mins) if mins else None, progress=False, dtype=np.float64)
         for metric, labs, ths in (("distance", lab_km, km), ("time", lab_min, mins)):
             if not ths:
                 continue
-            od = od_matrix(pts, cand, graph, metric=metric, progress=False).to_numpy()
+            od = (arrays.distance_km if metric == "distance" else arrays.time_min).T
             best = np.full((len(idx), n_f), np.inf)
             for j in range(n_f):
                 cols = np.flatnonzero(cpos == j)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from ..network.distance import nearest_office, od_arrays, od_matrix
+from ..network.distance import od_arrays, od_matrix
 from .metrics import group_metric_columns, threshold_label
 
 __all__ = [
@@ -309,21 +309,17 @@ def _od(demand: Any, universe: pd.DataFrame, fixed: np.ndarray, graph: Any) -> t
     """Distance (km) and time (min) from every demand point to every office, points x offices.
 
     Estimate mode: one straight-line pass, time at the estimate speed. Road mode: one
-    many-to-many pass (:func:`narvaro.network.distance.od_arrays`) cut at the farthest
-    nearest-office trip over the offices present in every draw: a candidate farther than that
-    from a point can never be that point's nearest office, so ``inf`` there changes nothing.
+    many-to-many pass (:func:`narvaro.network.distance.od_arrays`) with limits derived from
+    the offices present in every draw (``always_present``): a candidate farther from a point
+    than that point's nearest always-present office can never be its nearest office, so
+    ``inf`` there changes nothing; points with no reachable always-present office keep exact
+    trips to every candidate.
     """
     if graph is None:
         od_d = od_matrix(demand, universe, None, metric="distance", progress=False).to_numpy(dtype=float)
         return od_d, od_d / settings.ESTIMATE_SPEED_KMH * 60.0
-    limit_km = limit_min = None
-    if fixed.any():
-        near = nearest_office(demand, universe[fixed].assign(basis="confirmed"), graph)
-        d, t = near["distance_km"].to_numpy(dtype=float), near["time_min"].to_numpy(dtype=float)
-        if np.isfinite(d).all() and np.isfinite(t).all():
-            limit_km, limit_min = float(d.max()) + 1e-6, float(t.max()) + 1e-6
-    arr = od_arrays(demand, universe, graph, limit_km=limit_km, limit_min=limit_min, progress=False)
-    return arr.distance_km.T.astype(float), arr.time_min.T.astype(float)
+    arr = od_arrays(demand, universe, graph, always_present=fixed, progress=False, dtype=np.float64)
+    return arr.distance_km.T, arr.time_min.T
 
 
 def _national(per_kommun: Mapping[str, np.ndarray], reach_pop: np.ndarray, total: float, group: str,

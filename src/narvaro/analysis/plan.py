@@ -184,12 +184,10 @@ class _OfficeSets:
 
     def certain(self) -> gpd.GeoDataFrame:
         """Offices present in every set (the fixed ones and those drawn in every draw)."""
+        # never empty: without draws the fixed offices are required, with draws .drawn is a frame
         parts = [f for f in (self.fixed,) if f is not None and len(f)]
-        if self.drawn is not None and self.mask is not None and len(self.drawn):
+        if self.drawn is not None and self.mask is not None:
             parts.append(self.drawn[self.mask.all(axis=0)])
-        if not parts:
-            return gpd.GeoDataFrame({"office_id": [], "org": [], "name": [], "kommunkod": []},
-                                    geometry=gpd.GeoSeries([], crs=settings.CRS_COMPUTE))
         return gpd.GeoDataFrame(pd.concat([to_compute_crs(p) for p in parts], ignore_index=True),
                                 geometry="geometry", crs=settings.CRS_COMPUTE)
 
@@ -1057,15 +1055,11 @@ def plot_plan_curve(curve: pd.DataFrame, path: Any = None, *, ax: Any = None, ti
 
 
 def _as_offices(sites: gpd.GeoDataFrame, org: str, name: str) -> gpd.GeoDataFrame:
+    """Added sites as office rows for :func:`nearest_office` (only their positions matter there)."""
     sites = to_compute_crs(sites, f"The sites of {name!r}")
-    ids = sites["site_id"] if "site_id" in sites.columns else sites.get("office_id", pd.Series(range(len(sites))))
-    out = gpd.GeoDataFrame({
-        "office_id": [f"{name}:{i}" for i in ids],
-        "org": sites["org"].to_numpy() if "org" in sites.columns else org,
-        "name": sites["name"].astype(str).to_numpy() if "name" in sites.columns else [str(i) for i in ids],
-        "kommunkod": sites["kommunkod"].to_numpy() if "kommunkod" in sites.columns else None,
-    }, geometry=sites.geometry.values, crs=settings.CRS_COMPUTE)
-    return out
+    ids = [f"{name}:{i}" for i in range(len(sites))]
+    return gpd.GeoDataFrame({"office_id": ids, "org": org, "name": ids}, geometry=sites.geometry.values,
+                            crs=settings.CRS_COMPUTE)
 
 
 def plan_effect(
@@ -1150,8 +1144,11 @@ def describe_plan(result: pd.DataFrame) -> str:
         solver = f"{how}; at most {fmt.format(info.get('gap', 0.0))} from the optimum"
     else:
         solver = f"CBC stopped at its time limit; at most {fmt.format(info.get('gap', 0.0))} from the optimum"
+    label = GROUP_OFFICE_LABEL.get(info.get("group", ""), "office")
+    if info.get("k") != 1:  # "2 new AF offices"; servicekontor is its own plural
+        label = label.replace("office", "offices")
     lines = [
-        f"Plan: {info.get('k')} new {GROUP_OFFICE_LABEL.get(info.get('group', ''), 'offices')} "
+        f"Plan: {info.get('k')} new {label} "
         f"({info.get('objective')}, {info.get('candidates')} candidate sites), {solver}, "
         f"{info.get('seconds', 0):.1f} s.",
         f"Assumed office set: {info.get('office_set')}.",

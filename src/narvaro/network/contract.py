@@ -91,7 +91,7 @@ def contract(graph: RoadGraph, progress: bool = False) -> RoadGraph:
     Returns
     -------
     RoadGraph
-        Kept nodes (OSM ids) and chain edges; ``graph.interior`` holds the merged vertices;
+        Kept nodes (with their ids) and chain edges; ``graph.interior`` holds the merged vertices;
         ``metadata["contracted"]`` the counts before and after.
     """
     if graph.interior is not None:

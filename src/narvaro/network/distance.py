@@ -423,7 +423,7 @@ def od_matrix(
             oleg, dleg, scale = osnap, dsnap, 1 / 1000.0
         key = "time" if metric == "time" else "length"
         net = _od_core(graph, onode, {key: oleg}, dnode, batch_size=batch_size, n_jobs=n_jobs,
-                       progress=progress)[key]
+                       progress=progress, dtype=np.float64)[key]
         out[:] = (net.T + dleg[:, None]) * scale
         method, network = settings.METHOD_ROAD, graph.describe()
     result = pd.DataFrame(out, index=origins.index, columns=pd.Index(office["office_id"], name="office_id"))
@@ -458,7 +458,7 @@ def _od_batch(key: str, start: int, stop: int) -> tuple[str, int, np.ndarray]:
         cost[o - start, d] = min(cost[o - start, d], c)
     if limit is not None:
         cost[cost > limit] = np.inf
-    return key, start, cost.astype(np.float32)
+    return key, start, cost.astype(st["dtype"], copy=False)
 
 
 def _od_core(
@@ -471,6 +471,7 @@ def _od_core(
     batch_size: int | None = None,
     n_jobs: int | None = 1,
     progress: bool = False,
+    dtype: Any = np.float32,
 ) -> dict[str, np.ndarray]:
     """Office x demand network costs (office access leg included, demand leg not) per metric key."""
     k = len(onode)
@@ -489,8 +490,8 @@ def _od_core(
     if jobs > 1:  # spread the offices over the workers
         batch_size = max(1, min(batch_size, -(-k // (4 * jobs))))
     tasks = [(key, s, min(s + batch_size, k)) for key in oleg for s in range(0, k, batch_size)]
-    out = {key: np.empty((k, len(dnode)), dtype=np.float32) for key in oleg}
-    _OD_STATE.update(graph=graph, aug=aug, dnode=np.asarray(dnode), same=same, limit=dict(limit or {}))
+    out = {key: np.empty((k, len(dnode)), dtype=dtype) for key in oleg}
+    _OD_STATE.update(graph=graph, aug=aug, dnode=np.asarray(dnode), same=same, limit=dict(limit or {}), dtype=dtype)
     try:
         with progress_bar(progress, total=k * len(oleg), desc="OD (offices x metrics)", unit="office") as bar:
             if jobs == 1 or len(tasks) == 1:
@@ -510,6 +511,63 @@ def _od_core(
     return out
 
 
+def _reached_from(graph: RoadGraph, dnode: np.ndarray, onode: np.ndarray) -> np.ndarray:
+    """Which offices some of the demand vertices ``dnode`` can drive to (any distance)."""
+    n = graph.n_nodes
+    exits = dnode[dnode < n]
+    inner = dnode[dnode >= n] - n
+    if len(inner):  # a point on a chain leaves by its head, and by its tail on a two-way chain
+        it = graph.interior
+        c = it.chain[inner]
+        exits = np.concatenate([exits, it.chain_head[c], it.chain_tail[c][it.chain_two_way[c]]])
+    reach = np.isfinite(dijkstra(graph.length, directed=True, indices=np.unique(exits), min_only=True))
+    owner, node, _ = graph.vertex_sources(onode, "length")
+    hit = np.zeros(len(onode), dtype=bool)
+    hit[owner[reach[node]]] = True
+    hit[graph.same_chain_cost(dnode, onode, "length")[1]] = True
+    return hit
+
+
+def _od_given_present(
+    graph: RoadGraph,
+    onode: np.ndarray,
+    oleg: dict[str, np.ndarray],
+    dnode: np.ndarray,
+    present: np.ndarray,
+    **core: Any,
+) -> dict[str, np.ndarray]:
+    """:func:`_od_core` with limits that keep every nearest-office answer given ``present`` offices.
+
+    Per metric, the limit is the largest network cost from a point to its nearest present
+    office; a candidate beyond it cannot beat that office. Offices search unlimited where a
+    point may need them beyond it: offices in a weakly connected piece of road without a
+    present office (no trip leaves the piece, so the piece bounds the search), and offices
+    that a point unable to reach any present office (a one-way trap) can drive to.
+    """
+    comp_o = graph.vertex_components(onode)
+    comp_d = graph.vertex_components(dnode)
+    unlimited = ~np.isin(comp_o, comp_o[present])  # offices in a piece without a present office
+    point_covered = np.isin(comp_d, comp_o[present])
+    limit: dict[str, float | None] = {}
+    trapped = np.zeros(len(dnode), dtype=bool)
+    for key, leg in oleg.items():
+        base, _ = _nearest_by(graph, key, onode[present], leg[present], dnode)
+        fin = np.isfinite(base)
+        trapped |= point_covered & ~fin
+        limit[key] = float(base[fin].max()) if fin.any() else None
+    if trapped.any():
+        unlimited |= _reached_from(graph, np.asarray(dnode)[trapped], onode)
+    if all(v is None for v in limit.values()) or not unlimited.any():
+        return _od_core(graph, onode, oleg, dnode, limit=limit, **core)
+    out = {key: np.empty((len(onode), len(dnode)), dtype=core.get("dtype", np.float32)) for key in oleg}
+    for group, lim in ((~unlimited, limit), (unlimited, {key: None for key in oleg})):
+        if group.any():
+            part = _od_core(graph, onode[group], {k: v[group] for k, v in oleg.items()}, dnode, limit=lim, **core)
+            for key, arr in part.items():
+                out[key][group] = arr
+    return out
+
+
 class ODArrays(NamedTuple):
     """Dense office x point matrices from :func:`od_arrays`.
 
@@ -517,7 +575,7 @@ class ODArrays(NamedTuple):
     ----------
     office_id : ndarray of object, shape (k,)
         Row labels.
-    distance_km, time_min : ndarray of float32, shape (k, p), or None
+    distance_km, time_min : ndarray of float32 (or the dtype asked for), shape (k, p), or None
         Road distance (km) and car travel time (min) from every point (column, in input
         order) to every office (row), access legs included; ``inf`` where unreachable or
         beyond the limit. None for a metric not asked for.
@@ -542,6 +600,7 @@ def od_arrays(
     metrics: tuple[str, ...] = ("distance", "time"),
     limit_km: float | None = None,
     limit_min: float | None = None,
+    always_present: np.ndarray | None = None,
     n_jobs: int | None = None,
     batch_size: int | None = None,
     access_speed_kmh: float = settings.ACCESS_SPEED_KMH,
@@ -549,6 +608,7 @@ def od_arrays(
     far_offices: str = "raise",
     check_extent: bool = True,
     progress: bool = True,
+    dtype: Any = np.float32,
 ) -> ODArrays:
     """Road distance and travel time from every point to every office, as dense float32 arrays.
 
@@ -580,6 +640,9 @@ def od_arrays(
         As for :func:`nearest_office`.
     progress : bool, default True
         tqdm bar over offices.
+    dtype : numpy dtype, default float32
+        Of the arrays: float32 halves the memory; ``np.float64`` gives the values
+        :func:`nearest_office` gives, for comparisons with thresholds.
 
     Returns
     -------
@@ -593,15 +656,22 @@ def od_arrays(
     office = _validate_offices(offices, check_extent)
     oxy = _validate_demand(origins, check_extent)
     ids = office["office_id"].to_numpy(dtype=object)
+    if always_present is not None:
+        always_present = np.asarray(always_present, dtype=bool)
+        if always_present.shape != (len(office),):
+            raise ValueError(f"always_present must have one value per office ({len(office)}), "
+                             f"not shape {always_present.shape}")
+        if limit_km is not None or limit_min is not None:
+            raise ValueError("give always_present or limit_km/limit_min, not both")
     res: dict[str, np.ndarray | None] = {"distance": None, "time": None}
     if graph is None:
         oxy_off = office[["x", "y"]].to_numpy()
         diff = oxy_off[:, None, :] - oxy[None, :, :]
         km = _estimate_km(np.hypot(diff[..., 0], diff[..., 1]))
         if "distance" in metrics:
-            res["distance"] = km.astype(np.float32)
+            res["distance"] = km.astype(dtype)
         if "time" in metrics:
-            res["time"] = _estimate_min(km).astype(np.float32)
+            res["time"] = _estimate_min(km).astype(dtype)
         return ODArrays(ids, res["distance"], res["time"], settings.METHOD_ESTIMATE, ESTIMATE_DESCRIPTION)
     access_mps = access_speed_kmh / 3.6
     onode, osnap = _office_legs(graph, office, snap_max_m, far_offices)
@@ -611,15 +681,20 @@ def od_arrays(
         oleg["length"], limit["length"] = osnap, None if limit_km is None else limit_km * 1000.0
     if "time" in metrics:
         oleg["time"], limit["time"] = osnap / access_mps, None if limit_min is None else limit_min * 60.0
-    net = _od_core(graph, onode, oleg, dnode, limit=limit, batch_size=batch_size, n_jobs=n_jobs, progress=progress)
+    if always_present is not None and always_present.any():
+        net = _od_given_present(graph, onode, oleg, dnode, always_present, batch_size=batch_size, n_jobs=n_jobs,
+                                progress=progress, dtype=dtype)
+    else:
+        net = _od_core(graph, onode, oleg, dnode, limit=limit, batch_size=batch_size, n_jobs=n_jobs,
+                       progress=progress, dtype=dtype)
     if "length" in net:
         d = net.pop("length")
-        d += dsnap[None, :].astype(np.float32)
-        d /= np.float32(1000.0)
+        d += dsnap[None, :].astype(dtype)
+        d /= np.dtype(dtype).type(1000.0)
         res["distance"] = d
     if "time" in net:
         t = net.pop("time")
-        t += (dsnap / access_mps)[None, :].astype(np.float32)
-        t /= np.float32(60.0)
+        t += (dsnap / access_mps)[None, :].astype(dtype)
+        t /= np.dtype(dtype).type(60.0)
         res["time"] = t
     return ODArrays(ids, res["distance"], res["time"], settings.METHOD_ROAD, graph.describe())

@@ -2,8 +2,8 @@
 
 A :class:`RoadGraph` is a directed graph held as compressed sparse rows (``scipy.sparse``)
 with two weights on the same edge structure, **length** (metres) and **travel time**
-(seconds), node ids (OSM node ids where the graph came from OSM), node coordinates in
-EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
+(seconds), node ids (OSM node ids or, from a PBF file by default, location ids), node
+coordinates in EPSG:3006 (:data:`narvaro.settings.CRS_COMPUTE`), a KD-tree over the nodes for snapping and
 a small metadata dict (source, date, counts of ferries skipped ...). A graph contracted by
 :func:`narvaro.network.contract.contract` routes on junctions only and keeps the merged
 shape nodes as :class:`Interior` vertices, which the KD-tree includes.
@@ -141,7 +141,9 @@ class RoadGraph:
     Parameters
     ----------
     node_ids : array of int64, shape (n,)
-        Node ids (OSM node ids, or 0..n-1 for synthetic graphs).
+        Node ids: OSM node ids (osmnx, or a PBF read with ``osm_ids=True``), location ids (a PBF
+        read by default, see :func:`narvaro.network.pbf.location_id_lonlat`), or 0..n-1 for
+        synthetic graphs.
     x, y : array of float, shape (n,)
         Node coordinates in EPSG:3006 (metres).
     indptr, indices : arrays
@@ -200,6 +202,7 @@ class RoadGraph:
         self._tree: cKDTree | None = None
         self._reversed: dict[str, sparse.csr_matrix] = {}
         self._id_index: pd.Index | None = None
+        self._weak: np.ndarray | None = None
         #: Vertices merged into edges by contraction (None for an uncontracted graph).
         self.interior: Interior | None = interior if interior is not None and len(interior) else None
 
@@ -306,6 +309,32 @@ class RoadGraph:
             src[inner] = np.where(back < ahead, node_src[it.chain_tail[c]], node_src[it.chain_head[c]])
         return cost, src
 
+    def vertex_components(self, vert: np.ndarray) -> np.ndarray:
+        """Weakly connected component of each vertex (a node, or an interior vertex of a chain).
+
+        No trip leaves a weakly connected component, so two vertices with different labels
+        never reach each other. Labels are computed once per graph.
+
+        Parameters
+        ----------
+        vert : array of int
+            Vertex positions as :meth:`snap` returns them.
+
+        Returns
+        -------
+        ndarray of int
+            One label per vertex.
+        """
+        if self._weak is None:
+            self._weak = connected_components(self.length, directed=True, connection="weak")[1]
+        vert = np.asarray(vert, dtype=np.int64)
+        node = vert.copy()
+        inner = vert >= self.n_nodes
+        if inner.any():
+            it = self.interior
+            node[inner] = it.chain_tail[it.chain[vert[inner] - self.n_nodes]]
+        return self._weak[node]
+
     def vertex_sources(self, vert: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where trips *to* each vertex enter it from the node graph.
 
@@ -371,7 +400,7 @@ class RoadGraph:
         return np.concatenate(out_d), np.concatenate(out_o), np.concatenate(out_c)
 
     def node_index(self, ids: Iterable[int]) -> np.ndarray:
-        """Positions of node ids (OSM ids) in the graph's arrays; ``KeyError`` lists unknown ids."""
+        """Positions of node ids (as in ``node_ids``) in the graph's arrays; ``KeyError`` lists unknown ids."""
         if self._id_index is None:
             self._id_index = pd.Index(self.node_ids)
         ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
@@ -468,6 +497,7 @@ class RoadGraph:
         bounding_box: tuple[float, float, float, float] | None = None,
         date: str | None = None,
         index: str = "flex_mem",
+        osm_ids: bool = False,
         progress: bool = False,
     ) -> RoadGraph:
         """Read drivable roads from an OpenStreetMap PBF file (streamed with pyosmium, :func:`narvaro.network.pbf.read_pbf`).
@@ -489,13 +519,16 @@ class RoadGraph:
             the file's modification date.
         index : str, default "flex_mem"
             libosmium node-location index.
+        osm_ids : bool, default False
+            Identify nodes by OSM id (about twice the reading time) rather than by location
+            (see :func:`narvaro.network.pbf.read_pbf`).
         progress : bool, default False
             tqdm bar over the ways read.
 
         Returns
         -------
         RoadGraph
-            Nodes with their OSM ids (every way node: not contracted, see
+            Nodes with their OSM or location ids (every way node: not contracted, see
             :func:`narvaro.network.contract.contract`); lengths are WGS84 ellipsoidal lengths
             of the segments between consecutive way nodes.
 
@@ -505,7 +538,7 @@ class RoadGraph:
             No such file, no drivable road in it.
         """
         return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date,
-                                        index=index, progress=progress))
+                                        index=index, osm_ids=osm_ids, progress=progress))
 
     @classmethod
     def from_osmnx(cls, graph: Any, ferries: bool = False, source: str | None = None) -> RoadGraph:
