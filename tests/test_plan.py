@@ -466,14 +466,12 @@ def test_default_candidates_restricted_deduplicated_and_named():
     assert (fewer.loc[fewer["kind"] == "tatort", "population"] >= 5_000).all()
 
 
-def test_mean_plan_counts_rows_that_only_one_site_helps():
-    """Hand-made roads: every point is 100 km from the office E. Site A alone helps p1, p2 (40 km:
-    savings 60 + 60); sites B and C both help p3, p4 (45 and 50 km: B saves 55 + 55, C 50 + 50).
-    One site: A (120 > 110); two: A and B. Mean distance after: (40+40+100+100)/4 and (40+40+45+45)/4."""
-    names = ["E", "A", "B", "C", "p1", "p2", "p3", "p4"]
+def _mean_world(points: list[str], roads: list[tuple[str, str, float]]):
+    """Office E, sites A, B, C and the given demand points (1 resident each) on a line; one-way
+    roads (from, to, km) at 60 km/h; every point also 100 km from E."""
+    names = ["E", "A", "B", "C", *points]
     pos = {n: i for i, n in enumerate(names)}
-    roads = [(p, "E", 100.0) for p in ("p1", "p2", "p3", "p4")] + [
-        ("p1", "A", 40.0), ("p2", "A", 40.0), ("p3", "B", 45.0), ("p4", "B", 45.0), ("p3", "C", 50.0), ("p4", "C", 50.0)]
+    roads = [(p, "E", 100.0) for p in points] + roads
     xs = [X0 + 7e3 * i for i in range(len(names))]
     graph = narvaro.RoadGraph.from_edges(np.arange(len(names)), xs, [Y0] * len(names),
                                          [pos[a] for a, _, _ in roads], [pos[b] for _, b, _ in roads],
@@ -482,9 +480,18 @@ def test_mean_plan_counts_rows_that_only_one_site_helps():
     def at(*ns, **cols):
         return gpd.GeoDataFrame(cols, geometry=[Point(xs[pos[n]], Y0) for n in ns], crs="EPSG:3006")
 
-    demand = at("p1", "p2", "p3", "p4", population=[1.0] * 4, kommunkod="0180")
+    demand = at(*points, population=[1.0] * len(points), kommunkod="0180")
     existing = at("E", office_id=["E"], org="ssc", name="E", kommunkod="0180")
     sites = at("A", "B", "C", site_id=["A", "B", "C"], kommunkod="0180", kommunnamn="Stockholm")
+    return graph, demand, existing, sites
+
+
+def test_mean_plan_counts_rows_that_only_one_site_helps():
+    """Site A alone helps p1, p2 (40 km: savings 60 + 60); sites B and C both help p3, p4 (45 and
+    50 km: B saves 55 + 55, C 50 + 50). One site: A (120 > 110); two: A and B. Mean distance
+    after: (40+40+100+100)/4 and (40+40+45+45)/4."""
+    graph, demand, existing, sites = _mean_world(["p1", "p2", "p3", "p4"], [
+        ("p1", "A", 40.0), ("p2", "A", 40.0), ("p3", "B", 45.0), ("p4", "B", 45.0), ("p3", "C", 50.0), ("p4", "C", 50.0)])
     for k, chosen, after in ((1, ["A"], 70.0), (2, ["A", "B"], 42.5)):
         result = plan_offices(existing, k, demand=demand, candidates=sites, graph=graph, objective="mean")
         info = result.attrs["narvaro"]["plan"]
@@ -493,24 +500,11 @@ def test_mean_plan_counts_rows_that_only_one_site_helps():
 
 
 def test_mean_plan_beats_the_greedy_trap_with_single_site_rows():
-    """The instance of ``_SAV`` as roads (every point 100 km from E): r0 is 95 km from A and B,
-    r1 95 km from A and C, r2 96 km from B only, r3 96 km from C only. Greedy takes A (10 km of
-    savings) and ends at 14; the optimum {B, C} saves 18, half of it on rows one site helps."""
-    names = ["E", "A", "B", "C", "r0", "r1", "r2", "r3"]
-    pos = {n: i for i, n in enumerate(names)}
-    roads = [(r, "E", 100.0) for r in ("r0", "r1", "r2", "r3")] + [
-        ("r0", "A", 95.0), ("r0", "B", 95.0), ("r1", "A", 95.0), ("r1", "C", 95.0), ("r2", "B", 96.0), ("r3", "C", 96.0)]
-    xs = [X0 + 7e3 * i for i in range(len(names))]
-    graph = narvaro.RoadGraph.from_edges(np.arange(len(names)), xs, [Y0] * len(names),
-                                         [pos[a] for a, _, _ in roads], [pos[b] for _, b, _ in roads],
-                                         [km * 1e3 for _, _, km in roads], [km * 60.0 for _, _, km in roads])
-
-    def at(*ns, **cols):
-        return gpd.GeoDataFrame(cols, geometry=[Point(xs[pos[n]], Y0) for n in ns], crs="EPSG:3006")
-
-    demand = at("r0", "r1", "r2", "r3", population=[1.0] * 4, kommunkod="0180")
-    existing = at("E", office_id=["E"], org="ssc", name="E", kommunkod="0180")
-    sites = at("A", "B", "C", site_id=["A", "B", "C"], kommunkod="0180", kommunnamn="Stockholm")
+    """The instance of ``_SAV`` as roads: r0 is 95 km from A and B, r1 95 km from A and C, r2 96 km
+    from B only, r3 96 km from C only. Greedy takes A (10 km of savings) and ends at 14; the
+    optimum {B, C} saves 18, half of it on rows one site helps."""
+    graph, demand, existing, sites = _mean_world(["r0", "r1", "r2", "r3"], [
+        ("r0", "A", 95.0), ("r0", "B", 95.0), ("r1", "A", 95.0), ("r1", "C", 95.0), ("r2", "B", 96.0), ("r3", "C", 96.0)])
     result = plan_offices(existing, 2, demand=demand, candidates=sites, graph=graph, objective="mean")
     info = result.attrs["narvaro"]["plan"]
     assert sorted(result["site_id"]) == ["B", "C"] and info["status"] == "optimal"
