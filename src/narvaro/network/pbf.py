@@ -93,20 +93,15 @@ def segment_length_m(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndar
     ndarray
         Planar length divided by the transverse Mercator scale factor at the midpoint.
     """
-    phi = np.radians(lat_mid)
-    r = _A * math.sqrt(1 - _E2) / (1 - _E2 * np.sin(phi) ** 2)
-    e = ((x0 + x1) * 0.5 - _FE) / _K0
-    q = (e / r) ** 2
-    k = _K0 * (1 + q * 0.5 + q * q / 24.0)
-    return np.hypot(x1 - x0, y1 - y0) / k
+    return np.hypot(x1 - x0, y1 - y0) / _point_scale((np.asarray(x0) + x1) * 0.5, lat_mid)
 
 
-def _node_scale(x: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Transverse Mercator point scale factor at nodes (easting ``x`` in EPSG:3006, latitude in degrees).
+def _point_scale(x: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Transverse Mercator point scale factor (easting ``x`` in EPSG:3006, latitude in degrees).
 
-    A segment's scale is the mean of its two ends': within 3e-8 of the midpoint's value
-    (:func:`segment_length_m`) for segments up to 3 km, and computed once per node rather
-    than per segment.
+    :func:`read_pbf` takes it once per node and scales a segment by the mean of its two ends':
+    within 3e-8 of the midpoint's value (:func:`segment_length_m`) for segments up to 3 km.
+
     """
     s2 = np.sin(np.radians(lat))
     s2 *= s2
@@ -385,7 +380,7 @@ def read_pbf(
         inside = (nlon >= x0) & (nlon <= x1) & (nlat >= y0) & (nlat <= y1)
         ok = inside[a] & inside[b]
         a, b, way_of_seg = a[ok], b[ok], way_of_seg[ok]
-    scale = _node_scale(px, nlat)
+    scale = _point_scale(px, nlat)
     del nlon, nlat
     length = np.hypot(px[b] - px[a], py[b] - py[a])
     length /= (scale[a] + scale[b]) * 0.5
