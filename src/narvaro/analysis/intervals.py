@@ -227,6 +227,8 @@ def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, u
 #: Results of recent evaluations: the AF part of "af_2020+ssc_2020" is the "af_2020" scenario
 #: itself when the draws are coupled, so a report evaluates it once.
 _MEMO: OrderedDict[str, tuple] = OrderedDict()
+#: Office attributes an evaluation reports per kommun (nearest office); part of the memo key.
+_OFFICE_COLUMNS = ("name", "office_id", "kommunkod", "basis")
 _MEMO_SIZE = 8
 
 
@@ -239,7 +241,9 @@ def _memo_key(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
         digest.update(np.ascontiguousarray(arr).tobytes())
         digest.update(str(arr.shape).encode())
     digest.update("|".join(map(str, codes)).encode())
-    digest.update("|".join(map(str, universe["office_id"])).encode())
+    for c in _OFFICE_COLUMNS:  # the office attributes the result reports (a missing column too)
+        vals = universe[c] if c in universe.columns else ["<no column>"]
+        digest.update(f"{c}:{'|'.join(map(str, vals))}".encode())
     digest.update(f"{group}|{tuple(km)}|{tuple(mins)}|{id(graph) if graph is not None else None}".encode())
     return digest.hexdigest()
 
@@ -299,7 +303,7 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
     national = _national(per_kommun, reach_pop, w.sum(), group, km, mins)
     pick = np.asarray(nearest_rows)
     near = pd.DataFrame(index=pd.Index(codes, name="kommunkod"))
-    for c in ("name", "office_id", "kommunkod", "basis"):
+    for c in _OFFICE_COLUMNS:
         vals = universe[c].to_numpy(dtype=object) if c in universe.columns else np.full(len(universe), None)
         near[c] = np.where(pick >= 0, vals[np.maximum(pick, 0)], None)
     return per_kommun, national, near
