@@ -21,6 +21,10 @@
 #   RECHECK=survived      the same, but only the mutants that survived (not the unchecked ones)
 #   RESTATS=1             with RESUME=1: map tests to functions again (mutmut maps a test to the code
 #                         it runs; only new test names are mapped on a resume)
+#   SAMPLE=200            check a uniform random sample of 200 of the module's mutants (SEED=0 by
+#                         default; the names go to build/mutation/results/<name>.sample): the score is
+#                         then an estimate, reported with its 95 % Wilson interval. With RESUME=1 the
+#                         same seed draws the same sample, so RECHECK and a larger SAMPLE build on it.
 #
 # mutmut maps each test to the functions it *runs*: a module- or session-scoped fixture is built
 # once and credited to the first test that uses it, so tests that only read it are never run
@@ -96,6 +100,26 @@ EOF
   select=()
   if [ -n "${ONLY:-}" ]; then
     read -r -a select <<< "$ONLY"
+  elif [ -n "${SAMPLE:-}" ] && [ -z "${RECHECK:-}" ]; then
+    # generate the mutants and map the tests to them: mutmut does both, then stops on a name that
+    # matches no mutant ("nothing matches"), which is the expected end here; then draw
+    (cd "$work" && env -u PYTHONPATH -u NARVARO_CACHE_DIR "$MUTMUT" run --max-children "$MAX_CHILDREN" \
+      "no-such-mutant") > "$RESULTS/$name.log" 2>&1 \
+      || grep -q "nothing matches" "$RESULTS/$name.log" \
+      || { echo "mutmut failed for $name"; tail -20 "$RESULTS/$name.log"; exit 1; }
+    (cd "$work" && "$MUTMUT" results --all true 2>/dev/null) | "$PY" -c '
+import random, re, sys
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+names = sorted({m.group(1) for line in sys.stdin if (m := re.match(r"^\s*(\S+__mutmut_\d+):", line))})
+random.Random(seed).shuffle(names)  # a prefix of one shuffle: a larger SAMPLE extends a smaller one
+print("\n".join(sorted(names[:n])))
+' "$SAMPLE" "${SEED:-0}" > "$RESULTS/$name.sample"
+    mapfile -t select < "$RESULTS/$name.sample"
+    if [ "${RESUME:-0}" = 1 ]; then  # the sample's mutants that already have a verdict keep it
+      mapfile -t select < <((cd "$work" && "$MUTMUT" results --all true 2>/dev/null) | grep -E ": not checked" \
+        | sed 's/^ *//; s/:.*//' | grep -Fxf "$RESULTS/$name.sample" || true)
+    fi
+    echo "   sample of ${#select[@]} mutants (seed ${SEED:-0}): $RESULTS/$name.sample"
   elif [ -n "${RECHECK:-}" ] && [ -f "$work/mutants/mutmut-stats.json" ]; then
     pattern=": (survived|no tests|timeout|suspicious|not checked)"
     [ "$RECHECK" = survivors ] || pattern=": (survived|no tests|suspicious)"
@@ -111,7 +135,7 @@ EOF
   start=$(date +%s)
     # the work copy's ../shared does not exist: the mirror comes from NARVARO_DATA_MIRROR
   rc=0
-  if [ -n "${RECHECK:-}" ] && [ -z "${ONLY:-}" ] && [ ${#select[@]} -eq 0 ]; then
+  if { [ -n "${RECHECK:-}" ] || [ -n "${SAMPLE:-}" ]; } && [ -z "${ONLY:-}" ] && [ ${#select[@]} -eq 0 ]; then
     :
   else
     # mutmut stops cleanly on SIGINT (KeyboardInterrupt), which a background job (nohup ... &)
@@ -135,7 +159,7 @@ EOF
     (cd "$work" && "$MUTMUT" show "$m") >> "$RESULTS/$name.survivors" 2>&1 || true
   done
   "$PY" "$ROOT/scripts/mutation_report.py" "$name" "$module" "$RESULTS/$name.results" "$RESULTS/$name.survivors" \
-    "$secs" "${TESTS[$name]}" "$ROOT/docs/testing.md"
+    "$secs" "${TESTS[$name]}" "$ROOT/docs/testing.md" ${SAMPLE:+"$RESULTS/$name.sample"} ${SAMPLE:+"${SEED:-0}"}
 done
 echo "docs/testing.md updated"
 exit

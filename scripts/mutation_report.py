@@ -1,6 +1,9 @@
 """Write one module's mutation score and surviving mutants into docs/testing.md (see scripts/mutation.sh).
 
-Usage: mutation_report.py NAME MODULE RESULTS SURVIVORS SECONDS TESTS DOCS
+Usage: mutation_report.py NAME MODULE RESULTS SURVIVORS SECONDS TESTS DOCS [SAMPLE SEED]
+
+With SAMPLE (the file of sampled mutant names) the run checked a uniform random sample of the
+module's mutants: the score is reported as an estimate with its 95 % Wilson interval.
 
 The module's section sits between ``<!-- mutation:NAME:begin -->`` and ``<!-- mutation:NAME:end -->``
 inside the generated part of docs/testing.md; everything else in the file (the hand-written
@@ -10,6 +13,7 @@ judgement of each survivor) is left alone.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import sys
 from collections import Counter
@@ -43,8 +47,18 @@ def survivor_lines(path: Path) -> dict[str, str]:
     return out
 
 
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion k/n."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (centre - half, centre + half)
+
+
 def main(argv: list[str]) -> int:
-    name, module, results, survivors, secs, tests, docs = argv
+    name, module, results, survivors, secs, tests, docs, *sampled = argv
     status = parse_results(Path(results))
     counts = Counter(status.values())
     total = len(status)
@@ -62,7 +76,16 @@ def main(argv: list[str]) -> int:
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
         "",
     ]
-    if not_run:
+    if sampled:
+        sample = [m for m in Path(sampled[0]).read_text(encoding="utf-8").split() if m]
+        in_sample = {m: s for m, s in status.items() if m in set(sample)}
+        n_checked = sum(s not in ("not checked", "skipped") for s in in_sample.values())
+        k = sum(s in KILLED for s in in_sample.values())
+        lo, hi = wilson(k, n_checked)
+        lines += [f"**Random sample of {len(sample)} of {total} mutants (seed {sampled[1]}), {n_checked} checked: "
+                  f"{k}/{n_checked} = {k / max(n_checked, 1):.1%} killed, 95 % interval {lo:.1%} to {hi:.1%} "
+                  "for the whole module** (before survivors judged equivalent are set aside).", ""]
+    elif not_run:
         lines += [f"**Incomplete: {not_run} of {total} mutants not checked (the run was stopped or time-boxed); the score "
                   "covers the checked ones only.**", ""]
     alive = [m for m, s in status.items() if s not in KILLED and s not in ("not checked", "skipped")]

@@ -84,10 +84,15 @@ def test_coverage_map_layers(the_map, cov, offices, closed):
     hatch = next(v for k, v in layers.items() if k.startswith("Office status unknown"))
     expected = int(((cov["any_n_offices"] == 0) & (np.arange(290) % 3 == 0)).sum())  # see _mapdata
     assert len(hatch.data["features"]) == unknown_count(cov) == expected > 0
-    outline = next(v for k, v in layers.items() if k.startswith("Kommuner without presence"))
-    assert {f["id"] for f in outline.data["features"]} == set(
-        cov.loc[cov["any_status"] == "none", "kommunkod"]
-    )
+    # the table has unknown statuses, so only the kommuner *certainly* without presence are
+    # outlined, and the layer and the legend say so (the best estimate counts more of them)
+    assert not any(k.startswith("Kommuner without presence") for k in layers)
+    certain = set(cov.loc[cov["any_status"] == "none", "kommunkod"])
+    outline = layers[f"Kommuner certainly without presence ({len(certain)})"]
+    assert {f["id"] for f in outline.data["features"]} == certain
+    html = the_map.get_root().render()
+    assert f"Certainly without presence: {len(certain)} kommuner (no office of AF or SSC inside" in html
+    assert "the others depend on offices of unknown status)" in html
     pts = _points(the_map)
     n_af = int((offices["org"] == "af").sum())
     n_ssc = int((offices["org"] == "ssc").sum())
@@ -244,6 +249,12 @@ def test_compare_map(cov_before, cov, offices, closed, tmp_path):
     worse = diff.index[diff >= 30]
     assert all(fills[c] == map_style._CHANGE_COLOURS[-1] for c in worse)
     assert m.save(tmp_path / "cmp.html").stat().st_size < 5_000_000
+    # the outlines keep only the kommuner certainly without presence, and are named so
+    certain = set(cov.loc[cov["any_status"] == "none", "kommunkod"])
+    outline = layers[f"Certainly without presence 2020 ({len(certain)})"]
+    assert {f["id"] for f in outline.data["features"]} == certain
+    sv = _geojson_layers(maps.compare_map(cov_before, cov, labels=("2019", "2020"), lang="sv"))
+    assert {f["id"] for f in sv[f"Säkert utan närvaro 2020 ({len(certain)})"].data["features"]} == certain
 
 
 def test_compare_map_needs_same_kommuner(cov_before, cov):

@@ -301,13 +301,13 @@ def coverage_map(
 
     unknown = _is_unknown(status)
     hatch = _hatch_layer(m, geoms, cov, unknown, tr("layer.unknown", lang, n=int(unknown.sum())))
-    codes, rule_text = _without_presence(cov, style.group, without_presence, rule, lang)
+    codes, rule_text, certain_only = _without_presence(cov, style.group, without_presence, rule, lang)
     outline, n_nopres = _presence_layer(
         m,
         geoms,
         cov,
         codes,
-        tr("layer.without", lang),
+        tr("layer.without_certain" if certain_only else "layer.without", lang),
         css="narvaro-nopresence",
         style={"color": NOPRESENCE_COLOUR, "weight": 3.0, "fill": False, "dashArray": None},
     )
@@ -318,10 +318,11 @@ def coverage_map(
         legend_classes.append((_NO_DATA, tr("legend.no_data", lang)))
     if outline is not None:
         given = without_presence is not None
+        prefix = "legend.without_certain" if certain_only else "legend.without"
         text = (
-            tr("legend.without_rule", lang, n=n_nopres, rule=rule_text)
+            tr(f"{prefix}_rule", lang, n=n_nopres, rule=rule_text)
             if rule_text and not given
-            else tr("legend.without", lang, n=n_nopres)
+            else tr(prefix, lang, n=n_nopres)
         )
         symbols.insert(0, (_OUTLINE_SYM, text))
     if hatch is not None:
@@ -428,13 +429,14 @@ def compare_map(
     wp = without_presence or (None, None)
     symbols: list[tuple[str, str]] = []
     for cov, name, show, given in ((before, labels[0], False, wp[0]), (after, labels[1], True, wp[1])):
-        codes, _ = _without_presence(cov, group, given, lang=lang)
+        codes, _, certain_only = _without_presence(cov, group, given, lang=lang)
+        layer_name = tr("layer.without_certain_in" if certain_only else "layer.without_in", lang, name=name)
         layer, n = _presence_layer(
             m,
             geoms,
             cov,
             codes,
-            tr("layer.without_in", lang, name=name),
+            layer_name,
             css=f"narvaro-nopresence narvaro-nopresence-{'after' if show else 'before'}",
             style={
                 "color": NOPRESENCE_COLOUR if show else "#7f7f7f",
@@ -452,7 +454,7 @@ def compare_map(
                     else _OUTLINE_SYM.replace(
                         f'stroke="{NOPRESENCE_COLOUR}"', 'stroke="#7f7f7f" stroke-dasharray="4 3"'
                     ),
-                    f"{tr('layer.without_in', lang, name=name)}: {n} kommuner",
+                    f"{layer_name}: {n} kommuner",
                 )
             )
     unknown = _is_unknown(_status(after, group))

@@ -87,6 +87,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "legend.over": ("{a} or more", "{a} eller mer"),
     "legend.without": ("Without presence: {n} kommuner", "Utan närvaro: {n} kommuner"),
     "legend.without_rule": ("Without presence: {n} kommuner ({rule})", "Utan närvaro: {n} kommuner ({rule})"),
+    "legend.without_certain": ("Certainly without presence: {n} kommuner (the others depend on offices of "
+                               "unknown status)",
+                               "Säkert utan närvaro: {n} kommuner (övriga beror på kontor med okänd status)"),
+    "legend.without_certain_rule": ("Certainly without presence: {n} kommuner ({rule}; the others depend on "
+                                    "offices of unknown status)",
+                                    "Säkert utan närvaro: {n} kommuner ({rule}; övriga beror på kontor med "
+                                    "okänd status)"),
     "legend.unknown": ("Office status unknown: {n} kommuner (hatched; tooltip gives P(office))",
                        "Okänd kontorsstatus: {n} kommuner (skrafferade; verktygstipset ger P(kontor))"),
     "legend.estimate": ("Estimate mode: straight line x circuity, not a road measurement.",
@@ -117,6 +124,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer.unknown_in": ("Office status unknown {name} ({n})", "Okänd kontorsstatus {name} ({n})"),
     "layer.without": ("Kommuner without presence", "Kommuner utan närvaro"),
     "layer.without_in": ("Without presence {name}", "Utan närvaro {name}"),
+    "layer.without_certain": ("Kommuner certainly without presence", "Kommuner säkert utan närvaro"),
+    "layer.without_certain_in": ("Certainly without presence {name}", "Säkert utan närvaro {name}"),
     "layer.change": ("Change {a} to {b}: {short}", "Förändring {a} till {b}: {short}"),
     "layer.towns": ("Towns (larger tätorter)", "Orter (större tätorter)"),
     "layer.basemap": ("Background map (needs internet)", "Bakgrundskarta (kräver internet)"),

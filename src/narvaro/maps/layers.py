@@ -276,39 +276,41 @@ def _codes(obj: Any, cov: pd.DataFrame) -> set[str]:
 
 def _without_presence(
     cov: pd.DataFrame, group: str | None, without_presence: Any, rule: str = "no_office_inside", lang: str = "en"
-) -> tuple[set[str], str]:
-    """Kommuner to outline and the rule's description.
+) -> tuple[set[str], str, bool]:
+    """Kommuner to outline, the rule's description, and whether only the *certain* ones are kept.
 
     Default: :func:`narvaro.analysis.presence.kommuner_without_presence` (``rule``, the column's group);
     with ranges only the kommuner *certainly* without presence are outlined (the others have
-    an office of unknown status and are hatched). Fallback when the table does not fit that
-    rule (e.g. the group lacks from it): ``{group}_status == "none"``, else
-    ``{group}_has_office == False``.
+    an office of unknown status and are hatched), and the third value is True so that the
+    layer and the legend say "certainly": the headline's best estimate counts more kommuner.
+    Fallback when the table does not fit that rule (e.g. the group lacks from it):
+    ``{group}_status == "none"``, else ``{group}_has_office == False``.
     """
     if without_presence is False:
-        return set(), ""
+        return set(), "", False
     if without_presence is not None:
-        return _codes(without_presence, cov), tr("rule.given", lang)
+        return _codes(without_presence, cov), tr("rule.given", lang), False
     who = tr(f"group.{group or 'any'}", lang)
     try:
         found = kommuner_without_presence(cov, rule=rule, group=group or "any")
     except CoverageInputError:
         found = None
     if found is not None:
-        if "certainty" in found:
+        certain_only = "certainty" in found
+        if certain_only:
             found = found[found["certainty"] == "certain"]
         text = tr(f"rule.{rule}", lang, g=who) if f"rule.{rule}" in _RULE_KEYS else rule
-        return set(found["kommunkod"].astype(str)), text
+        return set(found["kommunkod"].astype(str)), text, certain_only
     if group and f"{group}_status" in cov:
         status = cov[f"{group}_status"].astype("string")
         return set(
             cov.loc[status.eq("none").fillna(False).astype(bool), "kommunkod"].astype(str)
-        ), tr("rule.confirmed_none", lang, g=who)
+        ), tr("rule.confirmed_none", lang, g=who), False
     col = f"{group}_has_office" if group else None
     if col and col in cov:
         has = cov[col].astype("boolean").fillna(False).astype(bool)
-        return set(cov.loc[~has, "kommunkod"].astype(str)), tr("rule.no_office_inside", lang, g=who)
-    return set(), ""
+        return set(cov.loc[~has, "kommunkod"].astype(str)), tr("rule.no_office_inside", lang, g=who), False
+    return set(), "", False
 
 
 _RULE_KEYS = {"rule.no_office_inside", "rule.no_office_and_far", "rule.af_definition"}
