@@ -447,7 +447,7 @@ def _value_of_knowing(fac: pd.DataFrame, values: Any, lan: pd.Series, by: str) -
         fac.iloc[sel, fac.columns.get_loc("p_office")] = p
         fac.iloc[sel, fac.columns.get_loc("narrows_interval_by")] = _Z90_WIDTH * (
             sd - np.sqrt(np.maximum(sd**2 - explained, 0.0)))
-        groups = fac["kommunkod"].iloc[sel].map(lan).fillna("")
+        groups = fac["kommunkod"].iloc[sel].map(lan).astype(object).fillna("")
         for name, idx in groups.groupby(groups).groups.items():
             rows = fac.index.get_indexer(idx)
             xs = (has[:, codes.get_indexer(fac["kommunkod"].iloc[rows])] > 0.5).astype(float)
