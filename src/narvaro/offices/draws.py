@@ -322,7 +322,7 @@ class OfficeDraws:
             raise UnknownNetworkError(
                 f"no draws for {name!r}; drawn: {', '.join(self._parts)} (combine with '+')"
             )
-        return _union(name, [self._parts[p] for p in parts])
+        return _union("+".join(parts), [self._parts[p] for p in parts])
 
     def __contains__(self, name: object) -> bool:
         try:
