@@ -63,6 +63,21 @@ def test_candidates_repeating_a_known_office_id_are_refused_row_by_row():
         coverage(hidden, syn.demand(), syn.kommuner(), bounds=True, candidates=given.iloc[[2]])
 
 
+def test_candidates_of_another_org_are_refused_row_by_row():
+    # an "any" (or misspelt) org would open a group of its own in coverage(); each row is named
+    off = syn.offices()
+    none = np.zeros(len(off), dtype=bool)
+    rows = [_candidate("X9", "Candidate Bby", "0002", 75.0), _candidate("X8", "Both", "0003", 140.0),
+            _candidate("X7", "Typo", "0001", 10.0)]
+    rows[1]["org"], rows[2]["org"] = "any", "AF"
+    given = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:3006")
+    with pytest.raises(CoverageInputError, match=r"^candidate offices with an org other than 'af' or 'ssc' "
+                       r"\(2 row\(s\)\)\n  row 1 \(X8\): org 'any'\n  row 2 \(X7\): org 'AF'$"):
+        collect_candidates(off, none, given)
+    with pytest.raises(CoverageInputError, match=r"^candidate offices with an org other than 'af' or 'ssc'"):
+        coverage(syn.offices(), syn.demand(), syn.kommuner(), bounds=True, candidates=given)
+
+
 def test_candidates_lacking_columns_are_listed_as_column_problems():
     off = syn.offices()
     given = gpd.GeoDataFrame([_candidate("X9", "Candidate Bby", "0002", 75.0)], geometry="geometry", crs="EPSG:3006")

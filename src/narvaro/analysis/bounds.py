@@ -119,6 +119,11 @@ def collect_candidates(offices: pd.DataFrame, cand_mask: np.ndarray, candidates:
         if missing:
             raise CoverageInputError("candidate offices lack columns",
                                      [{"row": "columns", "id": c, "problem": "missing"} for c in missing])
+        bad_org = ~out["org"].isin(GROUP_ORGS["any"])
+        if bad_org.any():
+            raise CoverageInputError("candidate offices with an org other than 'af' or 'ssc'",
+                                     [{"row": i, "id": r.office_id, "problem": f"org {r.org!r}"}
+                                      for i, r in out[bad_org].iterrows()])
         dup = out["office_id"].isin(offices.loc[~cand_mask, "office_id"])
         if dup.any():
             raise CoverageInputError("candidate office ids repeat known office ids",
