@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
@@ -30,9 +31,12 @@ TRAP = [("r0", "A", 10.0), ("r0", "B", 10.0), ("r1", "A", 10.0), ("r1", "C", 10.
         ("r3", "C", 10.0)]
 
 
-def _world(speed_kmh: float = 60.0):
-    """The trap on a road graph (one-way roads at ``speed_kmh``); E and A, B in kommun 0180, C in 0380."""
+def _world(speed_kmh: float = 60.0, stranded: float = 0.0):
+    """The trap on a road graph (one-way roads at ``speed_kmh``); E and A, B in kommun 0180, C in 0380.
+    ``stranded``: residents of a point r4 100 km from E and from no site."""
     points, weights = ["r0", "r1", "r2", "r3"], [5.0, 5.0, 4.0, 4.0]
+    if stranded:
+        points, weights = [*points, "r4"], [*weights, stranded]
     names = ["E", "A", "B", "C", *points]
     pos = {n: i for i, n in enumerate(names)}
     roads = [(p, "E", 100.0) for p in points] + TRAP
@@ -207,6 +211,10 @@ def test_plan_result_columns_values_and_provenance(monkeypatch):
     assert info["group"] == "ssc" and info["office_set"] == "the existing list as given (an office list passed in: 1 offices as given)"
     assert (info["status"], info["seconds"]) == ("greedy", 1.23)
     assert result.attrs["narvaro"]["population"] == "test population"
+    assert info["k"] == 2 and info["candidates"] == 3 and info["draws"] == 0
+    assert result.attrs["narvaro"]["offices"] == [{"name": "custom", "label": "an office list passed in: 1 offices as given"}]
+    assert plan_mod.describe_plan(result).split("\n")[0] == (
+        "Plan: 2 new SSC servicekontor (coverage, 3 candidate sites), greedy; at most 4 from the optimum, 1.2 s.")
     best = plan_offices(existing, 2, demand=demand, candidates=sites, graph=graph)
     assert best["site_id"].tolist() == ["B", "C"] and best["office_in_kommun"].tolist() == [1.0, 0.0]
     assert best["pop_over_25km"].tolist() == [9.0, 0.0] and best.attrs["narvaro"]["plan"]["status"] == "optimal"
@@ -224,6 +232,10 @@ def test_time_threshold_plans_on_travel_times():
     assert result["site_id"].tolist() == ["A"] and info["value_after"] == pytest.approx(200.0 - 180.0 * 10 / 18)
     assert result["gain_mean_time_min"].tolist() == pytest.approx([100.0])
     assert "mean time (min): 200.00 -> 100.00" in plan_mod.describe_plan(result)
+    curve = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph, objective="mean", threshold_min=50.0)
+    assert curve.columns[1] == "time_mean_min"
+    # A (10 residents save 180 min), then B or C (4 more save 180: 8 left at 200 min)
+    assert curve["time_mean_min"].tolist() == pytest.approx([200.0, 100.0, 20.0 + 180.0 * 4 / 18])
 
 
 def test_optimal_curve_values_sites_and_provenance():
@@ -240,6 +252,10 @@ def test_optimal_curve_values_sites_and_provenance():
     info = prov["plan"]
     assert info["office_set"] == "the existing list as given (SSC test list)"
     assert (info["candidates"], info["solve"], info["population"]) == (3, "optimal", 18.0)
+    assert (info["objective"], info["threshold"], info["group"]) == ("coverage", 25.0, "ssc")
+    # within 5 km no site helps anyone
+    short = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph, threshold_km=5.0)
+    assert list(short.columns[:2]) == ["k", "pop_over_5km"] and short["pop_over_5km"].tolist() == [18.0] * 3
     greedy = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph)
     assert greedy["pop_over_25km"].tolist() == [18.0, 8.0, 4.0] and greedy["site_id"].tolist() == ["", "A", "B"]
     assert greedy["kommunnamn"].tolist() == ["", "Stockholm", "Stockholm"]
@@ -261,7 +277,13 @@ def test_plot_labels_the_solver_and_keeps_the_footnote_below_the_axes():
     assert 0 <= x < 0.05 and 0 <= y < 0.05  # bottom left, inside the figure
     assert note.get_text().split("\n")[0] in narvaro.describe(curve).replace("\n", " ")
     # the axes, tick labels and x label included, leave the bottom 6 % to the footnote
-    assert ax.get_tightbbox(renderer).y0 / height >= 0.06 - 1e-6
+    box = ax.get_tightbbox(renderer)
+    assert box.y0 / height >= 0.06 - 1e-6
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width  # inside the figure
+    # a table without its provenance: the value is the second column, the plan greedy's
+    bare = curve.copy()
+    bare.attrs = {}
+    assert [line.get_label() for line in plot_plan_curve(bare).axes[0].lines] == ["plan (greedy)"]
 
 
 # --- candidates and the office set assumed -------------------------------------------------------
@@ -337,3 +359,118 @@ def test_bad_input_messages():
         plan_offices(existing.drop(columns="org"), 1, **kw)
     with pytest.raises(PlanError, match=r"^draws must have \.offices \(a GeoDataFrame\) and \.mask"):
         plan_offices(None, 1, draws=SimpleNamespace(offices=existing), **kw)
+
+
+def test_greedy_curve_states_its_gap_against_the_bound():
+    """With 100 residents no site helps (118 beyond 25 km before), greedy's two sites leave 104
+    and the bound says 100 might: status "greedy", gap 4 (small against 100, but not zero)."""
+    graph, demand, existing, sites = _world(stranded=100.0)
+    curve = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph)
+    assert curve["pop_over_25km"].tolist() == [118.0, 108.0, 104.0]
+    assert curve["best_possible"].tolist() == [118.0, 108.0, 100.0] and curve["gap"].tolist() == [0.0, 0.0, 4.0]
+    assert curve["status"].tolist() == ["optimal", "optimal", "greedy"]
+
+
+def test_group_from_the_offices_org():
+    graph, demand, existing, sites = _world()
+    af = plan_offices(existing.assign(org="af"), 1, demand=demand, candidates=sites, graph=graph)
+    assert af.attrs["narvaro"]["plan"]["group"] == "af"
+    assert plan_mod.describe_plan(af).startswith("Plan: 1 new AF office (coverage")
+    both = gpd.GeoDataFrame(pd.concat([existing, existing.assign(org="af", office_id="F")], ignore_index=True),
+                            crs="EPSG:3006")
+    anyone = plan_offices(both, 1, demand=demand, candidates=sites, graph=graph)
+    assert anyone.attrs["narvaro"]["plan"]["group"] == "any"
+    with pytest.raises(PlanError, match="^no existing SSC servicekontor to keep"):
+        plan_offices(existing.assign(org="af"), 1, demand=demand, candidates=sites, graph=graph, group="ssc")
+    with pytest.raises(PlanError, match="^no existing AF office or SSC servicekontor to keep"):
+        plan_offices(None, 1, demand=demand, candidates=sites, graph=graph)
+    with pytest.raises(PlanError, match="^k=4 is more than the 3 candidate sites$"):
+        plan_offices(existing, 4, demand=demand, candidates=sites, graph=graph)
+
+
+def test_a_draw_without_any_office():
+    graph, demand, existing, sites = _world()
+    ok = plan_offices(None, 1, demand=demand, candidates=sites, graph=graph,
+                      draws=SimpleNamespace(offices=existing, mask=np.array([[True], [True]])))
+    assert ok.attrs["narvaro"]["plan"]["office_set"].startswith("2 joint draws of the office list")
+    assert ok.attrs["narvaro"]["plan"]["value_before"] == 18.0
+    # offices with or without an org column (then all of them count)
+    for offices in (existing, existing.drop(columns="org")):
+        with pytest.raises(PlanError, match="^a draw has no office at all and no existing offices were passed$"):
+            plan_offices(None, 1, demand=demand, candidates=sites, graph=graph, group="ssc",
+                         draws=SimpleNamespace(offices=offices, mask=np.array([[True], [False]])))
+
+
+def test_mean_plans_beyond_max_assignments_skip_cbc(monkeypatch):
+    """The trap with mean savings: greedy + interchange finds {B, C}, the Lagrangian bound proves it."""
+    def no_cbc(*args, **kwargs):
+        raise AssertionError("CBC called")
+
+    monkeypatch.setattr(plan_mod, "MAX_ASSIGNMENTS", 0)
+    monkeypatch.setattr(plan_mod, "_solve_cbc", no_cbc)
+    inst = _inst(_covering([{0, 1}, {0, 2}, {1}, {2}], 3), [100.0] * 4, [5.0, 5.0, 4.0, 4.0])
+    sol = plan_mod._solve(inst, 2, "mean", "optimal", 10.0)
+    assert sorted(sol.chosen) == [1, 2] and sol.gain == 18.0 * 90.0
+    assert sol.status == "optimal" and sol.bound == pytest.approx(18.0 * 90.0)
+    assert sol.size == {"sites": 3, "rows": 4, "assignments": 4}
+
+
+def test_no_helpful_site_fills_k_in_candidate_order():
+    inst = _inst([[np.inf, 30.0, 40.0]], [20.0], [9.0])
+    sol = plan_mod._solve(inst, 2, "coverage", "optimal", 10.0)
+    assert (sol.chosen, sol.gain, sol.status, sol.bound) == ([0, 1], 0.0, "optimal", 0.0)
+
+
+def test_relaxation_keeps_every_site_between_0_and_1():
+    """r0 is covered by A, B and C, r1 by A only, r2 by B only; one site covers 2 of them, and so
+    does the relaxation (x_A = x_B = 1/2). Were x_C allowed below 0, A and B could both be 1: 3."""
+    inst = _inst(_covering([{0, 1, 2}, {0}, {1}], 3), [100.0] * 3, [1.0] * 3)
+    assert plan_mod._solve_cbc(inst, 1, "coverage", [], 10.0, relax=True)[1] == pytest.approx(2.0)
+
+
+def test_assumed_offices_keep_the_lists_provenance():
+    from narvaro.offices.load import load_offices
+
+    listed = load_offices("ssc_2020", include_candidates=False).attrs["narvaro"]["offices"]
+    for assume in ("confirmed", "candidates"):
+        prov = assumed_offices("ssc_2020", assume).attrs["narvaro"]["offices"]
+        # the candidates' own line is replaced by the assumption's
+        assert prov[:-1] == listed and prov[-1]["name"] == f"plan assumption {assume}"
+
+
+def test_default_candidate_tatorter_are_named():
+    fewer = plan_mod.default_candidates(None, group="ssc", kommuner=["0380"], min_population=5_000)
+    assert fewer[["site_id", "name", "kind"]].values.tolist() == [
+        ["c-0380", "Uppsala", "centralort"], ["t-0380TB121", "Storvreta", "tatort"], ["t-0380TB122", "Sävja", "tatort"]]
+
+
+def test_describe_plan_without_gap_seconds_or_unit():
+    from narvaro.provenance import set_provenance
+
+    frame = pd.DataFrame({"site_id": ["s1"]})
+    set_provenance(frame, method="estimate", plan=dict(k=2, group="ssc", objective="coverage", candidates=3,
+                                                       office_set="the list", threshold=25.0, value_before=10.0,
+                                                       value_after=4.0, status="greedy"))
+    lines = plan_mod.describe_plan(frame).split("\n")
+    assert lines[0] == "Plan: 2 new SSC servicekontor (coverage, 3 candidate sites), greedy; at most 0 from the optimum, 0.0 s."
+    assert lines[2] == "Residents beyond 25 : 10 -> 4."
+    frame.attrs["narvaro"]["plan"]["status"] = "time limit"
+    assert "CBC stopped at its time limit; at most 0 from the optimum, 0.0 s." in plan_mod.describe_plan(frame)
+
+
+def test_instance_merges_equal_distances_across_draws_to_the_metre():
+    """Point 0 is 25.3 km from an office in both draws (one row), point 1 10 or 30.0004 km (two
+    rows, half its residents each); distances are kept to the metre."""
+    bases = np.array([[25.3, 10.0], [25.3, 30.0004]])
+    inst = plan_mod._instance(bases, np.array([6.0, 8.0]), np.array([[5.0], [5.0]]), 25.0)
+    assert inst.point.tolist() == [0, 1, 1]
+    assert inst.base.tolist() == [25.3, 10.0, 30.0]
+    assert inst.weight.tolist() == [6.0, 4.0, 4.0] and inst.total == 14.0 and inst.unreachable == 0.0
+
+
+def test_assumed_offices_of_the_end_2020_af_network():
+    """"af_2020+af_2020_changes" has rules of its own (af_2020's): the same two kommuner deduced."""
+    known = assumed_offices("af_2020+af_2020_changes", "known")
+    kept = known[known["basis"] == "candidate"]
+    assert kept[["org", "kommunkod"]].values.tolist() == [["af", "0181"], ["af", "0980"]]
+    assert _note_count(known, r"plus (\d+) kommuner whose office is deduced") == 2
