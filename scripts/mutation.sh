@@ -67,7 +67,7 @@ TESTS[intervals]="tests/test_intervals.py"
 MODULE[draws]=src/narvaro/offices/draws.py
 TESTS[draws]="tests/test_draws.py tests/test_draws_parts.py"
 MODULE[plan]=src/narvaro/analysis/plan.py
-TESTS[plan]="tests/test_plan.py"
+TESTS[plan]="tests/test_plan.py tests/test_plan_parts.py"
 ALL=(metrics distance status coverage bounds constrained intervals draws plan)
 
 names=("$@")

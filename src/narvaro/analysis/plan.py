@@ -1184,6 +1184,7 @@ def assumed_offices(scenario: str, assume: str = "known") -> gpd.GeoDataFrame:
         which set was assumed.
     """
     from ..offices.load import load_offices
+    from ..offices.sources import NETWORKS
     from ..offices.status import STATUS_RULES, office_status
 
     if assume not in ASSUMPTIONS:
@@ -1192,12 +1193,16 @@ def assumed_offices(scenario: str, assume: str = "known") -> gpd.GeoDataFrame:
     prov = list(get_provenance(offices).get("offices") or [])
     prov = [o for o in prov if "candidate" not in str(o.get("name", ""))]
     if assume == "known" and "basis" in offices.columns:
-        deduced = set()
+        # (org, kommunkod): a kommun deduced to have an SSC servicekontor keeps no AF candidate
+        deduced: set[tuple[str, str]] = set()
         for part in [scenario] if scenario in STATUS_RULES else scenario.split("+"):
             if part in STATUS_RULES:
                 st = office_status(part)
-                deduced |= set(st.loc[(st["status"] == "confirmed") & (st["n_offices"] == 0), "kommunkod"])
-        keep = (offices["basis"] != "candidate") | offices["kommunkod"].isin(deduced)
+                org = NETWORKS[part.split("+")[0]].org
+                deduced |= {(org, k) for k in st.loc[(st["status"] == "confirmed") & (st["n_offices"] == 0),
+                                                     "kommunkod"]}
+        is_deduced = [(o, k) in deduced for o, k in zip(offices["org"], offices["kommunkod"], strict=True)]
+        keep = (offices["basis"] != "candidate") | np.asarray(is_deduced, dtype=bool)
         n_ded = int((keep & (offices["basis"] == "candidate")).sum())
         offices = offices[keep]
         note = (f"planned on the listed offices plus {n_ded} kommuner whose office is deduced; kommuner of "
