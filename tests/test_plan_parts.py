@@ -208,11 +208,11 @@ def test_plan_result_columns_values_and_provenance(monkeypatch):
     assert result["office_in_kommun"].tolist() == [1.0, 1.0] and result["already_within"].tolist() == [0.0, 0.0]
     info = result.attrs["narvaro"]["plan"]
     assert (info["objective"], info["metric"], info["threshold"], info["unit"]) == ("coverage", "distance", 25.0, "km")
-    assert info["group"] == "ssc" and info["office_set"] == "the existing list as given (an office list passed in: 1 offices as given)"
+    assert info["group"] == "ssc" and info["office_set"] == "the existing list as given (an office list passed in: 1 office as given)"
     assert (info["status"], info["seconds"]) == ("greedy", 1.23)
     assert result.attrs["narvaro"]["population"] == "test population"
     assert info["k"] == 2 and info["candidates"] == 3 and info["draws"] == 0
-    assert result.attrs["narvaro"]["offices"] == [{"name": "custom", "label": "an office list passed in: 1 offices as given"}]
+    assert result.attrs["narvaro"]["offices"] == [{"name": "custom", "label": "an office list passed in: 1 office as given"}]
     assert plan_mod.describe_plan(result).split("\n")[0] == (
         "Plan: 2 new SSC servicekontor (coverage, 3 candidate sites), greedy; at most 4 from the optimum, 1.2 s.")
     best = plan_offices(existing, 2, demand=demand, candidates=sites, graph=graph)
@@ -474,3 +474,15 @@ def test_assumed_offices_of_the_end_2020_af_network():
     kept = known[known["basis"] == "candidate"]
     assert kept[["org", "kommunkod"]].values.tolist() == [["af", "0181"], ["af", "0980"]]
     assert _note_count(known, r"plus (\d+) kommuner whose office is deduced") == 2
+
+
+def test_office_label_of_a_list_without_provenance_counts_its_offices():
+    _graph, _demand, existing, _sites = _world()
+    one = existing.iloc[:1].copy()
+    one.attrs = {}
+    assert plan_mod._office_label(one)[0] == "an office list passed in: 1 office as given"
+    two = pd.concat([one, one.assign(office_id="E2")], ignore_index=True)
+    two["network"] = "ssc_2020"
+    label, prov = plan_mod._office_label(two)
+    assert label.endswith(": 2 offices as given") and prov == [{"name": "ssc_2020", "label": label}]
+    assert plan_mod._office_label(None) == ("", [])

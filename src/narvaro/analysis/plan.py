@@ -216,7 +216,7 @@ def _office_label(offices: pd.DataFrame | None) -> tuple[str, list[dict]]:
     if "network" in offices.columns:
         nets = [str(n) for n in pd.unique(offices["network"].dropna()) if n]
     name = network_label("+".join(nets)) if nets else "an office list passed in"
-    label = f"{name}: {len(offices)} offices as given"
+    label = f"{name}: {len(offices)} {'office' if len(offices) == 1 else 'offices'} as given"
     return label, [{"name": "+".join(nets) or "custom", "label": label}]
 
 
