@@ -2,8 +2,9 @@
 
 Every expected value is worked out by hand on a small graph: input errors that name every bad row
 with the exact message, trips that start or end inside a contracted chain, access legs at an unusual
-speed, limits met exactly at their edge, integer ``always_present`` masks, OD passes spread over
-worker processes, and the provenance of the results.
+speed, snap and trip limits met exactly at their edge, ``always_present`` given as 0/1, with an island
+or with points trapped on a one-way spur (and the dtype asked for), OD passes spread over worker
+processes, and the provenance and dtypes of the results.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from narvaro.errors import GeometryError, OfficeListError
+from narvaro.errors import GeometryError, OfficeListError, UnreachableError
 from narvaro.network import RoadGraph, contract
 from narvaro.network.distance import nearest_office, od_arrays, od_matrix
 
 # SWEREF 99 TM, inside Sweden's bounding box
 X0, Y0 = 500_000.0, 6_500_000.0
+inf = np.inf
 
 
 def _points(x, y, index=None) -> gpd.GeoDataFrame:
@@ -178,6 +180,27 @@ def test_od_legs_at_both_ends_and_provenance():
                                     "snap_max_m": 250.0}
 
 
+def test_snap_limits_are_inclusive_and_far_offices_are_each_named():
+    g = _line(3)
+    # an office exactly snap_max_m from its node is kept; two farther ones are named with their distance
+    offices = _offices([X0, X0 + 1000.0, X0 + 2000.0], [Y0 - 100.0, Y0 + 2500.4, Y0 - 1234.6], ["a", "b", "c"])
+    message = (r"^Offices lie farther than snap_max_m=100 m from the road graph \(wrong coordinates, or a graph "
+               r"that does not cover them; pass far_offices='keep' to keep them with their access leg\)\. \(2 row")
+    with pytest.raises(UnreachableError, match=message) as err:
+        nearest_office(_points([X0], [Y0]), offices, g, snap_max_m=100.0)
+    assert err.value.problems.to_dict("records") == [
+        {"row": 1, "id": "b", "problem": "nearest road node 2,500 m away"},
+        {"row": 2, "id": "c", "problem": "nearest road node 1,235 m away"},
+    ]
+    # a point exactly snap_max_m from its node is snapped fine; the numbers are float64
+    res = nearest_office(_points([X0 + 1000.0, X0 + 2000.0], [Y0 + 100.0, Y0 + 100.5]), offices.iloc[[0]], g,
+                         snap_max_m=100.0)
+    assert res["snap_ok"].tolist() == [True, False]
+    assert res["office_snap_m"].tolist() == [100.0, 100.0]
+    for col in ("distance_km", "time_min", "snap_m", "office_snap_m"):
+        assert res[col].dtype == np.float64, col
+
+
 def test_integer_office_ids_label_both_od_results_alike():
     g = _line(3)
     pts, offices = _points([X0, X0 + 2000.0], [Y0, Y0]), _offices([X0 + 1000.0, X0], [Y0, Y0], [7, 3])
@@ -246,12 +269,70 @@ def test_always_present_with_an_island_keeps_the_dtype_asked_for():
     od = od_arrays(pts, offices, g, always_present=[True, False, False], n_jobs=1, progress=False,
                    dtype=np.float64)
     km = step / 1000.0
-    inf = np.inf
     expected = [[2 * km, km, 0.0, km, 2 * km, inf, inf],
                 [0.0, km, 2 * km, inf, inf, inf, inf],
                 [inf, inf, inf, inf, inf, km, 0.0]]
     assert od.distance_km.dtype == np.float64
     np.testing.assert_allclose(od.distance_km, expected, rtol=1e-13, atol=0)
+    od32 = od_arrays(pts, offices, g, always_present=[True, False, False], n_jobs=1, progress=False)
+    assert od32.distance_km.dtype == np.float32 and od32.time_min.dtype == np.float32
+    np.testing.assert_allclose(od32.distance_km, expected, rtol=1e-6, atol=0)
+
+
+def _spur():
+    """A mainland and a one-way spur off it, one office per row of SPUR_KM (60 km/h: minutes = km).
+
+    Mainland (two-way): Q -3 km- P -1 km- m and P -1 km- r; P is always present, Q a candidate.
+    Spur (one-way, 10 km per step): m -> s1 -> s2 -> s3 -> s4 -> e, candidates at s3 and at the
+    dead end e. Points on every vertex (columns Q, P, m, r, s1, s2, s3, s4, e). Contraction keeps
+    Q, P, m, r and e and turns s1 .. s4 into interior vertices of one one-way chain.
+    """
+    names = ["Q", "P", "m", "r", "s1", "s2", "s3", "s4", "e"]
+    x = X0 + np.array([-3.0, 0.0, 1.0, 0.0, 11.0, 21.0, 31.0, 41.0, 51.0]) * 1000.0
+    y = Y0 + np.array([0.0, 0.0, 0.0, 1000.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    at = {n: i for i, n in enumerate(names)}
+    two_way = [("Q", "P", 3.0), ("P", "m", 1.0), ("P", "r", 1.0)]
+    one_way = [("m", "s1", 10.0), ("s1", "s2", 10.0), ("s2", "s3", 10.0), ("s3", "s4", 10.0), ("s4", "e", 10.0)]
+    edges = two_way + [(b, a, km) for a, b, km in two_way] + one_way
+    u, v = [at[a] for a, _, _ in edges], [at[b] for _, b, _ in edges]
+    km = np.array([k for _, _, k in edges])
+    g = RoadGraph.from_edges(np.arange(len(names)), x, y, u, v, km * 1000.0, km * 60.0)
+    rows = ["P", "Q", "s3", "e"]
+    return g, _points(x, y), _offices(x[[at[n] for n in rows]], y[[at[n] for n in rows]], rows)
+
+
+# km from every point (column) to every office (row), as od_arrays gives them with P always present:
+# the mainland limit is Q's 3 km to P, which cuts Q's own trips from m and r (4 km); the spur's points
+# cannot reach P, so the two offices they can reach (s3 along the chain, e by its end) search
+# unlimited
+SPUR_KM = np.array([[3, 0, 1, 1, inf, inf, inf, inf, inf],
+                    [0, 3, inf, inf, inf, inf, inf, inf, inf],
+                    [34, 31, 30, 32, 20, 10, 0, inf, inf],
+                    [54, 51, 50, 52, 40, 30, 20, 10, 0]])
+
+
+@pytest.mark.parametrize("contracted", [False, True])
+def test_points_trapped_on_a_one_way_spur_keep_their_trips(contracted):
+    g, pts, offices = _spur()
+    if contracted:
+        g = contract(g)
+        assert g.n_nodes == 5 and len(g.interior) == 4
+    od = od_arrays(pts, offices, g, always_present=[True, False, False, False], n_jobs=1, progress=False,
+                   dtype=np.float64)
+    assert od.distance_km.tolist() == SPUR_KM.tolist()
+    np.testing.assert_allclose(od.time_min, SPUR_KM, rtol=1e-12, atol=0)
+    # one trapped point alone (s1: on the contracted graph the first interior vertex) frees the same offices
+    one = od_arrays(pts.iloc[[0, 4]], offices, g, always_present=[True, False, False, False], n_jobs=1,
+                    progress=False, dtype=np.float64)
+    assert one.distance_km.tolist() == SPUR_KM[:, [0, 4]].tolist()
+
+
+def test_no_point_reaching_a_present_office_means_no_limit():
+    # only the spur's points: none reaches P, so nothing is cut (Q is reached from nowhere)
+    g, pts, offices = _spur()
+    od = od_arrays(pts.iloc[4:], offices, g, always_present=[True, False, False, False], n_jobs=1,
+                   progress=False, dtype=np.float64)
+    assert od.distance_km.tolist() == SPUR_KM[:, 4:].tolist()
 
 
 def test_always_present_with_limits_is_refused_by_name():
