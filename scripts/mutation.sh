@@ -53,7 +53,7 @@ declare -A MODULE TESTS
 MODULE[metrics]=src/narvaro/analysis/metrics.py
 TESTS[metrics]="tests/test_metrics.py tests/test_coverage.py tests/test_national.py"
 MODULE[distance]=src/narvaro/network/distance.py
-TESTS[distance]="tests/test_distance.py tests/test_distance_estimate.py tests/test_od_present.py tests/test_road_mode.py tests/test_contract.py tests/test_metrics.py tests/test_constrained.py"
+TESTS[distance]="tests/test_distance.py tests/test_distance_edges.py tests/test_distance_estimate.py tests/test_od_present.py tests/test_road_mode.py tests/test_contract.py tests/test_metrics.py tests/test_constrained.py"
 MODULE[status]=src/narvaro/offices/status.py
 TESTS[status]="tests/test_golden.py tests/test_status_rules.py tests/test_offices.py tests/test_status_details.py"
 MODULE[coverage]=src/narvaro/analysis/coverage.py
