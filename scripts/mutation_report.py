@@ -60,6 +60,10 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 def main(argv: list[str]) -> int:
     name, module, results, survivors, secs, tests, docs, *sampled = argv
     status = parse_results(Path(results))
+    if sampled:  # a sampled run: the counts and survivors below are the sample's (verdicts of
+        # mutants outside it, from an earlier sample or run, stay in the work directory only)
+        sample = set(Path(sampled[0]).read_text(encoding="utf-8").split())
+        status = {m: s if m in sample else "not checked" for m, s in status.items()}
     counts = Counter(status.values())
     total = len(status)
     killed = sum(counts[s] for s in KILLED)
@@ -77,7 +81,7 @@ def main(argv: list[str]) -> int:
         "",
     ]
     if sampled:
-        sample = [m for m in Path(sampled[0]).read_text(encoding="utf-8").split() if m]
+        sample = Path(sampled[0]).read_text(encoding="utf-8").split()
         in_sample = {m: s for m, s in status.items() if m in set(sample)}
         n_checked = sum(s not in ("not checked", "skipped") for s in in_sample.values())
         k = sum(s in KILLED for s in in_sample.values())

@@ -311,7 +311,7 @@ def test_maps_layout_and_language(driver, cov, offices, tmp_path, lang):
         if lang == "sv":
             left = sorted({w for w in ENGLISH_UI if re.search(rf"(?<![\w-]){re.escape(w)}\b", text)})
             assert left == [], left
-            assert "Restid" in text and "Utan närvaro" in text
+            assert "Restid" in text and "Säkert utan närvaro" in text
         else:
             assert "Travel time" in text or "Mean time" in text
         _assert_not_blank(driver, tmp_path / f"{name}_{lang}.png")
