@@ -56,3 +56,15 @@ def country(offices: list[dict], points: list[dict], roads: list[tuple[str, str,
     kom = kommuner(n_kommuner)
     kom["population"] = kom["kommunkod"].map(dem.groupby("kommunkod")["population"].sum()).fillna(0).astype(int)
     return off, dem, kom, graph
+
+
+def two_unknowns():
+    """A known AF office F in kommun 0001 and AF candidates C2, C3 (kommuner 0002, 0003) 5 km from
+    their kommun's residents, who are 100 km from F: 10, 100 and 40 residents."""
+    return country(
+        [{"office_id": "F", "kommunkod": "0001", "x_km": 0.0}]
+        + [{"office_id": f"C{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"} for k in (2, 3)],
+        [{"id": "f", "kommunkod": "0001", "x_km": 10.0, "population": 10},
+         {"id": "r2", "kommunkod": "0002", "x_km": 80.0, "population": 100},
+         {"id": "r3", "kommunkod": "0003", "x_km": 130.0, "population": 40}],
+        [("f", "F", 1.0), ("r2", "F", 100.0), ("r3", "F", 100.0), ("r2", "C2", 5.0), ("r3", "C3", 5.0)], 3)

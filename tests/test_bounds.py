@@ -363,13 +363,7 @@ def test_narrowing_without_lan_and_with_uneven_draws():
         offices: gpd.GeoDataFrame
         mask: np.ndarray
 
-    off, dem, kom, graph = star.country(
-        [{"office_id": "F", "kommunkod": "0001", "x_km": 0.0}]
-        + [{"office_id": f"C{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"} for k in (2, 3)],
-        [{"id": "f", "kommunkod": "0001", "x_km": 10.0, "population": 10},
-         {"id": "r2", "kommunkod": "0002", "x_km": 80.0, "population": 100},
-         {"id": "r3", "kommunkod": "0003", "x_km": 130.0, "population": 40}],
-        [("f", "F", 1.0), ("r2", "F", 100.0), ("r3", "F", 100.0), ("r2", "C2", 5.0), ("r3", "C3", 5.0)], 3)
+    off, dem, kom, graph = star.two_unknowns()
     kom = kom.drop(columns=["lansnamn"])
     mask = np.array([[1, 1, 1], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
     cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))

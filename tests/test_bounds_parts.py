@@ -245,13 +245,7 @@ def test_value_of_knowing_a_kommun_with_its_office_in_one_draw():
     Y = 140 - 100 x2 - 40 x3 = 40, 100, 140, 100 (mean 95, Var 1275). x2 = 1 in one draw only,
     with Y = 40 there: E[Y | x2 = 1] = 40, E[Y | x2 = 0] = 340 / 3. Both together (one question per
     län) explain all of Var(Y); without the län column, one question for AF."""
-    off, dem, kom, graph = star.country(
-        [{"office_id": "F", "kommunkod": "0001", "x_km": 0.0}]
-        + [{"office_id": f"C{k}", "kommunkod": f"000{k}", "x_km": 50.0 * k - 25.0, "basis": "candidate"} for k in (2, 3)],
-        [{"id": "f", "kommunkod": "0001", "x_km": 10.0, "population": 10},
-         {"id": "r2", "kommunkod": "0002", "x_km": 80.0, "population": 100},
-         {"id": "r3", "kommunkod": "0003", "x_km": 130.0, "population": 40}],
-        [("f", "F", 1.0), ("r2", "F", 100.0), ("r3", "F", 100.0), ("r2", "C2", 5.0), ("r3", "C3", 5.0)], 3)
+    off, dem, kom, graph = star.two_unknowns()
     mask = np.array([[1, 1, 0], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
     cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
     sd = np.sqrt(1275.0)
