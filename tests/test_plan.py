@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _line import X0, Y0, line_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
@@ -17,8 +18,6 @@ import narvaro
 from narvaro.analysis import plan as plan_mod
 from narvaro.analysis.plan import PlanError, plan_curve, plan_effect, plan_offices
 from narvaro.cli import run
-
-X0, Y0 = 500_000.0, 6_600_000.0  # inside Sweden, EPSG:3006
 
 
 def _demand(rng: np.random.Generator, n: int = 40, spread_km: float = 120.0) -> gpd.GeoDataFrame:
@@ -469,17 +468,7 @@ def test_default_candidates_restricted_deduplicated_and_named():
 def _mean_world(points: list[str], roads: list[tuple[str, str, float]]):
     """Office E, sites A, B, C and the given demand points (1 resident each) on a line; one-way
     roads (from, to, km) at 60 km/h; every point also 100 km from E."""
-    names = ["E", "A", "B", "C", *points]
-    pos = {n: i for i, n in enumerate(names)}
-    roads = [(p, "E", 100.0) for p in points] + roads
-    xs = [X0 + 7e3 * i for i in range(len(names))]
-    graph = narvaro.RoadGraph.from_edges(np.arange(len(names)), xs, [Y0] * len(names),
-                                         [pos[a] for a, _, _ in roads], [pos[b] for _, b, _ in roads],
-                                         [km * 1e3 for _, _, km in roads], [km * 60.0 for _, _, km in roads])
-
-    def at(*ns, **cols):
-        return gpd.GeoDataFrame(cols, geometry=[Point(xs[pos[n]], Y0) for n in ns], crs="EPSG:3006")
-
+    graph, at = line_world(points, roads)
     demand = at(*points, population=[1.0] * len(points), kommunkod="0180")
     existing = at("E", office_id=["E"], org="ssc", name="E", kommunkod="0180")
     sites = at("A", "B", "C", site_id=["A", "B", "C"], kommunkod="0180", kommunnamn="Stockholm")

@@ -16,13 +16,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _line import X0, Y0, line_world
 from shapely.geometry import Point
 
 import narvaro
 from narvaro.analysis import plan as plan_mod
 from narvaro.analysis.plan import PlanError, assumed_offices, plan_curve, plan_offices, plot_plan_curve
-
-X0, Y0 = 500_000.0, 6_600_000.0  # inside Sweden, EPSG:3006
 
 #: The greedy trap as roads: r0 (5 residents) is 10 km from sites A and B, r1 (5) 10 km from A
 #: and C, r2 (4) from B only, r3 (4) from C only; every point is 100 km from the office E.
@@ -37,18 +36,7 @@ def _world(speed_kmh: float = 60.0, stranded: float = 0.0):
     points, weights = ["r0", "r1", "r2", "r3"], [5.0, 5.0, 4.0, 4.0]
     if stranded:
         points, weights = [*points, "r4"], [*weights, stranded]
-    names = ["E", "A", "B", "C", *points]
-    pos = {n: i for i, n in enumerate(names)}
-    roads = [(p, "E", 100.0) for p in points] + TRAP
-    xs = [X0 + 7e3 * i for i in range(len(names))]
-    graph = narvaro.RoadGraph.from_edges(np.arange(len(names)), xs, [Y0] * len(names),
-                                         [pos[a] for a, _, _ in roads], [pos[b] for _, b, _ in roads],
-                                         [km * 1e3 for _, _, km in roads],
-                                         [km / speed_kmh * 3600.0 for _, _, km in roads])
-
-    def at(*ns, **cols):
-        return gpd.GeoDataFrame(cols, geometry=[Point(xs[pos[n]], Y0) for n in ns], crs="EPSG:3006")
-
+    graph, at = line_world(points, TRAP, speed_kmh)
     demand = at(*points, population=weights, kommunkod="0180")
     existing = at("E", office_id=["E"], org="ssc", name="E office", kommunkod="0180")
     sites = at("A", "B", "C", site_id=["A", "B", "C"], name=["Site A", "Site B", "Site C"],
