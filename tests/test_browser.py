@@ -323,8 +323,7 @@ def test_report_html_figures_equal_the_csvs(driver, tmp_path):
     """report.html renders offline without errors and shows the figures of the CSV files."""
     import _synthetic as syn
     import pandas as pd
-
-    from narvaro.report.summary import run_report
+    from _report import run_report
 
     off = syn.offices()
     part = off.copy()

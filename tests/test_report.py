@@ -6,10 +6,11 @@ import _synthetic as syn
 import geopandas as gpd
 import pandas as pd
 import pytest
+from _report import run_report
 
 from narvaro.analysis.coverage import coverage
 from narvaro.report.export import column_label, export
-from narvaro.report.summary import format_summary, national_summary, run_report
+from narvaro.report.summary import format_summary, national_summary
 
 
 def _hidden():
@@ -97,15 +98,17 @@ def test_run_report_synthetic(tmp_path):
 
 
 def test_run_report_real_data(tmp_path):
-    res = run_report(scenarios=["af_2020", "af_2020+ssc_2020"], out_dir=tmp_path, constrained=False,
-                     formats=("csv",))
-    assert len(res.coverages["af_2020"]) == 290
+    end, both = "af_2020+af_2020_changes", "af_2020+af_2020_changes+ssc_2020"
+    res = run_report(scenarios=[end, both], out_dir=tmp_path, constrained=False, formats=("csv",))
+    assert len(res.coverages[end]) == 290
     text = res.text
-    assert "AF 2020 (AF):" in text and "office status known for" in text
-    assert "Kommuner without presence, af_2020, group af, rule no_office_inside" in text
-    assert "Kommuner without presence, af_2020+ssc_2020, group af+ssc, rule af_definition" in text
+    # networks named as people do; the codes only in brackets and file names
+    assert "AF at the end of 2020 (the 2019 decision plus the June 2020 changes) (AF):" in text
+    assert "office status known for 106 of 290" in text
+    assert f"Kommuner without presence, {end}, group af, rule no_office_inside" in text
+    assert f"Kommuner without presence, {both}, group af+ssc, rule af_definition" in text
     assert "Method: estimate" in text
-    table = pd.read_csv(tmp_path / "coverage_af_2020.csv", dtype={"kommunkod": str})
+    table = pd.read_csv(tmp_path / f"coverage_{end}.csv", dtype={"kommunkod": str})
     assert len(table) == 290 and table["population"].sum() == 10_452_326
 
 

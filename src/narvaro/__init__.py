@@ -58,11 +58,14 @@ from .offices import (
     read_offices,
 )
 from .provenance import describe, get_provenance
-from .report import export, format_summary, national_summary, run_report
+from .report import HEADLINE_SCENARIOS, Assessment, assess, export, format_summary, national_summary
 
 __version__ = _version("narvaro")
 
 __all__ = [
+    "HEADLINE_SCENARIOS",
+    "Assessment",
+    "assess",
     "NETWORKS",
     "CoverageMap",
     "NarvaroError",
@@ -115,7 +118,6 @@ __all__ = [
     "plan_offices",
     "plot_plan_curve",
     "read_offices",
-    "run_report",
     "save_map",
     "settings",
     "unknowns",

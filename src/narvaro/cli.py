@@ -26,6 +26,7 @@ try:  # typer >= 0.22 vendors click
 except ImportError:  # pragma: no cover - older typer on top of click
     from click.exceptions import ClickException as _ClickException
 
+from . import settings
 from .errors import NarvaroError, OfficeListError, UnknownNetworkError
 from .provenance import describe
 
@@ -33,12 +34,13 @@ __all__ = [
     "app", "main", "run", "parse_thresholds_option", "parse_threshold_option", "DEFAULT_OUT_DIR", "DEFAULT_MAPS_DIR",
 ]
 
-#: Where ``narvaro report`` writes its tables (relative to the working directory).
+#: Where ``narvaro report`` writes its tables (relative to the working directory); each language
+#: writes to its own folder below it (``output/en``, ``output/sv``).
 DEFAULT_OUT_DIR = Path("output")
 #: Where ``narvaro report`` and ``narvaro map`` write their HTML maps.
 DEFAULT_MAPS_DIR = Path("maps")
 #: Before/after pair of the default map and the scenario of the default coverage map.
-MAP_BEFORE, MAP_AFTER, MAP_BOTH = "af_2019", "af_2020", "af_2020+ssc_2020"
+MAP_BEFORE, MAP_AFTER, MAP_BOTH = "af_2019", "af_2020+af_2020_changes", "af_2020+af_2020_changes+ssc_2020"
 
 app = typer.Typer(
     help=(
@@ -287,14 +289,14 @@ def report_cmd(
     method: Annotated[str, typer.Option("--method", "-m", help=_METHOD_HELP)] = "estimate",
     graph: Annotated[Path | None, typer.Option("--graph", "-g", help=_GRAPH_HELP)] = None,
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Folder for the per-kommun tables, the summary, presence lists, "
-            "comparisons, unknowns and report.txt.",
+            help="Folder for report.html, report.txt, the per-kommun tables, the summary, presence lists, "
+            "comparisons and unknowns (default: output/en, or output/sv with --lang sv).",
         ),
-    ] = DEFAULT_OUT_DIR,
+    ] = None,
     maps_dir: Annotated[
         Path,
         typer.Option("--maps-dir", help="Folder for the default HTML maps (self-contained, open offline)."),
@@ -329,29 +331,20 @@ def report_cmd(
 
     With no options: the four default scenarios in estimate mode, tables to ./output, maps to ./maps.
     """
-    from .report.summary import DEFAULT_SCENARIOS, run_report
+    from .report.assess import HEADLINE_SCENARIOS, assess
 
     _check_lang(lang)
     fmt = fmt or ["csv", "xlsx"]
     bad = [f for f in fmt if f not in ("csv", "xlsx", "gpkg")]
     if bad:
         raise CLIError(f"unknown --format {bad[0]!r}; use csv, xlsx or gpkg")
-    scenarios = _check_scenarios(scenario or list(DEFAULT_SCENARIOS))
+    scenarios = _check_scenarios(scenario or list(HEADLINE_SCENARIOS))
     th = parse_thresholds_option(thresholds)
+    out = out if out is not None else DEFAULT_OUT_DIR / lang
     g = _graph(method, graph, lang)
-    # run_report iterates the scenarios once, computing one coverage table each: the bar follows it
-    with _progress(scenarios, desc="coverage per scenario", unit="scenario") as bar:
-        result = run_report(
-            scenarios=bar,
-            graph=g,
-            thresholds=th,
-            out_dir=out,
-            bounds=bounds,
-            lang=lang,
-            formats=tuple(dict.fromkeys(fmt)),
-            top=top,
-            maps_dir=maps_dir if write_maps else None,
-        )
+    result = assess(scenarios, graph=g, thresholds=th, draws=settings.N_DRAWS if bounds else 0)
+    result.report(out, lang=lang, formats=tuple(dict.fromkeys(fmt)), top=top,
+                  maps_dir=maps_dir if write_maps else None)
     _echo(result.text)
     sv = lang == "sv"
     tables = [f for f in result.files if f.name.startswith("coverage_")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..offices.sources import network_label
+from ..offices.sources import scenario_title as _scenario_title
 from ..provenance import describe
 
 __all__ = [
@@ -208,9 +208,9 @@ def tr(key: str, lang: str = "en", **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-def scenario_title(name: str) -> str:
-    """Human scenario name: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"`` (same in both languages)."""
-    return network_label(name)
+def scenario_title(name: str, lang: str = "en") -> str:
+    """The name people use for a scenario, in ``lang`` (:func:`narvaro.offices.sources.scenario_title`)."""
+    return _scenario_title(name, lang)
 
 
 def num(value: Any, decimals: int = 1, lang: str = "en", sign: bool = False) -> str:

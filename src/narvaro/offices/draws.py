@@ -63,6 +63,7 @@ __all__ = [
     "conditional_bernoulli",
     "joint_sample",
     "office_draws",
+    "split_scenario",
 ]
 
 #: The end-2020 AF network (the 106 offices kept by the 2019 decision plus the June 2020 changes).
@@ -316,7 +317,7 @@ class OfficeDraws:
     def _get(self, name: str) -> NetworkDraws:
         if name in self._parts:
             return self._parts[name]
-        parts = [p.strip() for p in str(name).split("+")]
+        parts = split_scenario(name)
         missing = [p for p in parts if p not in self._parts]
         if missing or len(parts) < 2:
             raise UnknownNetworkError(
@@ -359,13 +360,33 @@ _COUNT_LABEL = {
 }
 
 
+def split_scenario(name: str) -> list[str]:
+    """The networks a "+" scenario combines, keeping the end-2020 AF network (:data:`END_2020`) whole.
+
+    Examples
+    --------
+    >>> split_scenario("af_2020+af_2020_changes+ssc_2020")
+    ['af_2020+af_2020_changes', 'ssc_2020']
+    >>> split_scenario(" af_2019 + ssc_2020")
+    ['af_2019', 'ssc_2020']
+    """
+    parts = [p.strip() for p in str(name).split("+") if p.strip()]
+    out: list[str] = []
+    for p in parts:
+        if out and f"{out[-1]}+{p}" == END_2020:
+            out[-1] = END_2020
+        else:
+            out.append(p)
+    return out
+
+
 def _combine_status(name: str, tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     st = np.column_stack([t["status"].to_numpy() for t in tables])
     out = pd.DataFrame(tables[0][["kommunkod", "kommunnamn"]]).reset_index(drop=True)
     out["status"] = np.where(
         (st == "confirmed").any(axis=1), "confirmed", np.where((st == "none").all(axis=1), "none", "unknown")
     )
-    for part, t in zip(name.split("+"), tables, strict=True):
+    for part, t in zip(split_scenario(name), tables, strict=True):
         out[f"status_{part}"] = t["status"].to_numpy()
     return out
 

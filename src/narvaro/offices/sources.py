@@ -20,7 +20,9 @@ __all__ = [
     "ORG_NAMES",
     "PUBLISHED",
     "Network",
+    "SCENARIO_TITLES",
     "network_label",
+    "scenario_title",
     "published_count",
     "published_kommun_count",
 ]
@@ -205,12 +207,46 @@ def published_count(network: str, counted: str = "kommuner") -> tuple[int, str] 
     return None
 
 
-def network_label(name: str) -> str:
-    """Readable name of a network or a "+" combination: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"``.
+#: The names people use for the headline scenarios (English, Swedish); codes stay in file names
+#: and the API. ``af_2020`` alone is the 2019 decision (the 106 offices it kept), which is not
+#: the network that stood at the end of 2020 (``af_2020+af_2020_changes``).
+SCENARIO_TITLES: dict[str, tuple[str, str]] = {
+    "af_2019": ("AF before the closures (early 2019)", "AF före nedläggningarna (början av 2019)"),
+    "af_2020+af_2020_changes": (
+        "AF at the end of 2020 (the 2019 decision plus the June 2020 changes)",
+        "AF i slutet av 2020 (beslutet 2019 och ändringarna i juni 2020)",
+    ),
+    "af_2020+af_2020_changes+ssc_2020": (
+        "AF at the end of 2020 + SSC servicekontor",
+        "AF i slutet av 2020 + SSC:s servicekontor",
+    ),
+    "ssc_2020": ("SSC servicekontor (December 2020)", "SSC:s servicekontor (december 2020)"),
+    "af_2020": ("AF after the 2019 decision alone (the 106 offices)",
+                "AF efter enbart beslutet 2019 (de 106 kontoren)"),
+    "af_2020+ssc_2020": ("AF after the 2019 decision + SSC servicekontor",
+                         "AF efter beslutet 2019 + SSC:s servicekontor"),
+}
 
-    Parts that are not one of :data:`NETWORKS` (an analyst's list) keep their name.
+
+def network_label(name: str) -> str:
+    """Short label of a network or a "+" combination: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"``.
+
+    Parts that are not one of :data:`NETWORKS` (an analyst's list) keep their name. For the
+    name a reader sees in a headline, use :func:`scenario_title`.
     """
     return " + ".join(NETWORKS[p].label if p in NETWORKS else p for p in str(name).split("+"))
+
+
+def scenario_title(name: str, lang: str = "en") -> str:
+    """The name people use for a scenario: ``"af_2019"`` -> ``"AF before the closures (early 2019)"``.
+
+    The headline scenarios have names of their own (:data:`SCENARIO_TITLES`, English or
+    Swedish); other combinations get :func:`network_label`.
+    """
+    key = str(name).replace(" ", "")
+    if key in SCENARIO_TITLES:
+        return SCENARIO_TITLES[key][0 if lang == "en" else 1]
+    return network_label(name)
 
 
 def published_kommun_count(network: str) -> tuple[int, str] | None:

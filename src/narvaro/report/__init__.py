@@ -1,6 +1,7 @@
-"""Report: the national summary, the one-call report, and exports (CSV, Excel, GeoPackage)."""
+"""Report: the one entry point (assess), the national summary, report files and exports."""
 
+from .assess import HEADLINE_SCENARIOS, Assessment, assess
 from .export import export
-from .summary import format_summary, national_summary, run_report
+from .summary import format_summary, national_summary
 
-__all__ = ["export", "format_summary", "national_summary", "run_report"]
+__all__ = ["HEADLINE_SCENARIOS", "Assessment", "assess", "export", "format_summary", "national_summary"]

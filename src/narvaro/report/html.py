@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["MAP_AFTER", "MAP_BEFORE", "MAP_BOTH", "default_maps"]
 
 #: Before/after pair of the default compare map and the scenario of the default coverage map.
-MAP_BEFORE, MAP_AFTER, MAP_BOTH = "af_2019", "af_2020", "af_2020+ssc_2020"
+MAP_BEFORE, MAP_AFTER, MAP_BOTH = "af_2019", "af_2020+af_2020_changes", "af_2020+af_2020_changes+ssc_2020"
 
 
 def map_offices(scenario: str) -> Any:
@@ -579,7 +579,7 @@ def write_outputs(
     files.append(export(allr, out / "per_lan.csv", lang=lang))
     files.append(export(allr, out / "per_lan.xlsx", lang=lang))
 
-    pair = [s for s in ("af_2019", "af_2020") if s in curves] or list(curves)[:2]
+    pair = [s for s in (MAP_BEFORE, MAP_AFTER) if s in curves] or [s for s in ("af_2019", "af_2020") if s in curves] or list(curves)[:2]
     sel = {s: curves[s] for s in pair}
     caps = {
         "dist": ("Cumulative share of residents by distance to the nearest office",

@@ -1,10 +1,7 @@
 """The national summary, its text rendering, and exports (CSV, Excel, GeoPackage; lang="sv").
 
-One call for the CLI (``narvaro report``)::
-
-    from narvaro.report import run_report
-    result = run_report(out_dir="narvaro-report")   # the four default scenarios, estimate mode
-    print(result.text)
+Rendered from one :class:`narvaro.report.assess.Assessment` (``narvaro.assess()``), so the
+console, report.txt and report.html print the same numbers.
 
 Every printed table carries the provenance line (:func:`narvaro.provenance.describe`): method
 (road network or estimate, never presented as a measurement) and how complete the office lists
@@ -15,18 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import settings
-from ..analysis.bounds import BOUNDS_ATTR, unknowns
-from ..analysis.constrained import constrained_range
-from ..analysis.coverage import coverage, national
+from ..analysis.bounds import BOUNDS_ATTR
+from ..analysis.coverage import national
 from ..analysis.metrics import (
     GROUP_LABEL,
     KIND_SUFFIXES,
@@ -35,28 +27,20 @@ from ..analysis.metrics import (
     threshold_labels,
     thresholds_of,
 )
-from ..analysis.presence import RULES, compare, kommuner_without_presence, scenario_name
-from ..data.layers import load_demand_points, load_kommuner
+from ..analysis.presence import RULES, kommuner_without_presence, scenario_name
 from ..errors import CoverageInputError
-from ..offices.draws import DRAWABLE, office_draws
-from ..offices.load import load_offices
-from ..offices.sources import NETWORKS, network_label, published_kommun_count
+from ..offices.draws import split_scenario
+from ..offices.sources import NETWORKS, published_kommun_count, scenario_title
 from ..provenance import describe, get_provenance
-from .export import export
 
 __all__ = [
-    "DEFAULT_SCENARIOS",
-    "ReportResult",
     "format_presence",
     "format_summary",
     "format_unknowns",
     "national_summary",
-    "run_report",
     "scenario_label",
 ]
 
-#: Scenarios of ``narvaro report``: AF before the closures, AF after, AF after + SSC, SSC alone.
-DEFAULT_SCENARIOS: tuple[str, ...] = ("af_2019", "af_2020", "af_2020+ssc_2020", "ssc_2020")
 #: Rules counted in the summary (see :data:`narvaro.analysis.presence.RULES`).
 SUMMARY_RULES: tuple[str, ...] = ("no_office_inside", "no_office_and_far", "af_definition")
 
@@ -154,21 +138,19 @@ def national_summary(
     return out
 
 
-def scenario_label(name: str) -> str:
-    """Readable scenario name: ``"af_2020+ssc_2020"`` -> ``"AF 2020 + SSC 2020"`` (known networks)."""
-    return network_label(name)
+def scenario_label(name: str, lang: str = "en") -> str:
+    """The name people use for a scenario (:func:`narvaro.offices.sources.scenario_title`)."""
+    return scenario_title(name, lang)
 
 
 def format_scenarios(scenarios: Sequence[str]) -> str:
-    """One line per scenario saying which office lists it combines and what they hold."""
+    """One line per scenario: its name as people say it, and the office lists it combines."""
     lines = ["Scenarios:"]
     for name in scenarios:
-        parts = [NETWORKS[p].description if p in NETWORKS else f"{p} (analyst list)" for p in name.split("+")]
-        lines.append(f"  {name} = {' + '.join(parts)}")
-    parts_used = {p for name in scenarios for p in name.split("+")}
-    if "af_2020" in parts_used and "af_2020_changes" not in parts_used:
-        lines.append("  (the June 2020 reversals, 6 offices kept after all and 5 staffed again, are the network "
-                     "af_2020_changes: run --scenario af_2020+af_2020_changes for the end-of-2020 network)")
+        parts = [NETWORKS[p].description if p in NETWORKS else
+                 " + ".join(NETWORKS[q].description for q in p.split("+")) if all(q in NETWORKS for q in p.split("+"))
+                 else f"{p} (analyst list, taken as complete)" for p in split_scenario(name)]
+        lines.append(f"  {scenario_title(name)} [{name}] = {' + '.join(parts)}")
     return "\n".join(lines)
 
 
@@ -333,214 +315,7 @@ def format_unknowns(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------------------
-# The whole report
-# --------------------------------------------------------------------------------------
-@dataclass
-class ReportResult:
-    """What :func:`run_report` computed and wrote."""
-
-    coverages: dict[str, gpd.GeoDataFrame]
-    summary: pd.DataFrame
-    presence: dict[str, pd.DataFrame]
-    comparisons: dict[str, gpd.GeoDataFrame]
-    unknowns: pd.DataFrame
-    constrained: dict[str, pd.DataFrame]
-    text: str
-    files: list[Path] = field(default_factory=list)
-    regions: dict[str, pd.DataFrame] = field(default_factory=dict)
-    draws: Any = None  # the joint office draws behind the best estimates (narvaro.office_draws), if any
-
-
-def run_report(
-    scenarios: Sequence[str] = DEFAULT_SCENARIOS,
-    graph: Any = None,
-    thresholds: Any = None,
-    out_dir: str | Path | None = None,
-    bounds: bool = True,
-    constrained: bool = True,
-    lang: str = "en",
-    formats: Sequence[str] = ("csv", "xlsx", "gpkg"),
-    demand: gpd.GeoDataFrame | None = None,
-    kommuner: gpd.GeoDataFrame | None = None,
-    offices: Mapping[str, gpd.GeoDataFrame] | None = None,
-    top: int = 20,
-    presence_limit: int | None = 25,
-    draws: int = settings.N_DRAWS,
-    seed: int = 0,
-    maps_dir: str | Path | None = None,
-) -> ReportResult:
-    """Compute the default scenarios, the summary, presence lists, comparisons and unknowns.
-
-    Parameters
-    ----------
-    scenarios : sequence of str
-        Office network names for :func:`narvaro.offices.load_offices` (default
-        :data:`DEFAULT_SCENARIOS`: af_2019, af_2020, af_2020+ssc_2020, ssc_2020).
-    graph : RoadGraph, optional
-        Road network; None = estimate mode (labelled as such everywhere).
-    thresholds : optional
-        As for :func:`narvaro.analysis.coverage.coverage`.
-    out_dir : str or Path, optional
-        Where to write files: ``coverage_{scenario}.{csv,xlsx,gpkg}``, ``summary.csv``,
-        ``without_presence_{scenario}_{rule}.csv``, ``compare_{a}__{b}.csv``, ``unknowns.csv``,
-        ``constrained_ranges.csv`` and ``report.txt``. Nothing is written when None.
-    bounds, constrained : bool
-        Ranges (simple) and the range given the published counts.
-    lang : {"en", "sv"}
-        Language of report.html, report.txt, the maps and the exported column labels.
-    formats : sequence of {"csv", "xlsx", "gpkg"}
-        Formats of the per-kommun tables.
-    demand, kommuner : optional
-        As for :func:`narvaro.analysis.coverage.coverage`.
-    offices : dict scenario -> office list, optional
-        Use these lists instead of loading the scenarios by name.
-    top : int
-        How many unknown kommuner the text lists.
-    presence_limit : int or None
-        How many kommuner each printed presence list shows (certain ones first, then the
-        largest that hinge on unknown offices); the exported files hold them all.
-    draws : int
-        Number of joint office draws (:func:`narvaro.offices.office_draws`) behind the best
-        estimates and 90 % intervals of the shipped networks; 0 = hard bounds only. Scenarios
-        given in ``offices`` (an analyst's list, taken as complete) get no draws.
-    seed : int
-        Seed of the draws (the same seed gives byte-identical outputs).
-    maps_dir : str or Path, optional
-        Where to write the default maps (linked from report.html); no maps when None.
-
-    With ``out_dir`` the report also writes ``report.html`` (:mod:`narvaro.report.html`), the
-    per-län table ``per_lan.csv``/``.xlsx`` and the plots ``plot_*.svg``/``.png``.
-
-    Returns
-    -------
-    ReportResult
-    """
-    demand = load_demand_points() if demand is None else demand
-    kommuner = load_kommuner() if kommuner is None else kommuner
-    joint = _joint_draws(scenarios, offices, draws if bounds else 0, seed)
-    covs: dict[str, gpd.GeoDataFrame] = {}
-    office_lists: dict[str, gpd.GeoDataFrame] = {}
-    for sc in scenarios:
-        if offices is not None and sc in offices:
-            off, sc_draws = offices[sc], None
-        else:
-            sc_draws = joint[sc] if joint is not None and sc in joint else None
-            off = sc_draws.offices if sc_draws is not None else load_offices(sc, include_candidates=bounds)
-        office_lists[sc] = off
-        covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
-                            bounds=bounds, name=sc, draws=sc_draws)
-    cons: dict[str, pd.DataFrame] = {}
-    if bounds and constrained:
-        for sc, cov in covs.items():
-            cons[sc] = constrained_range(cov)
-    summary = national_summary(covs, constrained=cons or None)
-    presence: dict[str, pd.DataFrame] = {}
-    for sc, cov in covs.items():
-        gs = groups_in(cov)
-        for g in gs:
-            presence[f"{sc}:{g}:no_office_inside"] = kommuner_without_presence(cov, "no_office_inside", g)
-            presence[f"{sc}:{g}:no_office_and_far"] = kommuner_without_presence(cov, "no_office_and_far", g)
-        if {"af", "ssc"} <= set(gs):
-            presence[f"{sc}:af+ssc:af_definition"] = kommuner_without_presence(cov, "af_definition")
-    comparisons: dict[str, gpd.GeoDataFrame] = {}
-    for a, b, grp in (("af_2019", "af_2020", None), ("af_2020", "af_2020+ssc_2020", {"af": "any"})):
-        if a in covs and b in covs:
-            comparisons[f"{a} -> {b}"] = compare(covs[a], covs[b], groups=grp)
-    unk = pd.concat([unknowns(c) for c in covs.values()], ignore_index=True) if bounds else pd.DataFrame()
-    if len(unk):
-        first = "narrows_interval_by" if "narrows_interval_by" in unk.columns else "pop_depends_over_25km"
-        unk = unk.drop_duplicates(["network", "kommunkod"]).sort_values(
-            [c for c in (first, "kommun_population") if c in unk.columns], ascending=False, ignore_index=True)
-        unk["rank"] = np.arange(1, len(unk) + 1)
-
-    parts = ["National summary", format_summary(summary), "", format_scenarios(scenarios)]
-    for key in ("af_2020:af:no_office_inside", "af_2020+ssc_2020:af+ssc:af_definition",
-                "af_2020+ssc_2020:any:no_office_inside"):
-        if key in presence:
-            sc, g, rule = key.split(":")
-            parts += ["", format_presence(presence[key], limit=presence_limit,
-                                          title=f"Kommuner without presence, {sc}, "
-                                                f"group {g}, rule {rule} ({RULES[rule]})")]
-    for name, cmp in comparisons.items():
-        nat = cmp[cmp["kommunkod"] == "SE"].iloc[0]
-        bits = []
-        pairs = get_provenance(cmp).get("compared_groups", {})
-        for g in ("af", "any"):
-            col = f"{g}_pop_over_25km_delta"
-            if col not in cmp.columns:
-                continue
-            gb = pairs.get(g, g)
-            glab = GROUP_LABEL["en"][g] if gb == g else f"{GROUP_LABEL['en'][gb]} -> {GROUP_LABEL['en'][g]}"
-            lost = f"{g}_lost_last_office"
-            if f"{col}_q05" in cmp.columns:
-                change = (f"{nat[col]:+,.0f} residents beyond 25 km (best estimate; 90 % interval "
-                          f"{nat[f'{col}_q05']:+,.0f} to {nat[f'{col}_q95']:+,.0f}; possible range "
-                          f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f}); {nat[lost]:,.0f} kommuner lost "
-                          f"their last office (90 % interval {nat[f'{lost}_q05']:,.0f}-{nat[f'{lost}_q95']:,.0f}; "
-                          f"possible {int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])})")
-            elif f"{col}_lo" in cmp.columns:
-                change = (f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])} "
-                          "kommuner lost their last office (certain-possible)")
-            else:
-                change = (f"{nat[col]:+,.0f} residents beyond 25 km; "
-                          f"{int(nat[lost])} kommuner lost their last office")
-            bits.append(f"{glab}: {change}")
-        if bits:
-            parts += ["", f"Change {name}: " + "; ".join(bits)]
-    if len(unk):
-        parts += ["", format_unknowns(unk, top=top)]
-    text = "\n".join(parts)
-
-    files: list[Path] = []
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        for sc, cov in covs.items():
-            for fmt in formats:
-                files.append(export(cov, out / f"coverage_{_safe(sc)}.{fmt}", lang=lang))
-        files.append(export(summary, out / "summary.csv", lang=lang))
-        for key, lst in presence.items():
-            files.append(export(lst, out / f"without_presence_{_safe(key)}.csv", lang=lang))
-        for name, cmp in comparisons.items():
-            files.append(export(cmp, out / f"compare_{_safe(name)}.csv", lang=lang))
-        if len(unk):
-            files.append(export(unk, out / "unknowns.csv", lang=lang))
-        if cons:
-            allc = pd.concat([c.assign(scenario=s) for s, c in cons.items()], ignore_index=True)
-            files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
-        result = ReportResult(draws=joint, coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
-                              unknowns=unk, constrained=cons, text=text, files=files)
-        from .html import write_outputs
-
-        written, page_text = write_outputs(result, out, office_lists, demand, kommuner, graph, lang, maps_dir)
-        files += written
-        if lang == "sv":
-            text = page_text
-            if len(unk):
-                text += "\n\n" + _unknowns_sv(unk, top)
-        else:
-            text = text + "\n\n" + page_text
-        (out / "report.txt").write_text(text + "\n", encoding="utf-8")
-        files.append(out / "report.txt")
-        text += "\n\n" + ("Filer skrivna till " if lang == "sv" else "Files written to ") + str(out)
-        result.text, result.files = text, files
-        return result
-    return ReportResult(draws=joint, coverages=covs, summary=summary, presence=presence, comparisons=comparisons,
-                        unknowns=unk, constrained=cons, text=text, files=files)
-
-
-def _joint_draws(scenarios: Sequence[str], offices: Mapping[str, Any] | None, n: int, seed: int) -> Any:
-    """One set of joint office draws for every shipped network the scenarios use (None if none)."""
-    if n <= 0:
-        return None
-    nets = [p for sc in scenarios if not (offices and sc in offices) for p in sc.split("+")]
-    drawable = [p for p in dict.fromkeys(nets) if p in DRAWABLE]
-    return office_draws(drawable, n=n, seed=seed) if drawable else None
-
-
-def _unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
+def format_unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
     """The top of :func:`narvaro.analysis.bounds.unknowns` in Swedish."""
     col = f"pop_depends_over_{by}"
     show = unk.head(top)[[c for c in ("rank", "network", "kommunkod", "kommunnamn", "status", col) if c in unk]].copy()
@@ -551,7 +326,3 @@ def _unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
     head = (f"Okänd kontorsstatus att kontrollera först (de {min(top, len(unk))} viktigaste av {len(unk)}), "
             f"efter antal invånare vars sida om {by} beror på kommunens kontor:")
     return head + "\n" + show.to_string(index=False)
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name.replace(" -> ", "__").replace(":", "_"))
