@@ -154,18 +154,19 @@ def test_headline_three_kinds_of_number():
 
     full = _nat(af_share_over_25km=0.123, af_share_over_25km_q05=0.101, af_share_over_25km_q95=0.148,
                 af_share_over_25km_lo=0.082, af_share_over_25km_hi=0.742)
-    assert headline("af_2020", full) == ("AF 2020: 12.3 % of residents beyond 25 km "
+    assert headline("af_2020", full) == ("AF after the 2019 decision alone (the 106 offices): 12.3 % of residents beyond 25 km "
                                          "(90 % interval 10.1–14.8 %; possible range 8.2–74.2 %)")
-    assert headline("af_2020", full, lang="sv") == ("AF 2020: 12,3 % av invånarna bor längre än 25 km "
+    assert headline("af_2020", full, lang="sv") == ("AF efter enbart beslutet 2019 (de 106 kontoren): 12,3 % av invånarna bor längre än 25 km "
                                                     "(90 %-intervall 10,1–14,8 %; möjligt spann 8,2–74,2 %)")
     # complete list: one number
-    assert headline("af_2020", _nat(af_share_over_25km=0.123)) == "AF 2020: 12.3 % of residents beyond 25 km"
+    assert headline("af_2019+af_2020", _nat(af_share_over_25km=0.123)) == "AF 2019 + AF 2020: 12.3 % of residents beyond 25 km"
     # bounds only (no draws yet): the plain column is the confirmed-only figure, never shown as the value
     bounds = _nat(af_share_over_25km=0.742, af_share_over_25km_lo=0.082, af_share_over_25km_hi=0.742)
-    text = headline("af_2020", bounds)
-    assert text.startswith("AF 2020: 8.2–74.2 % of residents beyond 25 km (possible range;")
+    text = headline("af_2019+af_2020", bounds)
+    assert text.startswith("AF 2019 + AF 2020: 8.2–74.2 % of residents beyond 25 km (possible range;")
     assert "no best estimate yet" in text
-    assert headline("af_2020+ssc_2020", _nat(any_share_over_25km=0.05)).startswith("AF 2020 + SSC 2020: 5.0 %")
+    assert headline("af_2020+af_2020_changes+ssc_2020", _nat(any_share_over_25km=0.05)).startswith(
+        "AF at the end of 2020 + SSC servicekontor: 5.0 %")
 
 
 def test_report_html_and_swedish(tmp_path):

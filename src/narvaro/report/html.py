@@ -293,7 +293,7 @@ def headline(
     g = group or headline_group(scenario)
     f = three(nat, f"{g}_share_over_{threshold}")
     t = threshold.replace("km", " km").replace("min", " min")
-    name = scenario_title(scenario)
+    name = scenario_title(scenario, lang)
     if f["best"] is not None:
         text = f"{name}: " + _w("beyond", lang, pct=pct(f["best"], 1, lang), t=t)
         bits = []
