@@ -248,17 +248,19 @@ def _office_line(entry: Mapping[str, Any], words: Mapping[str, str], n_kommuner:
     """One office list: known of published, office status known, or its candidate offices."""
     if entry.get("candidates") is not None:
         return words["office.candidates"].format(n=int(entry["candidates"]))
-    if entry.get("known") is None:  # no counts: an English label is all there is
+    if entry.get("known") is None and entry.get("status_known") is None:  # no counts: a label is all there is
         return str(entry.get("label") or entry.get("name", "?")) if lang == "en" else str(entry.get("name", "?"))
-    title, known, published = _office_title(entry, words), int(entry["known"]), entry.get("published")
-    line = (words["office.known_of"].format(title=title, known=known, published=int(published))
-            if published is not None else words["office.known"].format(title=title, known=known))
+    title, known, published = _office_title(entry, words), entry.get("known"), entry.get("published")
+    lines = []
+    if known is not None:
+        lines.append(words["office.known_of"].format(title=title, known=int(known), published=int(published))
+                     if published is not None else words["office.known"].format(title=title, known=int(known)))
     if entry.get("status_known") is not None:
         n = entry.get("n_kommuner") or _label_int(entry, r"status known for \d+ of (\d+) kommuner") or n_kommuner
         status = (words["office.status_of"].format(known=int(entry["status_known"]), n=int(n)) if n
                   else words["office.status"].format(known=int(entry["status_known"])))
-        line += "; " + status
-    return line
+        lines.append(status if lines else f"{title}: {status}")
+    return "; ".join(lines)
 
 
 def _label_int(entry: Mapping[str, Any], pattern: str) -> int | None:
