@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "narvaro"
 
 #: Steps of the chain by first name part below ``narvaro`` ("" is the top-level package).
 CHAIN: list[set[str]] = [
-    {"errors", "settings", "provenance"},
+    {"errors", "settings", "provenance", "i18n"},
     {"data"},
     {"offices"},
     {"network"},

@@ -74,15 +74,20 @@ def test_exports_csv_excel_gpkg(covs, tmp_path):
     en = pd.read_csv(export(cov, tmp_path / "e.csv"))
     assert "af_pop_over_50km_lo" in en.columns and "geometry" not in en.columns
     sheets = pd.read_excel(export(cov, tmp_path / "t.xlsx", lang="sv"), sheet_name=None)
-    assert set(sheets) == {"data", "metadata", "columns"}
+    assert set(sheets) == {"data", "metadata", "kolumner"}
     assert "Folkmängd" in sheets["data"].columns
     assert sheets["data"].loc[2, "AF invånare längre än 50 km högsta"] == pytest.approx(500)
-    meta = dict(zip(sheets["metadata"]["key"], sheets["metadata"]["value"], strict=True))
+    meta = dict(zip(sheets["metadata"]["uppgift"], sheets["metadata"]["värde"], strict=True))
+    assert meta["metod"] == "uppskattning (fågelvägen x slingerfaktor, inte uppmätt längs väg)"
+    assert "inte uppmätt längs väg" in meta["källor och metod"]
+    en = pd.read_excel(export(cov, tmp_path / "e.xlsx"), sheet_name=None)
+    assert set(en) == {"data", "metadata", "columns"}
+    meta = dict(zip(en["metadata"]["key"], en["metadata"]["value"], strict=True))
     assert meta["method"] == "estimate" and "not a road measurement" in meta["provenance"]
     gpkg = gpd.read_file(export(cov, tmp_path / "t.gpkg", lang="sv"))
     assert gpkg.crs.equals("EPSG:3006") and len(gpkg) == 3
     assert gpkg.loc[2, "AF invånare längre än 50 km högsta"] == pytest.approx(500)
-    assert (tmp_path / "t.gpkg.txt").read_text(encoding="utf-8").startswith("Method: estimate")
+    assert (tmp_path / "t.gpkg.txt").read_text(encoding="utf-8").startswith("Metod: uppskattning")
     with pytest.raises(ValueError, match="unsupported"):
         export(cov, tmp_path / "t.json")
 

@@ -4,6 +4,8 @@ One table of UI texts (:data:`TEXT`), looked up with :func:`tr`; human scenario 
 (:func:`scenario_title`: "AF 2020 + SSC 2020", never the code ``af_2020+ssc_2020``) and
 number formatting in the reader's convention (:func:`num`: "12.3" / "12,3"). Official names
 (kommuner, län, offices, Arbetsförmedlingen, Statens servicecenter) are never translated.
+Data values (status codes, groups, rules) come from the shared catalogue :mod:`narvaro.i18n`
+(:func:`value`, :func:`check_lang`); the provenance line from :func:`narvaro.provenance.describe`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..i18n import LANGS, check_lang, value
 from ..offices.sources import scenario_title as _scenario_title
 from ..provenance import describe
 
@@ -19,15 +22,12 @@ __all__ = [
     "TEXT",
     "check_lang",
     "describe_lang",
-        "num",
+    "num",
     "pct",
     "scenario_title",
-    "to_swedish",
     "tr",
     "value",
 ]
-
-LANGS: tuple[str, ...] = ("en", "sv")
 
 #: key -> (English, Swedish). Placeholders in braces are filled by :func:`tr`.
 TEXT: dict[str, tuple[str, str]] = {
@@ -167,35 +167,6 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-#: Data values shown in office popups (status, basis, how the point was located) -> Swedish.
-VALUES_SV: dict[str, str] = {
-    "confirmed": "bekräftat",
-    "candidate": "tänkbart",
-    "open": "öppet",
-    "closed": "stängt",
-    "closure_decided": "nedläggning beslutad",
-    "travel_in": "inresekontor (bokade besök)",
-    "centralort": "kommunens centralort",
-    "tatort_exact": "SCB-tätort (exakt namn)",
-    "tatort_normalised": "SCB-tätort (normaliserat namn)",
-    "given": "angivna koordinater",
-}
-
-
-def value(text: Any, lang: str = "en") -> Any:
-    """A data value as shown to the reader: Swedish for the known codes when ``lang="sv"``."""
-    if lang == "sv" and isinstance(text, str):
-        return VALUES_SV.get(text, text)
-    return text
-
-
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is "en" or "sv"; raise ValueError otherwise."""
-    if lang not in LANGS:
-        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
-    return lang
-
-
 def tr(key: str, lang: str = "en", **values: Any) -> str:
     """The text ``key`` in ``lang`` with ``values`` filled in.
 
@@ -238,56 +209,6 @@ def pct(value: Any, decimals: int = 1, lang: str = "en", sign: bool = False) -> 
     return num(float(value) * 100, decimals, lang, sign)
 
 
-#: English phrases of provenance lines and office labels -> Swedish (applied in order).
-_SV_PHRASES: tuple[tuple[str, str], ...] = (
-    (r"Method: estimate \(straight line x circuity, not a road measurement\)",
-     "Metod: uppskattning (fågelvägen x slingerfaktor, inte uppmätt längs väg)"),
-    (r"Method: road network", "Metod: vägnät"),
-    (r"Method: ", "Metod: "),
-    (r"Offices: ", "Kontor: "),
-    (r"Population: ", "Befolkning: "),
-    (r"Kommuner: ", "Kommuner: "),
-    (r"Draws: ", "Dragningar: "),
-    (r"(\d+) of (\d+) offices known", r"\1 av \2 kontor kända"),
-    (r"(\d+) offices known", r"\1 kontor kända"),
-    (r"(\d+) (AF|SSC|[A-Z]+) offices known", r"\1 \2-kontor kända"),
-    (r"office status known for (\d+) of (\d+) kommuner", r"kontorsstatus känd för \1 av \2 kommuner"),
-    (r"\+(\d+) candidate offices in kommuner whose office is not pinned down",
-     r"+\1 tänkbara kontor i kommuner där kontoret inte är fastställt"),
-    (r"complete list", "komplett lista"),
-    (r"(\d[\d,]*) joint office draws", r"\1 samtidiga dragningar av kontor"),
-    (r"(\d[\d,]*) draws", r"\1 dragningar"),
-    (r"presence model", "närvaromodell"),
-    (r"seed", "frö"),
-    (r"SCB folkmängd (\d{4}) per kommun", r"SCB folkmängd \1 per kommun"),
-    (r"SCB tätorter (\d{4}) points \+ 5 km land grid for the rest",
-     r"SCB tätorter \1 (punkter) + 5 km-rutnät över land för resten"),
-    (r"SCB folkmängd 31 Dec (\d{4})", r"SCB folkmängd 31 dec \1"),
-    (r"Valmyndigheten kommun boundaries \(2 % simplified, incl. sea territory\)",
-     "Valmyndighetens kommungränser (förenklade 2 %, inkl. havsområde)"),
-    (r"SCB kommun boundaries 2024 \(land\)", "SCB:s kommungränser 2024 (land)"),
-    (r"straight line \(EPSG:3006\) x circuity by distance", "fågelvägen (EPSG:3006) x slingerfaktor efter avstånd"),
-    (r"road ferries", "vägfärjor"),
-    (r"estimate", "uppskattning"),
-)
-
-
-def to_swedish(text: str) -> str:
-    """Translate the English phrases narvaro writes in provenance and completeness lines.
-
-    Examples
-    --------
-    >>> to_swedish("AF 2020: 39 of 106 offices known; office status known for 104 of 290 kommuner")
-    'AF 2020: 39 av 106 kontor kända; kontorsstatus känd för 104 av 290 kommuner'
-    """
-    import re
-
-    for pattern, repl in _SV_PHRASES:
-        text = re.sub(pattern, repl, text)
-    return text
-
-
 def describe_lang(obj: Any, lang: str = "en") -> str:
-    """:func:`narvaro.provenance.describe` in ``lang`` (Swedish by phrase translation)."""
-    text = describe(obj)
-    return to_swedish(text) if lang == "sv" else text
+    """The provenance line of ``obj`` in ``lang`` (:func:`narvaro.provenance.describe`)."""
+    return describe(obj, check_lang(lang))
