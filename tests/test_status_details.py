@@ -204,7 +204,7 @@ def test_candidate_rows_at_centralort_and_provenance():
     assert row.pop("lat") == pytest.approx(57.667224, abs=1e-5)
     assert row.pop("lon") == pytest.approx(15.852365, abs=1e-5)
     assert row == {
-        "office_id": "af-0884-candidate", "org": "af", "name": "Candidate AF 2019 Vimmerby", "town": "Vimmerby",
+        "office_id": "af-0884-candidate", "org": "af", "name": "Candidate AF office, Vimmerby", "town": "Vimmerby",
         "kommunkod": "0884", "geocode": "centralort", "status": "candidate", "valid_from": "", "valid_to": "",
         "source": "candidate at the kommun's centralort Vimmerby (status unknown (no_rule))",
         "note": "not a stated office: where an office would stand if the kommun has one",

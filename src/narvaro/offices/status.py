@@ -898,7 +898,7 @@ def candidate_offices(
             {
                 "office_id": f"{org}-{kod}-candidate",
                 "org": org,
-                "name": f"Candidate {network_label(network)} {namn}",
+                "name": f"Candidate {org.upper()} office, {namn}",
                 "kommunkod": kod,
                 "status": "candidate",
                 "valid_from": "",
