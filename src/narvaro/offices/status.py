@@ -855,8 +855,10 @@ def candidate_offices(
     Returns
     -------
     GeoDataFrame
-        Same columns as :func:`narvaro.offices.load_offices`; ``status`` and ``basis`` are "candidate";
-        ``source`` describes the basis; EPSG:3006.
+        Same columns as :func:`narvaro.offices.load_offices`; ``status`` is "candidate";
+        ``source`` describes the basis; EPSG:3006. ``basis`` is "deduced" where a status rule
+        says the kommun has an office (status "confirmed") but no row gives it: that office
+        counts as known (in every draw and in both hard bounds), at an assumed position.
     """
     st = office_status(network, offices=offices, complete=complete)
     want = st[(st["status"] == "unknown") | ((st["status"] == "confirmed") & (st["n_offices"] == 0))]
@@ -913,7 +915,12 @@ def candidate_offices(
     gdf["lat"] = np.round(wgs.y.to_numpy(), 6) if len(gdf) else []
     gdf["lon"] = np.round(wgs.x.to_numpy(), 6) if len(gdf) else []
     gdf["network"] = network
-    gdf["basis"] = "candidate"
+    # presence deduced by a rule is a fact (only the position is assumed): such an office is
+    # "deduced", present in every draw and in both hard bounds, never a candidate
+    deduced = gdf["kommunkod"].map(st.set_index("kommunkod")["status"]).eq("confirmed").to_numpy()
+    gdf["basis"] = np.where(deduced, "deduced", "candidate")
+    gdf.loc[deduced, "name"] = [f"{org.upper()} office, {k} (position assumed)"
+                                for k in want.set_index("kommunkod").loc[gdf.loc[deduced, "kommunkod"], "kommunnamn"]]
     gdf = gdf[COLUMNS + ["network", "basis", "geometry"]]
     set_provenance(
         gdf,
