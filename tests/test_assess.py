@@ -1,0 +1,65 @@
+"""narvaro.assess(): the one entry point the CLI, the report and the Python API share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import narvaro
+from narvaro import cli
+from narvaro.report.export import rounded
+
+END, BOTH = "af_2020+af_2020_changes", "af_2020+af_2020_changes+ssc_2020"
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    code = cli.run(["report", "--scenario", "af_2019", "--scenario", BOTH, "--no-map", "--format", "csv",
+                    "--out", str(out)])
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def assessment():
+    return narvaro.assess(["af_2019", BOTH])
+
+
+@pytest.mark.parametrize("scenario", ["af_2019", BOTH])
+def test_assess_gives_the_cli_per_kommun_files_column_for_column(cli_files, assessment, scenario):
+    csv = pd.read_csv(cli_files / f"coverage_{scenario}.csv", dtype={"kommunkod": str, "lanskod": str})
+    api = pd.DataFrame(rounded(assessment.per_kommun(scenario)).drop(columns="geometry"))
+    assert list(csv.columns) == list(api.columns)
+    assert len(csv) == 290
+    for col in csv.columns:
+        a, b = api[col], csv[col]
+        if pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b):
+            np.testing.assert_allclose(a.astype(float).to_numpy(), b.astype(float).to_numpy(), rtol=0, atol=1e-9,
+                                       equal_nan=True, err_msg=col)
+        else:
+            assert a.astype(str).where(a.notna(), "nan").tolist() == b.astype(str).where(b.notna(), "nan").tolist(), col
+
+
+def test_assess_national_and_presence_agree_with_the_console(cli_files, assessment):
+    nat = assessment.national(BOTH)
+    share = nat["any_share_over_25km"]
+    text = (cli_files / "report.txt").read_text(encoding="utf-8")
+    assert f"AF at the end of 2020 + SSC servicekontor (AF or SSC): {100 * share:.1f} %" in text
+    lst = assessment.without_presence(BOTH, "af_definition")
+    assert lst.attrs["narvaro"]["count"]["best"] == pytest.approx(
+        pd.read_csv(cli_files / "summary.csv").query("scenario == @BOTH and group == 'any'")["without_af_definition"]
+        .iloc[0])
+
+
+def test_the_end_2020_network_is_drawn_whole(assessment):
+    """AF at the end of 2020 meets its published count (106 kommuner) in every draw."""
+    draws = assessment.draws[END]
+    assert set(draws.n_kommuner) == {106}
+    assert assessment.scenarios == ("af_2019", BOTH)
+
+
+def test_assess_refuses_a_scenario_it_did_not_compute(assessment):
+    with pytest.raises(narvaro.NarvaroError, match="was not assessed"):
+        assessment.per_kommun("ssc_2020")
