@@ -16,7 +16,6 @@ coverage tables (one per scenario, :func:`narvaro.analysis.coverage.coverage` wi
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -299,7 +298,3 @@ def _unknowns(covs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         unk["rank"] = np.arange(1, len(unk) + 1)
     return unk
 
-
-def safe_name(name: str) -> str:
-    """A scenario or list key as a file-name part: ``"a -> b"`` -> ``"a__b"``, ``":"`` -> ``"_"``."""
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name.replace(" -> ", "__").replace(":", "_"))

@@ -6,6 +6,7 @@ files and the page agree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,6 @@ def write_report(
     ``unknowns.csv``, ``constrained_ranges.csv``, ``per_lan.csv``/``.xlsx``, the plots,
     ``report.html`` and ``report.txt`` (the text returned, in ``lang``).
     """
-    from .assess import safe_name
     from .html import write_outputs
 
     out.mkdir(parents=True, exist_ok=True)
@@ -124,3 +124,8 @@ def write_report(
     files.append(out / "report.txt")
     return files, text
 
+
+
+def safe_name(name: str) -> str:
+    """A scenario or list key as a file-name part: ``"a -> b"`` -> ``"a__b"``, ``":"`` -> ``"_"``."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name.replace(" -> ", "__").replace(":", "_"))
