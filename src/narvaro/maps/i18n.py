@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..errors import InputValueError
 from ..offices.sources import network_label
 from ..provenance import describe
 
@@ -190,9 +191,9 @@ def value(text: Any, lang: str = "en") -> Any:
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is "en" or "sv"; raise ValueError otherwise."""
+    """Return ``lang`` if it is "en" or "sv"; raise InputValueError (a ValueError) otherwise."""
     if lang not in LANGS:
-        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+        raise InputValueError(f"lang must be 'en' or 'sv', not {lang!r}")
     return lang
 
 

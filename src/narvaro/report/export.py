@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..analysis.metrics import GROUP_LABEL
 from ..data.layers import to_compute_crs
-from ..errors import CoverageInputError
+from ..errors import CoverageInputError, InputValueError
 from ..provenance import describe, get_provenance
 
 __all__ = [
@@ -69,7 +69,7 @@ def column_label(column: str, lang: str = "en") -> str:
     'AF or SSC share of residents beyond 25 km (highest)'
     """
     if lang not in ("en", "sv"):
-        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+        raise InputValueError(f"lang must be 'en' or 'sv', not {lang!r}")
     i = 0 if lang == "en" else 1
     if column in _BASE_LABELS:
         return _BASE_LABELS[column][i]
@@ -234,9 +234,9 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
-        raise ValueError(f"unsupported export format {suffix!r}; use .csv, .xlsx or .gpkg")
+        raise InputValueError(f"unsupported export format {suffix!r}; use .csv, .xlsx or .gpkg")
     if lang not in ("en", "sv"):
-        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+        raise InputValueError(f"lang must be 'en' or 'sv', not {lang!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     prov_line = describe(table)
     plain = rounded(pd.DataFrame(table.drop(columns="geometry", errors="ignore")))
