@@ -141,6 +141,9 @@ def _check_out_file(path: Path, option: str) -> Path:
     """Raise CLIError unless ``path`` can be written as a file (its folder creatable and writable)."""
     if path.is_dir():
         raise CLIError(f"{option} {path} is a folder; give the file to write, e.g. {path / 'map.html'}")
+    base = _existing_ancestor(path.parent)
+    if not base.is_dir():
+        raise CLIError(f"{option} {path} cannot be written: {base} is a file, not a folder")
     _check_folder(path.parent, f"the folder of {option}")
     return path
 

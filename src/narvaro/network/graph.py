@@ -43,6 +43,7 @@ import json
 import math
 import os
 import uuid
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -759,7 +760,7 @@ class RoadGraph:
                         interior=interior)
         except NarvaroError:
             raise
-        except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError, zipfile.BadZipFile) as exc:
             # numpy: not an .npz (pickle advice), a damaged zip, a missing array; json: bad metadata
             raise NetworkFileError(
                 f"{path} is not a road graph saved by narvaro (write one with `narvaro network build` "
