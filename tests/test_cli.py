@@ -419,3 +419,324 @@ def test_missing_mirror_is_one_line_without_pooch_noise(tmp_path):
     assert "NARVARO_DATA_MIRROR" in lines[0]
     for noise in ("Downloading data from", "urllib3", "HTTPSConnectionPool", "NameResolutionError", "Traceback"):
         assert noise not in proc.stderr + proc.stdout
+
+
+# --- issue 21 item 10: a CLI an analyst can drive -------------------------------------------------
+FIXTURE_OFFICES = Path(__file__).parent / "fixtures" / "offices_complete_af.csv"
+OFFICE_HEADER = "office_id,org,name,town,kommunkod,lat,lon\n"
+
+
+class _ComputedError(Exception):
+    """Raised by the stand-ins of the computing functions: reaching them fails the test."""
+
+
+@pytest.fixture
+def no_computing(monkeypatch):
+    """run_report, coverage and the data loaders raise if called: errors must come before them."""
+    import importlib
+
+    def boom(*args, **kwargs):
+        raise _ComputedError("computing started")
+
+    for module, name in (
+        ("narvaro.report.summary", "run_report"),
+        ("narvaro.analysis.coverage", "coverage"),  # the module: narvaro.analysis.coverage is the function
+        ("narvaro.data.layers", "load_kommuner"),
+        ("narvaro.data.layers", "load_demand_points"),
+    ):
+        monkeypatch.setattr(importlib.import_module(module), name, boom)
+
+
+@pytest.fixture
+def captured_report(monkeypatch):
+    """run_report replaced by a recorder that stops the command (a NarvaroError) once called."""
+    import narvaro.report.summary
+    from narvaro.errors import NarvaroError
+
+    calls: list[dict] = []
+
+    def record(**kwargs):
+        kwargs["scenarios"] = list(kwargs["scenarios"])
+        calls.append(kwargs)
+        raise NarvaroError("stopped by the test")
+
+    monkeypatch.setattr(narvaro.report.summary, "run_report", record)
+    return calls
+
+
+def _office_file(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(OFFICE_HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    code, out, err = _run(capsys, "--version")
+    assert code == 0 and err == ""
+    assert out.strip() == f"narvaro {version('narvaro')}" and re.fullmatch(r"narvaro \d+\.\d+\.\d+\S*", out.strip())
+
+
+def test_negative_top_refused_zero_accepted(capsys, tmp_path, captured_report):
+    code, _, err = _run(capsys, "report", "--top", "-3")
+    assert code == 2
+    _assert_one_line_error(err, r"--top must be 0 or more, not -3")
+    assert captured_report == []
+    code, _, err = _run(capsys, "report", "--top", "0", "--no-map", "--out", str(tmp_path / "o"))
+    assert code == 2 and "stopped by the test" in err  # reached run_report
+    assert captured_report[0]["top"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (("--draws", "-1"), r"--draws must be 0 or more, not -1"),
+        (("--seed", "-5"), r"--seed must be 0 or more, not -5"),
+    ],
+)
+def test_bad_draws_and_seed(capsys, no_computing, args, pattern):
+    code, _, err = _run(capsys, "report", *args)
+    assert code == 2
+    _assert_one_line_error(err, pattern)
+
+
+def test_draws_and_seed_reach_run_report(capsys, tmp_path, captured_report):
+    code, _, _ = _run(capsys, "report", "--draws", "0", "--seed", "7", "--out", str(tmp_path / "o"), "--no-map")
+    assert code == 2
+    assert (captured_report[0]["draws"], captured_report[0]["seed"]) == (0, 7)
+    assert captured_report[0]["offices"] is None and len(captured_report[0]["scenarios"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (("--year", "2019"), r"--year 2019 .*use one of 2017, 2018, 2021$"),
+        (("--source", "foo"), r"unknown --source 'foo'; use scb or valmyndigheten$"),
+    ],
+)
+def test_kommuner_bad_year_and_source(capsys, no_computing, args, pattern):
+    code, _, err = _run(capsys, "kommuner", *args)
+    assert code == 2
+    _assert_one_line_error(err, pattern)
+    assert "unexpected" not in err and "ValueError" not in err
+
+
+def test_validate_unknown_org(capsys, tmp_path):
+    code, _, err = _run(capsys, "offices", "--validate", str(tmp_path / "F"), "--org", "fk")
+    assert code == 2
+    _assert_one_line_error(err, r"unknown --org 'fk'; use af .* or ssc ")
+    assert "unexpected" not in err
+
+
+def test_out_folders_checked_before_computing(capsys, tmp_path, no_computing):
+    a_file = tmp_path / "existing.csv"
+    a_file.write_text("x\n")
+    for args, pattern in (
+        (("--out", str(a_file)), r"--out .*existing\.csv is a file, not a folder"),
+        (("--out", str(a_file / "sub")), r"--out .*existing\.csv/sub cannot be created: .*existing\.csv is a file"),
+        (("--out", "/proc/narvaro/x"), r"--out /proc/narvaro/x is not writable: cannot create files in /proc"),
+        (("--maps-dir", str(a_file)), r"--maps-dir .*existing\.csv is a file, not a folder"),
+    ):
+        code, _, err = _run(capsys, "report", *args)
+        assert code == 2, args
+        _assert_one_line_error(err, pattern)
+        assert "Errno" not in err and "FileExistsError" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.csv"]  # nothing left behind
+    # --no-map: --maps-dir is not used, so not checked; --out is created only by the report itself
+    code, _, err = _run(capsys, "report", "--no-map", "--maps-dir", str(a_file), "--out", str(tmp_path / "new"))
+    assert code == 1 and "computing started" in err
+    assert not (tmp_path / "new").exists()
+
+
+def test_map_out_checked_before_computing(capsys, tmp_path, no_computing):
+    code, _, err = _run(capsys, "map", "--out", str(tmp_path))
+    assert code == 2
+    _assert_one_line_error(err, r"--out .* is a folder; give the file to write")
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    code, _, err = _run(capsys, "map", "--out", str(a_file / "m.html"))
+    assert code == 2
+    _assert_one_line_error(err, r"--out .*f/m\.html cannot be written: .*f is a file, not a folder")
+
+
+def test_graph_that_is_a_csv_says_so_without_numpy_advice(capsys, tmp_path, no_computing):
+    bad = tmp_path / "file.csv"
+    bad.write_text("a,b\n1,2\n")
+    code, _, err = _run(capsys, "report", "--method", "road", "--graph", str(bad))
+    assert code == 2
+    _assert_one_line_error(err, r"file\.csv is not a road graph saved by narvaro")
+    assert "pickle" not in err and "ValueError" not in err
+
+
+def test_roadgraph_load_and_from_pbf_raise_narvaro_errors(tmp_path):
+    from narvaro.errors import NarvaroError, NetworkFileError
+
+    csv = tmp_path / "file.csv"
+    csv.write_text("a,b\n1,2\n")
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    for path in (csv, broken):
+        with pytest.raises(NetworkFileError, match="is not a road graph saved by narvaro") as err:
+            RoadGraph.load(path)
+        assert "pickle" not in str(err.value) and isinstance(err.value, NarvaroError)
+    with pytest.raises(NetworkFileError, match=r"file\.csv is not a readable OpenStreetMap PBF extract"):
+        RoadGraph.from_pbf(csv)
+    with pytest.raises(FileNotFoundError):
+        RoadGraph.load(tmp_path / "missing.npz")
+
+
+def test_offices_off_the_graph_in_cli_words(capsys, tmp_path, monkeypatch):
+    import narvaro.report.summary
+    from narvaro.errors import UnreachableError
+
+    def unreachable(**kwargs):
+        list(kwargs["scenarios"])
+        raise UnreachableError(
+            "Offices lie farther than snap_max_m=100 m from the road graph (pass far_offices='keep' to keep them)",
+            [{"row": 3, "id": "af-1", "problem": "nearest road node 5,000 m away"},
+             {"row": 9, "id": "af-2", "problem": "nearest road node 7,000 m away"}],
+        )
+
+    monkeypatch.setattr(narvaro.report.summary, "run_report", unreachable)
+    code, _, err = _run(capsys, "report", "--no-map", "--out", str(tmp_path / "o"))
+    assert code == 2
+    _assert_one_line_error(err, r"^error: 2 office\(s\) lie too far from the road graph.*--method estimate \(2 row\(s\)\); "
+                                r"first: row 3 \(af-1\): nearest road node 5,000 m away")
+    assert "far_offices" not in err and "snap_max_m" not in err
+
+
+def test_empty_office_list_is_an_error(capsys, tmp_path, no_computing):
+    path = _office_file(tmp_path, "tomt.csv", "")
+    code, out, err = _run(capsys, "offices", "--validate", str(path))
+    assert code == 2 and "OK" not in out
+    _assert_one_line_error(err, r"tomt\.csv: the office list holds no offices")
+    code, _, err = _run(capsys, "report", "--offices", str(path), "--no-map", "--out", str(tmp_path / "o"))
+    assert code == 2
+    _assert_one_line_error(err, r"tomt\.csv: the office list holds no offices")
+
+
+def test_one_office_twice_is_refused_naming_file_lines(capsys, tmp_path):
+    # line 1 header, line 2 blank (counted), lines 3-6 offices
+    path = _office_file(
+        tmp_path,
+        "twice.csv",
+        "\nk1,af,AF Kiruna,Kiruna,2584,,\nk2,af,AF Kiruna,Kiruna,2584,,\nk3,af,AF Gällivare,Gällivare,2523,,\n"
+        "k3,af,AF Malmberget,Gällivare,2523,,\n",
+    )
+    code, out, err = _run(capsys, "offices", "--validate", str(path))
+    assert code == 2
+    _assert_one_line_error(err, r"bad office rows \(4 row\(s\)\); first: line 3 \(k1\): the same office "
+                                r"\(org, name and position\) as line 4 \('k2'\)")
+    table = {int(m.group(1)): m.group(2) for m in re.finditer(r"^\s*(\d+)\s+\S+\s+(.+)$", out, re.M)}
+    assert set(table) == {3, 4, 5, 6} and re.match(r"\s*line\s+id\s+problem", out)
+    assert "as line 3 ('k1')" in table[4]
+    assert "duplicate office_id 'k3'" in table[5] and "duplicate office_id 'k3'" in table[6]
+
+
+def test_report_offices_bad_file_fails_before_computing_naming_every_row(capsys, tmp_path, no_computing):
+    path = _office_file(tmp_path, "mine.csv", "a,af,A,Kiruna,2584,,\nb,xx,B,Kiruna,2584,,\nc,af,C,Kiruna,9999,,\n")
+    code, out, err = _run(capsys, "report", "--offices", str(path), "--no-map", "--out", str(tmp_path / "o"))
+    assert code == 2
+    _assert_one_line_error(err, r"mine\.csv: bad office rows \(2 row\(s\)\); first: line 3 \(b\): unknown org 'xx'")
+    assert re.search(r"^\s*3\s+b\s+unknown org", out, re.M) and re.search(r"^\s*4\s+c\s+unknown kommunkod", out, re.M)
+    code, _, err = _run(capsys, "report", "--offices", str(tmp_path / "none.csv"))
+    assert code == 2
+    _assert_one_line_error(err, r"--offices file not found: .*none\.csv")
+    code, _, err = _run(capsys, "map", "--offices", str(path))
+    assert code == 2
+    _assert_one_line_error(err, r"mine\.csv: bad office rows")
+
+
+def test_report_offices_become_scenarios(capsys, tmp_path, captured_report):
+    code, _, _ = _run(capsys, "report", "--offices", str(FIXTURE_OFFICES), "--no-map", "--out", str(tmp_path / "o"))
+    assert code == 2
+    call = captured_report[-1]
+    assert call["scenarios"] == ["offices_complete_af"] and list(call["offices"]) == ["offices_complete_af"]
+    assert len(call["offices"]["offices_complete_af"]) == 106
+    code, _, _ = _run(capsys, "report", "--offices", str(FIXTURE_OFFICES), "-s", "af_2019", "--no-map",
+                      "--out", str(tmp_path / "o"))
+    assert captured_report[-1]["scenarios"] == ["af_2019", "offices_complete_af"]
+    twice = tmp_path / "b" / FIXTURE_OFFICES.name
+    twice.parent.mkdir()
+    twice.write_bytes(FIXTURE_OFFICES.read_bytes())
+    code, _, err = _run(capsys, "report", "--offices", str(FIXTURE_OFFICES), "--offices", str(twice))
+    assert code == 2
+    _assert_one_line_error(err, r"two --offices files share the name 'offices_complete_af'")
+
+
+def test_quiet_hides_progress_and_method_line(capsys):
+    assert cli._progress([1, 2], quiet=True).disable is True
+    assert cli._graph("estimate", None, quiet=True) is None
+    assert capsys.readouterr().out == ""
+    cli._graph("estimate", None)
+    assert "Method: estimate" in capsys.readouterr().out
+
+
+def test_map_column_for_an_analyst_list_checked_before_computing(capsys, no_computing):
+    code, _, err = _run(capsys, "map", "--offices", str(FIXTURE_OFFICES), "--column", "ssc_dist_mean_km")
+    assert code == 2
+    _assert_one_line_error(err, r"--column 'ssc_dist_mean_km' is not a column of offices_complete_af; "
+                                r"did you mean af_dist_mean_km")
+
+
+# --- the Python API: narvaro errors that are still ValueErrors -----------------------------------
+def test_api_bad_values_raise_input_value_errors(tmp_path):
+    from narvaro.data.layers import load_kommuner, load_population
+    from narvaro.errors import InputValueError, NarvaroError, OfficeListError
+    from narvaro.maps.i18n import check_lang
+    from narvaro.offices.lists import read_offices
+
+    path = tmp_path / "mina.csv"
+    pd.DataFrame({"Kontor": ["AF Kiruna"], "Myndighet": ["af"], "Ort": ["Kiruna"], "Kommun": ["2584"]}).to_csv(
+        path, index=False
+    )
+    for call, pattern in (
+        (lambda: read_offices(path, errors="ignore"), r"errors must be 'raise' or 'flag', not 'ignore'"),
+        (lambda: read_offices(path, org="fk"), r"org must be one of af, ssc, not 'fk'"),
+        (lambda: load_population(2019), r"population year 2019 is not available; choose one of 2017, 2018, 2021"),
+        (lambda: load_kommuner("foo"), r"unknown kommun source 'foo'; choose one of scb, valmyndigheten"),
+        (lambda: check_lang("de"), r"lang must be 'en' or 'sv', not 'de'"),
+        (lambda: read_offices(path, columns={"Ort": "city"}), r"columns maps to 'city', not one of narvaro's"),
+        (lambda: read_offices(path, columns={"name": "Kontor", "town": "Ort"}), r"columns looks reversed"),
+    ):
+        with pytest.raises(InputValueError, match=pattern) as err:
+            call()
+        assert isinstance(err.value, ValueError) and isinstance(err.value, NarvaroError)
+    with pytest.raises(OfficeListError, match=r"columns names 'Typ', not a column of the file \(the file has: Kontor"):
+        read_offices(path, columns={"Typ": "org"})
+    # a mapping whose keys carry stray spaces still applies
+    gdf = read_offices(path, columns={" Kontor ": "name", "Myndighet": "org", "Ort": "town", "Kommun": "kommunkod"})
+    assert gdf["name"].tolist() == ["AF Kiruna"] and gdf["kommunkod"].tolist() == ["2584"]
+
+
+# --- an analyst's complete list: the three kinds of number coincide ------------------------------
+@pytest.mark.slow
+def test_report_with_an_analysts_complete_list(capsys, tmp_path):
+    out_dir, maps_dir = tmp_path / "out", tmp_path / "maps"
+    code, out, err = _run(capsys, "report", "--offices", str(FIXTURE_OFFICES), "--out", str(out_dir),
+                          "--maps-dir", str(maps_dir), "--no-map", "--format", "csv", "--quiet")
+    assert code == 0, err
+    assert "National summary" not in out and "Method:" not in out  # --quiet: only what was written
+    assert f"Per-kommun tables: {out_dir / 'coverage_offices_complete_af.csv'}" in out
+    table = pd.read_csv(out_dir / "coverage_offices_complete_af.csv", dtype={"kommunkod": str})
+    assert len(table) == 290
+    metrics = [c[: -len("_lo")] for c in table.columns if c.endswith("_lo")]
+    assert len(metrics) >= 20 and all(f"{m}_hi" in table and m in table for m in metrics)
+    for m in metrics:
+        for end in ("lo", "hi", "q05", "q95"):
+            if f"{m}_{end}" in table:
+                assert table[m].equals(table[f"{m}_{end}"]), (m, end)
+    assert not maps_dir.exists()
+
+
+@pytest.mark.slow
+def test_map_with_an_analysts_list(capsys, tmp_path):
+    path = tmp_path / "m.html"
+    code, out, err = _run(capsys, "map", "--offices", str(FIXTURE_OFFICES), "--out", str(path), "-q",
+                          "--column", "af_dist_mean_km")
+    assert code == 0, err
+    assert out.strip().splitlines() == [f"Map written: {path} ({path.stat().st_size / 1e6:.1f} MB, "
+                                        "self-contained, works offline)"]
+    html = path.read_text(encoding="utf-8")
+    assert "Arbetsförmedlingen Kiruna" in html or "(hypothetical)" in html

@@ -251,16 +251,18 @@ def test_read_offices_lists_every_bad_row(tmp_path):
     with pytest.raises(OfficeListError, match=r"bad.csv: bad office rows \(9 row") as exc:
         offices.read_offices(path)
     problems = exc.value.problems
-    assert problems["row"].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    # rows are named by their file line: the header is line 1, the first data row line 2
+    assert problems["row"].tolist() == [2, 3, 4, 5, 6, 7, 8, 9, 10] and exc.value.row_word == "line"
+    assert "  line 2 (a): duplicate office_id" in str(exc.value)
     text = dict(zip(problems["row"], problems["problem"], strict=True))
-    assert "duplicate office_id" in text[0] and "duplicate office_id" in text[7]
-    assert "unknown org" in text[1]
-    assert "missing coordinates and no town" in text[2]
-    assert "not found" in text[3]
-    assert "unknown kommunkod" in text[4]
-    assert "outside Sweden" in text[5]
-    assert "outside kommun 1980" in text[6]
-    assert "not finite numbers" in text[8]
+    assert "duplicate office_id" in text[2] and "duplicate office_id" in text[9]
+    assert "unknown org" in text[3]
+    assert "missing coordinates and no town" in text[4]
+    assert "not found" in text[5]
+    assert "unknown kommunkod" in text[6]
+    assert "outside Sweden" in text[7]
+    assert "outside kommun 1980" in text[8]
+    assert "not finite numbers" in text[10]
 
 
 def test_read_offices_flag_mode(tmp_path):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +28,7 @@ except ImportError:  # pragma: no cover - older typer on top of click
     from click.exceptions import ClickException as _ClickException
 
 from . import settings
-from .errors import NarvaroError, OfficeListError, UnknownNetworkError
+from .errors import NarvaroError, OfficeListError, UnknownNetworkError, UnreachableError
 from .provenance import describe
 
 __all__ = [
@@ -69,9 +70,21 @@ class CLIError(NarvaroError):
     """A bad command-line value (missing file, conflicting options)."""
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"narvaro {version('narvaro')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print narvaro's version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
 ) -> None:
     """narvaro command-line interface."""
 
@@ -83,11 +96,94 @@ def _echo(text: str = "") -> None:
     typer.echo(text)
 
 
-def _progress(iterable: Any = None, **kwargs: Any) -> Any:
-    """A tqdm progress bar on stderr (hidden when stderr is not a terminal)."""
+def _progress(iterable: Any = None, quiet: bool = False, **kwargs: Any) -> Any:
+    """A tqdm progress bar on stderr (hidden when stderr is not a terminal, or with ``quiet``)."""
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, file=sys.stderr, disable=None, leave=False, **kwargs)
+    return tqdm(iterable, file=sys.stderr, disable=True if quiet else None, leave=False, **kwargs)
+
+
+def _check_count(value: int, option: str) -> int:
+    """``value`` if it is a whole number >= 0, else a CLIError naming ``option``."""
+    if value < 0:
+        raise CLIError(f"{option} must be 0 or more, not {value}")
+    return value
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest folder above ``path`` (or ``path`` itself) that exists."""
+    here = path.absolute()
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    return here
+
+
+def _check_folder(path: Path, option: str) -> Path:
+    """Raise CLIError unless ``path`` is, or can be created as, a folder narvaro can write to.
+
+    Nothing is left behind: where the folder does not exist yet, a throw-away folder is created
+    (and removed) in its nearest existing parent.
+    """
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"{option} {path} is a file, not a folder; give a folder (it is created if missing)")
+    base = _existing_ancestor(path)
+    if not base.is_dir():
+        raise CLIError(f"{option} {path} cannot be created: {base} is a file, not a folder")
+    try:
+        with tempfile.TemporaryDirectory(dir=base, prefix=".narvaro-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CLIError(f"{option} {path} is not writable: cannot create files in {base} ({reason})") from exc
+    return path
+
+
+def _check_out_file(path: Path, option: str) -> Path:
+    """Raise CLIError unless ``path`` can be written as a file (its folder creatable and writable)."""
+    if path.is_dir():
+        raise CLIError(f"{option} {path} is a folder; give the file to write, e.g. {path / 'map.html'}")
+    base = _existing_ancestor(path.parent)
+    if not base.is_dir():
+        raise CLIError(f"{option} {path} cannot be written: {base} is a file, not a folder")
+    _check_folder(path.parent, f"the folder of {option}")
+    return path
+
+
+def _read_analyst_lists(files: Sequence[Path]) -> dict[str, Any]:
+    """Read and validate each --offices file (read_offices): {file stem: office list}.
+
+    Every bad row of a file is printed (stdout) before the one-line error, as ``offices --validate``.
+    """
+    from .offices.lists import read_offices
+
+    lists: dict[str, Any] = {}
+    for path in files:
+        if not path.is_file():
+            raise CLIError(f"--offices file not found: {path}")
+        if path.stem in lists:
+            raise CLIError(f"two --offices files share the name {path.stem!r}; each list is named by its file stem")
+        try:
+            lists[path.stem] = read_offices(path)
+        except OfficeListError as exc:
+            _print_problems(exc)
+            raise
+    return lists
+
+
+def _print_problems(exc: OfficeListError) -> None:
+    """Every offending row of an office list, as a table on stdout (rows named by file line)."""
+    if len(exc.problems):
+        _echo(exc.problems.rename(columns={"row": exc.row_word}).to_string(index=False))
+
+
+def _cli_unreachable(exc: UnreachableError) -> UnreachableError:
+    """The road-mode error about offices off the graph, in command-line words."""
+    return UnreachableError(
+        f"{len(exc.problems)} office(s) lie too far from the road graph to be reached (wrong coordinates, or a "
+        "graph that does not cover them): build the graph from an extract that covers every office "
+        "(e.g. sweden-latest.osm.pbf) or use --method estimate",
+        exc.problems,
+    )
 
 
 def parse_thresholds_option(text: str | None) -> dict[str, tuple[float, ...]] | None:
@@ -167,14 +263,18 @@ def _check_lang(lang: str) -> None:
         raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
 
 
-def map_columns(scenarios: Sequence[str], thresholds: dict[str, tuple[float, ...]] | None = None) -> list[str]:
+def map_columns(
+    scenarios: Sequence[str],
+    thresholds: dict[str, tuple[float, ...]] | None = None,
+    orgs: Mapping[str, set[str]] | None = None,
+) -> list[str]:
     """Coverage columns a map of ``scenarios`` can show, known before anything is computed.
 
     The groups follow the organisations of the scenarios' networks (af, ssc, and "any" when both
     are present); every metric has its interval and bound columns (``_q05``, ``_q95``, ``_lo``,
-    ``_hi``) and each group its ``_p_office``.
+    ``_hi``) and each group its ``_p_office``. ``orgs`` gives the organisations of scenarios
+    that are not shipped networks (an analyst's list: the values of its ``org`` column).
     """
-    from . import settings
     from .analysis.metrics import GROUPS, group_metric_columns
     from .offices.sources import NETWORKS
 
@@ -182,20 +282,24 @@ def map_columns(scenarios: Sequence[str], thresholds: dict[str, tuple[float, ...
     mins = (thresholds or {}).get("min", settings.TIME_THRESHOLDS_MIN)
     out: list[str] = []
     for name in scenarios:
-        orgs = {NETWORKS[p.strip()].org for p in name.split("+") if p.strip() in NETWORKS}
+        have = set((orgs or {}).get(name, ())) or {
+            NETWORKS[p.strip()].org for p in name.split("+") if p.strip() in NETWORKS
+        }
         for g in GROUPS:
-            if (g == "any" and orgs >= {"af", "ssc"}) or g in orgs:
+            if (g == "any" and have >= {"af", "ssc"}) or g in have:
                 for col in group_metric_columns(g, km, mins):
                     out += [col] + [f"{col}_{end}" for end in ("q05", "q95", "lo", "hi")]
                 out.append(f"{g}_p_office")
     return list(dict.fromkeys(out))
 
 
-def _check_map_column(column: str, scenarios: Sequence[str], thresholds: Any) -> None:
+def _check_map_column(
+    column: str, scenarios: Sequence[str], thresholds: Any, orgs: Mapping[str, set[str]] | None = None
+) -> None:
     """Raise CLIError for a --column no map of ``scenarios`` has, naming the closest ones."""
     import difflib
 
-    known = map_columns(scenarios, thresholds)
+    known = map_columns(scenarios, thresholds, orgs)
     if column in known:
         return
     close = difflib.get_close_matches(column, known, n=4, cutoff=0.6)
@@ -205,14 +309,16 @@ def _check_map_column(column: str, scenarios: Sequence[str], thresholds: Any) ->
     raise CLIError(f"--column {column!r} is not a column of {' / '.join(scenarios)}; {hint}")
 
 
-def _graph(method: str, graph: Path | None, lang: str = "en") -> Any:
-    """The RoadGraph for --method/--graph, or None for estimate mode."""
+def _graph(method: str, graph: Path | None, lang: str = "en", quiet: bool = False) -> Any:
+    """The RoadGraph for --method/--graph, or None for estimate mode (``quiet``: no method line)."""
     method = method.lower()
     if method not in ("estimate", "road"):
         raise CLIError(f"unknown --method {method!r}; use 'estimate' or 'road'")
     if method == "estimate":
         if graph is not None:
             raise CLIError("--graph needs --method road (estimate mode uses no road graph)")
+        if quiet:
+            return None
         if lang == "sv":
             _echo(
                 "Metod: uppskattning (fågelvägen x slingerfaktor, inte uppmätt längs väg). Inget svenskt vägnät "
@@ -232,13 +338,9 @@ def _graph(method: str, graph: Path | None, lang: str = "en") -> Any:
         raise CLIError(f"road graph file not found: {graph}")
     from .network.graph import RoadGraph
 
-    try:
-        g = RoadGraph.load(graph)
-    except NarvaroError:
-        raise
-    except Exception as exc:  # a file that is not a saved RoadGraph
-        raise CLIError(f"{graph} is not a road graph saved by narvaro ({type(exc).__name__}: {exc})") from exc
-    _echo(f"Method: road network {g.describe()}")
+    g = RoadGraph.load(graph)  # NetworkFileError: not a road graph saved by narvaro
+    if not quiet:
+        _echo(f"Method: road network {g.describe()}")
     return g
 
 
@@ -247,6 +349,7 @@ def _slug(name: str) -> str:
 
 
 def _write_map(m: Any, path: Path, self_contained: bool, lang: str = "en") -> Path:
+    """Save ``m`` and print the essential "Map written" line."""
     from .maps.html import save_map
 
     out = save_map(m, path, self_contained=self_contained)
@@ -314,7 +417,7 @@ def report_cmd(
         ),
     ] = None,
     top: Annotated[
-        int, typer.Option("--top", help="How many kommuner of unknown office status to list.")
+        int, typer.Option("--top", help="How many kommuner of unknown office status to list (0 = none).")
     ] = 20,
     bounds: Annotated[
         bool,
@@ -324,6 +427,27 @@ def report_cmd(
             "(confirmed offices).",
         ),
     ] = True,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            help="Joint office draws behind the best estimates and 90 % intervals (0 = hard bounds only).",
+        ),
+    ] = settings.N_DRAWS,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws (same seed, same outputs).")] = 0,
+    offices_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--offices",
+            help="Your own office list (CSV or Excel, as `narvaro offices --validate` reads it), taken as "
+            "complete; repeatable. Each file is one more scenario named by its file stem, added to the "
+            "--scenario ones (with --offices and no --scenario only your lists are computed). Checked "
+            "before anything is computed: every bad row is printed.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars; print only the files written and errors.")
+    ] = False,
 ) -> None:
     """National summary, kommuner without presence, unknowns, per-kommun tables and the default maps.
 
@@ -338,14 +462,27 @@ def report_cmd(
     bad = [f for f in fmt if f not in ("csv", "xlsx", "gpkg")]
     if bad:
         raise CLIError(f"unknown --format {bad[0]!r}; use csv, xlsx or gpkg")
-    scenarios = _check_scenarios(scenario or list(HEADLINE_SCENARIOS))
+    _check_count(top, "--top")
+    _check_count(draws, "--draws")
+    _check_count(seed, "--seed")
+    names = _check_scenarios(scenario or ([] if offices_files else list(HEADLINE_SCENARIOS)))
     th = parse_thresholds_option(thresholds)
     out = out if out is not None else DEFAULT_OUT_DIR / lang
-    g = _graph(method, graph, lang)
-    result = assess(scenarios, graph=g, thresholds=th, draws=settings.N_DRAWS if bounds else 0)
-    result.report(out, lang=lang, formats=tuple(dict.fromkeys(fmt)), top=top,
-                  maps_dir=maps_dir if write_maps else None)
-    _echo(result.text)
+    _check_folder(out, "--out")
+    if write_maps:
+        _check_folder(maps_dir, "--maps-dir")
+    analyst = _read_analyst_lists(offices_files or [])
+    scenarios = list(dict.fromkeys([*names, *analyst]))
+    g = _graph(method, graph, lang, quiet)
+    try:
+        result = assess(scenarios, offices=analyst or None, graph=g, thresholds=th,
+                        draws=draws if bounds else 0, seed=seed, progress=False if quiet else None)
+        result.report(out, lang=lang, formats=tuple(dict.fromkeys(fmt)), top=top,
+                      maps_dir=maps_dir if write_maps else None)
+    except UnreachableError as exc:
+        raise _cli_unreachable(exc) from exc
+    if not quiet:
+        _echo(result.text)
     sv = lang == "sv"
     tables = [f for f in result.files if f.name.startswith("coverage_")]
     if tables:
@@ -419,6 +556,18 @@ def map_cmd(
     ] = True,
     title: Annotated[str | None, typer.Option("--title", help="Map title (default: the scenario).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the map: en or sv (svenska).")] = "en",
+    offices_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--offices",
+            help="Map your own office list (CSV or Excel, as `narvaro offices --validate` reads it), taken "
+            "as complete and named by its file stem, instead of --scenario (--before still compares with a "
+            "shipped scenario). Checked before anything is computed: every bad row is printed.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars; print only the file written and errors.")
+    ] = False,
 ) -> None:
     """Write an HTML map of the 290 kommuner coloured by travel time, with the offices as layers."""
     from .analysis.coverage import coverage
@@ -428,22 +577,35 @@ def map_cmd(
     from .report.html import closed_offices, map_offices
 
     _check_lang(lang)
-    names = _check_scenarios([scenario] + ([before] if before else []))
+    names = _check_scenarios(([] if offices_file else [scenario]) + ([before] if before else []))
     th = parse_thresholds_option(thresholds)
+    if out is not None:
+        _check_out_file(out, "--out")
+    else:
+        _check_folder(DEFAULT_MAPS_DIR, "the default map folder")
+    analyst = _read_analyst_lists([offices_file] if offices_file else [])
+    orgs = {stem: set(frame["org"]) for stem, frame in analyst.items()}
+    if analyst:
+        scenario = next(iter(analyst))
+        names = [*names, scenario]
     if column is not None:
-        _check_map_column(column, names, th)
-    g = _graph(method, graph, lang)
-    office_lists = {name: map_offices(name) for name in names}
+        _check_map_column(column, names, th, orgs)
+    g = _graph(method, graph, lang, quiet)
+    office_lists = {**{name: map_offices(name) for name in names if name not in analyst}, **analyst}
     covs = {}
-    for name in _progress(names, desc="coverage", unit="scenario"):
-        covs[name] = coverage(office_lists[name], graph=g, thresholds=th, bounds=True, name=name)
+    try:
+        for name in _progress(names, quiet, desc="coverage", unit="scenario"):
+            covs[name] = coverage(office_lists[name], graph=g, thresholds=th, bounds=True, name=name)
+    except UnreachableError as exc:
+        raise _cli_unreachable(exc) from exc
     offices = office_lists[scenario]
+    closed = None if scenario in analyst else closed_offices(scenario)
     if before:
         m = compare_map(
             covs[before],
             covs[scenario],
             offices,
-            closed=closed_offices(scenario),
+            closed=closed,
             column=column,
             labels=(scenario_title(before), scenario_title(scenario)),
             title=title or map_title(column or "", (before, scenario), lang),
@@ -454,16 +616,17 @@ def map_cmd(
         m = coverage_map(
             covs[scenario],
             offices,
-            closed=closed_offices(scenario),
+            closed=closed,
             column=column,
             title=title or map_title(column or "", (scenario,), lang),
             lang=lang,
         )
         default = DEFAULT_MAPS_DIR / f"narvaro_{_slug(scenario)}{'_sv' if lang == 'sv' else ''}.html"
     _write_map(m, out or default, self_contained, lang)
-    from .maps.i18n import describe_lang
+    if not quiet:
+        from .maps.i18n import describe_lang
 
-    _echo(describe_lang(covs[scenario], lang))
+        _echo(describe_lang(covs[scenario], lang))
 
 
 # --------------------------------------------------------------------------------------
@@ -505,8 +668,10 @@ def offices_cmd(
 
     from .offices.lists import office_completeness, read_offices
     from .offices.load import load_offices
-    from .offices.sources import NETWORKS
+    from .offices.sources import NETWORKS, ORGS
 
+    if org is not None and org not in ORGS:
+        raise CLIError(f"unknown --org {org!r}; use af (Arbetsförmedlingen) or ssc (Statens servicecenter)")
     if validate is not None:
         if not validate.is_file():
             raise CLIError(f"office list not found: {validate}")
@@ -514,8 +679,7 @@ def offices_cmd(
         try:
             gdf = read_offices(validate, columns=mapping, org=org)
         except OfficeListError as exc:
-            if len(exc.problems):
-                _echo(exc.problems.to_string(index=False))
+            _print_problems(exc)
             raise
         counts = gdf["org"].value_counts().to_dict()
         _echo(
@@ -709,7 +873,6 @@ def network_build_cmd(
     ] = False,
 ) -> None:
     """Build a road graph from PBF and cache it; use it with `narvaro report --method road --graph PATH`."""
-    from . import settings
     from .network import RoadGraph, contract
 
     if not pbf.is_file():
@@ -774,7 +937,6 @@ def parse_threshold_option(text: str) -> dict[str, float]:
 
 def _office_draws(scenario: str) -> Any:
     """Joint office draws of the scenario's networks (narvaro.office_draws, the default count)."""
-    from . import settings
     from .offices import office_draws
 
     return office_draws(scenario.split("+"), n=settings.N_DRAWS, seed=0)[scenario]
@@ -872,7 +1034,13 @@ def kommuner_cmd(
     year: Annotated[int, typer.Option(help="SCB population year (2017, 2018, 2021).")] = 2021,
 ) -> None:
     """Print the 290 kommuner with population and demand points per län."""
-    from .data.layers import load_demand_points, load_kommuner
+    from .data.layers import KOMMUN_SOURCES, POPULATION_YEARS, load_demand_points, load_kommuner
+
+    if source not in KOMMUN_SOURCES:
+        raise CLIError(f"unknown --source {source!r}; use {' or '.join(sorted(KOMMUN_SOURCES))}")
+    if year not in POPULATION_YEARS:
+        years = ", ".join(map(str, POPULATION_YEARS))
+        raise CLIError(f"--year {year} has no SCB population in narvaro; use one of {years}")
 
     kommuner = load_kommuner(source, year=year)
     demand = load_demand_points(year)
@@ -903,7 +1071,7 @@ def _one_line(exc: BaseException) -> str:
         ident = (
             f" ({r['id']})" if r.get("id") is not None and str(r.get("id")) not in ("", "nan", "None") else ""
         )
-        first += f"; first: row {r['row']}{ident}: {r['problem']}"
+        first += f"; first: {getattr(exc, 'row_word', 'row')} {r['row']}{ident}: {r['problem']}"
     return first
 
 

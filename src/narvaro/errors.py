@@ -15,6 +15,7 @@ import pandas as pd
 
 __all__ = [
     "NarvaroError",
+    "InputValueError",
     "DataError",
     "ChecksumError",
     "DataUnavailableError",
@@ -26,6 +27,7 @@ __all__ = [
     "UnknownNetworkError",
     "NetworkError",
     "EmptyNetworkError",
+    "NetworkFileError",
     "UnreachableError",
     "CoverageInputError",
 ]
@@ -35,6 +37,10 @@ _MAX_LISTED = 20
 
 class NarvaroError(Exception):
     """Base class of every error narvaro raises on purpose."""
+
+
+class InputValueError(NarvaroError, ValueError):
+    """An argument outside its valid values; the message names them (still a ValueError)."""
 
 
 class DataError(NarvaroError):
@@ -65,9 +71,17 @@ class RowError(NarvaroError, ValueError):
         What is wrong, in one sentence.
     problems : iterable of mappings or DataFrame, optional
         One entry per offending row with keys ``row``, ``id`` and ``problem``.
+    row_word : str, default "row"
+        What ``row`` counts, for messages: "row" (an index label) or "line" (a line of the
+        file the rows came from: header = line 1, first data row = line 2).
     """
 
-    def __init__(self, message: str, problems: Iterable[Mapping[str, Any]] | pd.DataFrame | None = None):
+    def __init__(
+        self,
+        message: str,
+        problems: Iterable[Mapping[str, Any]] | pd.DataFrame | None = None,
+        row_word: str = "row",
+    ):
         if problems is None:
             frame = pd.DataFrame(columns=["row", "id", "problem"])
         elif isinstance(problems, pd.DataFrame):
@@ -75,6 +89,7 @@ class RowError(NarvaroError, ValueError):
         else:
             frame = pd.DataFrame(list(problems), columns=["row", "id", "problem"])
         self.problems = frame
+        self.row_word = row_word
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -82,7 +97,7 @@ class RowError(NarvaroError, ValueError):
         if self.problems.empty:
             return head
         lines = [
-            f"  row {r.row}" + (f" ({r.id})" if pd.notna(r.id) and r.id != "" else "") + f": {r.problem}"
+            f"  {self.row_word} {r.row}" + (f" ({r.id})" if pd.notna(r.id) and r.id != "" else "") + f": {r.problem}"
             for r in self.problems.head(_MAX_LISTED).itertuples()
         ]
         more = len(self.problems) - _MAX_LISTED
@@ -113,6 +128,10 @@ class NetworkError(NarvaroError):
 
 class EmptyNetworkError(NetworkError):
     """A road network with no nodes or no edges."""
+
+
+class NetworkFileError(NetworkError, ValueError):
+    """A file that is not a road graph saved by narvaro, or not a readable OpenStreetMap PBF extract."""
 
 
 class UnreachableError(RowError, NetworkError):

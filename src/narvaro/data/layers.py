@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from .. import settings
-from ..errors import CRSError, GeometryError, RowError, UnknownKommunError
+from ..errors import CRSError, GeometryError, InputValueError, RowError, UnknownKommunError
 from ..provenance import set_provenance
 from .registry import fetch
 
@@ -147,7 +147,9 @@ def load_population(year: int = 2021) -> pd.Series:
         One of :data:`POPULATION_YEARS` (2017, 2018, 2021).
     """
     if year not in POPULATION_YEARS:
-        raise ValueError(f"population year {year} is not available; choose one of {POPULATION_YEARS}")
+        raise InputValueError(
+            f"population year {year!r} is not available; choose one of {', '.join(map(str, POPULATION_YEARS))}"
+        )
     table = _population_table()
     series = table.set_index("kommunkod")[f"bef_{year}"].astype("int64").rename("population")
     set_provenance(series, population=f"SCB folkmängd 31 Dec {year} (BE0101)", population_year=year)
@@ -213,7 +215,7 @@ def load_kommuner(source: str = "valmyndigheten", year: int = 2021) -> gpd.GeoDa
         and the population year.
     """
     if source not in KOMMUN_SOURCES:
-        raise ValueError(f"unknown kommun source {source!r}; choose one of {sorted(KOMMUN_SOURCES)}")
+        raise InputValueError(f"unknown kommun source {source!r}; choose one of {', '.join(sorted(KOMMUN_SOURCES))}")
     gdf = _kommuner(source).copy()
     population = load_population(year)
     gdf.insert(4, "population", gdf["kommunkod"].map(population).astype("int64"))

@@ -50,7 +50,7 @@ from scipy.spatial import cKDTree
 
 from .. import settings
 from ..data.layers import outside_sweden, to_compute_crs
-from ..errors import GeometryError, OfficeListError, UnreachableError
+from ..errors import GeometryError, InputValueError, OfficeListError, UnreachableError
 from ..provenance import set_provenance
 from .graph import RoadGraph, points_xy
 from .progress import progress_bar
@@ -223,7 +223,7 @@ def _office_legs(graph: RoadGraph, office: pd.DataFrame, snap_max_m: float, far_
 
 def _check_options(far_offices: str, access_speed_kmh: float) -> None:
     if far_offices not in ("raise", "keep"):
-        raise ValueError(f"far_offices must be 'raise' or 'keep', not {far_offices!r}")
+        raise InputValueError(f"far_offices must be 'raise' or 'keep', not {far_offices!r}")
     if not access_speed_kmh > 0:
         raise ValueError("access_speed_kmh must be positive")
 

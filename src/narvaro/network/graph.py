@@ -43,6 +43,7 @@ import json
 import math
 import os
 import uuid
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -56,7 +57,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from .. import settings
-from ..errors import CRSError, EmptyNetworkError, GeometryError, NetworkError
+from ..errors import CRSError, EmptyNetworkError, GeometryError, NarvaroError, NetworkError, NetworkFileError
 from .osm import _ferry_edges as _ferry_edges
 from .osm import edge_speed_kmh, is_ferry, xy_to_compute_crs
 from .pbf import read_pbf
@@ -536,6 +537,8 @@ class RoadGraph:
         ------
         FileNotFoundError, EmptyNetworkError
             No such file, no drivable road in it.
+        NetworkFileError
+            A file that libosmium cannot read as OSM data (another file type, a damaged extract).
         """
         return cls.from_edges(*read_pbf(path, include_service, ferries, bounding_box=bounding_box, date=date,
                                         index=index, osm_ids=osm_ids, progress=progress))
@@ -732,16 +735,37 @@ class RoadGraph:
         Returns
         -------
         RoadGraph
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        NetworkFileError
+            The file is not a road graph saved by narvaro (another file type, or a damaged one).
+        NetworkError
+            A graph written by a newer narvaro.
         """
-        with np.load(Path(path), allow_pickle=False) as z:
-            meta = json.loads(bytes(z["metadata"]).decode("utf-8"))
-            if meta.get("format_version", 0) > _FORMAT_VERSION:
-                raise NetworkError(f"{path} was written by a newer narvaro (format {meta['format_version']}).")
-            interior = None
-            if "interior_x" in z.files:
-                interior = Interior(**{f.name: z[f"interior_{f.name}"] for f in fields(Interior)})
-            g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta,
-                    interior=interior)
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["metadata"]).decode("utf-8"))
+                if meta.get("format_version", 0) > _FORMAT_VERSION:
+                    raise NetworkError(f"{path} was written by a newer narvaro (format {meta['format_version']}).")
+                interior = None
+                if "interior_x" in z.files:
+                    interior = Interior(**{f.name: z[f"interior_{f.name}"] for f in fields(Interior)})
+                g = cls(z["node_ids"], z["x"], z["y"], z["indptr"], z["indices"], z["length_m"], z["time_s"], meta,
+                        interior=interior)
+        except NarvaroError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError, zipfile.BadZipFile) as exc:
+            # numpy: not an .npz (pickle advice), a damaged zip, a missing array; json: bad metadata
+            raise NetworkFileError(
+                f"{path} is not a road graph saved by narvaro (write one with `narvaro network build` "
+                "or RoadGraph.save)"
+            ) from exc
         return g
 
     # --- export -------------------------------------------------------------------------------

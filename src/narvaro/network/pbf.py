@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from .. import settings
-from ..errors import EmptyNetworkError, NetworkError
+from ..errors import EmptyNetworkError, NetworkError, NetworkFileError
 from .osm import RoadArrays, edge_speed_kmh, oneway_direction, xy_to_compute_crs
 from .progress import progress_bar
 
@@ -288,6 +288,8 @@ def read_pbf(
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    NetworkFileError
+        If libosmium cannot read the file as OSM data.
     EmptyNetworkError
         If the file holds no drivable road.
     NetworkError
@@ -314,7 +316,13 @@ def read_pbf(
         col = _Collector(include_service, ferries, osm_ids, bar)
         wanted = TagFilter(("route", "ferry"), *[("highway", hw) for hw in sorted(col.keep)])
         handler = osmium.make_simple_handler(way=col.way)
-        handler.apply_file(str(path), locations=True, idx=index, filters=[wanted])
+        try:
+            handler.apply_file(str(path), locations=True, idx=index, filters=[wanted])
+        except (RuntimeError, ValueError, OSError) as exc:  # libosmium: unknown format, corrupt blocks
+            raise NetworkFileError(
+                f"{path} is not a readable OpenStreetMap PBF extract (expected a .osm.pbf file such as "
+                f"sweden-latest.osm.pbf from Geofabrik; libosmium said: {exc})"
+            ) from exc
         col.flush()
         bar.update(col.n_ways_seen & 0xFFFF)
     meta: dict[str, Any] = {

@@ -28,6 +28,7 @@ from shapely.ops import nearest_points
 
 from .. import settings
 from ..data import layers as data
+from ..errors import InputValueError
 
 __all__ = ["GEOCODE_METHODS", "INSIDE_MARGIN_M", "geocode_towns", "parse_float", "place_inside_kommun"]
 
@@ -172,7 +173,7 @@ def geocode_towns(df: pd.DataFrame, unmatched: str = "centralort") -> pd.DataFra
         A copy of ``df`` with ``lat``, ``lon`` (floats, WGS84) and ``geocode`` filled.
     """
     if unmatched not in ("centralort", "none"):
-        raise ValueError("unmatched must be 'centralort' or 'none'")
+        raise InputValueError(f"unmatched must be 'centralort' or 'none', not {unmatched!r}")
     out = df.copy()
     for col in ("lat", "lon", "geocode"):
         if col not in out.columns:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +26,7 @@ import pandas as pd
 
 from .. import settings
 from ..data import layers as data
-from ..errors import DataError, NarvaroError, OfficeListError, UnknownNetworkError
+from ..errors import DataError, InputValueError, NarvaroError, OfficeListError, UnknownNetworkError
 from ..provenance import get_provenance, set_provenance
 from .geocode import geocode_towns, parse_float
 from .sources import COLUMNS, NETWORKS, ORG_NAMES, ORGS, PUBLISHED, network_label, published_count
@@ -85,8 +86,35 @@ def _kommun_table() -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------
-def _problems(df: pd.DataFrame) -> list[list[str]]:
-    """Return, per row of ``df`` (already geocoded, string columns), the list of problems."""
+def _same_office(df: pd.DataFrame, lat: pd.Series, lon: pd.Series, labels: Sequence[Any], word: str) -> list[str]:
+    """Per row, "" or the problem "the same office as <word> N": same org, name and position, other id.
+
+    Two rows under the same ``office_id`` are reported as duplicate ids instead.
+    """
+    name = df["name"].astype("string").fillna("").str.strip().str.casefold()
+    org = df["org"].astype("string").fillna("").str.strip()
+    ids = df["office_id"].astype("string").fillna("").str.strip()
+    ok = (name != "") & np.isfinite(lat.to_numpy(dtype=float, na_value=np.nan)) & np.isfinite(
+        lon.to_numpy(dtype=float, na_value=np.nan))
+    key = org + "|" + name + "|" + lat.round(5).astype("string") + "|" + lon.round(5).astype("string")
+    out = [""] * len(df)
+    for _, idx in pd.Series(np.arange(len(df)))[ok.to_numpy()].groupby(key[ok].to_numpy()):
+        rows = idx.to_numpy()
+        if len(rows) < 2 or ids.iloc[rows].nunique() < 2:
+            continue
+        for i in rows:
+            others = ", ".join(f"{word} {labels[j]} ({ids.iloc[j]!r})" for j in rows if j != i)
+            out[i] = f"the same office (org, name and position) as {others} under another office_id"
+    return out
+
+
+def _problems(df: pd.DataFrame, labels: Sequence[Any] | None = None, word: str = "row") -> list[list[str]]:
+    """Return, per row of ``df`` (already geocoded, string columns), the list of problems.
+
+    ``labels`` (default ``df.index``) name the rows in problems that refer to other rows, as
+    "``word`` label" (e.g. "line 5").
+    """
+    labels = list(df.index) if labels is None else list(labels)
     n = len(df)
     found: list[list[str]] = [[] for _ in range(n)]
     codes = data.kommun_codes()
@@ -99,12 +127,15 @@ def _problems(df: pd.DataFrame) -> list[list[str]]:
     lat = parse_float(df["lat"])
     lon = parse_float(df["lon"])
     dup = ids.duplicated(keep=False) & (ids != "")
+    same = _same_office(df, lat, lon, labels, word)
     for i in range(n):
         p = found[i]
         if ids.iloc[i] == "":
             p.append("missing office_id")
         elif dup.iloc[i]:
             p.append(f"duplicate office_id {ids.iloc[i]!r}")
+        if same[i]:
+            p.append(same[i])
         if orgs.iloc[i] not in ORGS:
             p.append(f"unknown org {orgs.iloc[i]!r} (expected 'af' or 'ssc')")
         if kods.iloc[i] not in codes:
@@ -144,13 +175,19 @@ def _problems(df: pd.DataFrame) -> list[list[str]]:
     return found
 
 
-def validate_offices(df: pd.DataFrame, errors: str = "raise", what: str = "office list") -> pd.DataFrame:
+def validate_offices(
+    df: pd.DataFrame,
+    errors: str = "raise",
+    what: str = "office list",
+    lines: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Check an office table; raise :class:`OfficeListError` listing every bad row, or flag them.
 
     Checks: missing coordinates and no town; town not found in its kommun (when it had to be
     geocoded); unknown kommunkod; point outside Sweden (``settings.SWEDEN_BBOX_WGS84``) or
     farther than ``settings.KOMMUN_TOLERANCE_M`` outside its own kommun; missing or duplicate
-    ``office_id``; org other than "af"/"ssc"; non-numeric coordinates.
+    ``office_id``; the same office (org, name and position) under two ids; org other than
+    "af"/"ssc"; non-numeric coordinates.
 
     Parameters
     ----------
@@ -161,10 +198,16 @@ def validate_offices(df: pd.DataFrame, errors: str = "raise", what: str = "offic
         ("" for good rows, problems joined by "; ").
     what : str
         Name of the list, for the message.
+    lines : sequence of int, optional
+        The file line of each row (header = line 1): problems then name rows by line
+        ("line 2" is the first data row). Default: rows are named by their index label.
     """
-    if errors not in ("raise", "flag"):
-        raise ValueError("errors must be 'raise' or 'flag'")
-    found = _problems(df)
+    _check_errors(errors)
+    if lines is not None and len(lines) != len(df):
+        raise InputValueError(f"lines must give one line number per row ({len(df)}), not {len(lines)}")
+    labels = list(df.index) if lines is None else [int(x) for x in lines]
+    word = "row" if lines is None else "line"
+    found = _problems(df, labels, word)
     if errors == "flag":
         out = df.copy()
         out["problem"] = ["; ".join(p) for p in found]
@@ -175,12 +218,17 @@ def validate_offices(df: pd.DataFrame, errors: str = "raise", what: str = "offic
             "id": (str(df["office_id"].iloc[i]) if pd.notna(df["office_id"].iloc[i]) else ""),
             "problem": "; ".join(p),
         }
-        for i, (label, p) in enumerate(zip(df.index, found, strict=True))
+        for i, (label, p) in enumerate(zip(labels, found, strict=True))
         if p
     ]
     if rows:
-        raise OfficeListError(f"{what}: bad office rows", rows)
+        raise OfficeListError(f"{what}: bad office rows", rows, row_word=word)
     return df
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("raise", "flag"):
+        raise InputValueError(f"errors must be 'raise' or 'flag', not {errors!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -274,7 +322,8 @@ def read_offices(
         A ``.csv`` (UTF-8, comma or semicolon separated) or ``.xlsx``/``.xls`` file.
     columns : mapping, optional
         The analyst's column names -> ours, e.g. ``{"Kontor": "name", "Ort": "town",
-        "Kommunkod": "kommunkod"}``.
+        "Kommunkod": "kommunkod"}``. Every key must be a column of the file and every value
+        one of narvaro's columns (:data:`COLUMNS`, ``lat``, ``lon``); anything else raises.
     errors : {"raise", "flag"}
         "raise": :class:`OfficeListError` listing every bad row. "flag": return all rows
         with a ``problem`` column ("" for good rows); rows without a point get no geometry.
@@ -290,23 +339,31 @@ def read_offices(
         Like :func:`load_offices` (EPSG:3006, ``network``, ``basis`` = "confirmed").
         Missing ``office_id`` values are numbered ``<network>-<row>``; missing coordinates
         are geocoded from ``town`` + ``kommunkod`` (exact or normalised SCB tätort only).
+
+    Raises
+    ------
+    OfficeListError
+        A file without offices, missing columns, or bad rows; rows are named by their file
+        line (header = line 1, first data row = line 2), every one of them.
+    InputValueError
+        ``errors``, ``org`` or ``columns`` outside their valid values (a ValueError).
     """
-    if errors not in ("raise", "flag"):
-        raise ValueError("errors must be 'raise' or 'flag'")
+    _check_errors(errors)
+    if org is not None and org not in ORGS:
+        raise InputValueError(f"org must be one of {', '.join(ORGS)}, not {org!r}")
     path = Path(path)
     label = name or path.stem
     df = _read_table(path)
-    if columns:
-        df = df.rename(columns=dict(columns))
     df.columns = [str(c).strip() for c in df.columns]
+    if columns:
+        df = df.rename(columns=_check_columns(columns, list(df.columns), path.name))
     if df.columns.duplicated().any():
         dups = sorted(set(df.columns[df.columns.duplicated()]))
         raise OfficeListError(f"{path.name}: duplicate column names {dups}")
-    if org is not None:
-        if org not in ORGS:
-            raise ValueError("org must be 'af' or 'ssc'")
-        if "org" not in df.columns:
-            df["org"] = org
+    if len(df) == 0:
+        raise OfficeListError(f"{path.name}: the office list holds no offices (a header but no data rows)")
+    if org is not None and "org" not in df.columns:
+        df["org"] = org
     required = ["org", "kommunkod"]
     missing = [c for c in required if c not in df.columns]
     if "town" not in df.columns and not {"lat", "lon"} <= set(df.columns):
@@ -329,6 +386,7 @@ def read_offices(
     df["org"] = df["org"].str.lower().replace(ORG_NAMES)
     no_id = df["office_id"] == ""
     df.loc[no_id, "office_id"] = [f"{label}-{i}" for i in np.flatnonzero(no_id.to_numpy())]
+    lines = df.index.to_numpy()
     df = df.reset_index(drop=True)
     geo = geocode_towns(df[COLUMNS], unmatched="none")
     geo["geocode"] = geo["geocode"].where(geo["lat"].notna(), "")
@@ -338,7 +396,7 @@ def read_offices(
         geo[col] = geo[col].astype(object).where(~bad, raw)
     extra = [c for c in df.columns if c not in COLUMNS]
     geo = pd.concat([geo, df[extra]], axis=1)
-    checked = validate_offices(geo, errors=errors, what=path.name)
+    checked = validate_offices(geo, errors=errors, what=path.name, lines=lines)
     gdf = _to_geodataframe(checked)
     gdf["network"] = label
     gdf["basis"] = "confirmed"
@@ -361,8 +419,35 @@ def read_offices(
     return gdf
 
 
+def _check_columns(columns: Mapping[str, str], present: list[str], what: str) -> dict[str, str]:
+    """The ``columns`` mapping (theirs -> ours), checked against the file's columns and ours."""
+    ours = list(dict.fromkeys([*COLUMNS, "lat", "lon"]))
+    mapping = {str(k).strip(): str(v).strip() for k, v in dict(columns).items()}
+    if mapping and all(k in ours and v in present and k not in present for k, v in mapping.items()):
+        raise InputValueError(
+            f"columns looks reversed: it maps yours -> ours, e.g. {{'{next(iter(mapping.values()))}': "
+            f"'{next(iter(mapping))}'}}, not ours -> yours"
+        )
+    bad = [v for v in mapping.values() if v not in ours]
+    if bad:
+        raise InputValueError(
+            f"columns maps to {', '.join(map(repr, bad))}, not one of narvaro's columns ({', '.join(ours)})"
+        )
+    absent = [k for k in mapping if k not in present]
+    if absent:
+        raise OfficeListError(
+            f"{what}: columns names {', '.join(map(repr, absent))}, not a column of the file "
+            f"(the file has: {', '.join(present)})"
+        )
+    return mapping
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Excel file as strings; wrap every reader failure in OfficeListError."""
+    """Read a CSV or Excel file as strings; wrap every reader failure in OfficeListError.
+
+    The index of the result is each row's line in the file (header = line 1); blank lines
+    are dropped but counted.
+    """
     if not path.is_file():
         raise OfficeListError(f"office list {path} not found")
     suffix = path.suffix.lower()
@@ -378,7 +463,8 @@ def _read_table(path: Path) -> pd.DataFrame:
             first = text.splitlines()[0] if text.strip() else ""
             sep = ";" if first.count(";") > first.count(",") else ","
             df = pd.read_csv(
-                io.StringIO(text), dtype=str, sep=sep, keep_default_na=False, skipinitialspace=True
+                io.StringIO(text), dtype=str, sep=sep, keep_default_na=False, skipinitialspace=True,
+                skip_blank_lines=False,
             )
     except NarvaroError:
         raise
@@ -389,7 +475,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         ) from exc
     if df.empty and len(df.columns) == 0:
         raise OfficeListError(f"{path.name}: the file holds no table")
-    return df
+    df.index = np.arange(2, len(df) + 2)  # file lines: the header is line 1
+    blank = df.astype("string").fillna("").apply(lambda col: col.str.strip()).eq("").all(axis=1)
+    return df[~blank.to_numpy()]
 
 
 # --------------------------------------------------------------------------------------

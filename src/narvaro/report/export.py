@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..analysis.metrics import GROUP_LABEL
 from ..data.layers import to_compute_crs
-from ..errors import CoverageInputError
+from ..errors import CoverageInputError, InputValueError
 from ..i18n import check_lang, sentence, value
 from ..provenance import describe, describe_parts, get_provenance
 
@@ -359,9 +359,9 @@ def export(table: pd.DataFrame, path: str | Path, lang: str = "en", layer: str |
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
-        raise ValueError(f"unsupported export format {suffix!r}; use .csv, .xlsx or .gpkg")
+        raise InputValueError(f"unsupported export format {suffix!r}; use .csv, .xlsx or .gpkg")
     if lang not in ("en", "sv"):
-        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+        raise InputValueError(f"lang must be 'en' or 'sv', not {lang!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     prov_line = describe(table, lang)
     plain = rounded(pd.DataFrame(table.drop(columns="geometry", errors="ignore")))
