@@ -432,14 +432,14 @@ class _ComputedError(Exception):
 
 @pytest.fixture
 def no_computing(monkeypatch):
-    """run_report, coverage and the data loaders raise if called: errors must come before them."""
+    """assess, coverage and the data loaders raise if called: errors must come before them."""
     import importlib
 
     def boom(*args, **kwargs):
         raise _ComputedError("computing started")
 
     for module, name in (
-        ("narvaro.report.summary", "run_report"),
+        ("narvaro.report.assessment", "assess"),
         ("narvaro.analysis.coverage", "coverage"),  # the module: narvaro.analysis.coverage is the function
         ("narvaro.data.layers", "load_kommuner"),
         ("narvaro.data.layers", "load_demand_points"),
@@ -449,18 +449,18 @@ def no_computing(monkeypatch):
 
 @pytest.fixture
 def captured_report(monkeypatch):
-    """run_report replaced by a recorder that stops the command (a NarvaroError) once called."""
-    import narvaro.report.summary
+    """assess replaced by a recorder that stops the command (a NarvaroError) once called."""
+    import narvaro.report.assessment
     from narvaro.errors import NarvaroError
 
     calls: list[dict] = []
 
-    def record(**kwargs):
-        kwargs["scenarios"] = list(kwargs["scenarios"])
+    def record(scenarios=None, **kwargs):
+        kwargs["scenarios"] = list(scenarios)
         calls.append(kwargs)
         raise NarvaroError("stopped by the test")
 
-    monkeypatch.setattr(narvaro.report.summary, "run_report", record)
+    monkeypatch.setattr(narvaro.report.assessment, "assess", record)
     return calls
 
 
@@ -484,7 +484,7 @@ def test_negative_top_refused_zero_accepted(capsys, tmp_path, captured_report):
     _assert_one_line_error(err, r"--top must be 0 or more, not -3")
     assert captured_report == []
     code, _, err = _run(capsys, "report", "--top", "0", "--no-map", "--out", str(tmp_path / "o"))
-    assert code == 2 and "stopped by the test" in err  # reached run_report
+    assert code == 2 and "stopped by the test" in err  # reached assess
     assert captured_report[0]["top"] == 0
 
 
@@ -501,7 +501,7 @@ def test_bad_draws_and_seed(capsys, no_computing, args, pattern):
     _assert_one_line_error(err, pattern)
 
 
-def test_draws_and_seed_reach_run_report(capsys, tmp_path, captured_report):
+def test_draws_and_seed_reach_assess(capsys, tmp_path, captured_report):
     code, _, _ = _run(capsys, "report", "--draws", "0", "--seed", "7", "--out", str(tmp_path / "o"), "--no-map")
     assert code == 2
     assert (captured_report[0]["draws"], captured_report[0]["seed"]) == (0, 7)
@@ -587,18 +587,18 @@ def test_roadgraph_load_and_from_pbf_raise_narvaro_errors(tmp_path):
 
 
 def test_offices_off_the_graph_in_cli_words(capsys, tmp_path, monkeypatch):
-    import narvaro.report.summary
+    import narvaro.report.assessment
     from narvaro.errors import UnreachableError
 
-    def unreachable(**kwargs):
-        list(kwargs["scenarios"])
+    def unreachable(scenarios=None, **kwargs):
+        list(scenarios)
         raise UnreachableError(
             "Offices lie farther than snap_max_m=100 m from the road graph (pass far_offices='keep' to keep them)",
             [{"row": 3, "id": "af-1", "problem": "nearest road node 5,000 m away"},
              {"row": 9, "id": "af-2", "problem": "nearest road node 7,000 m away"}],
         )
 
-    monkeypatch.setattr(narvaro.report.summary, "run_report", unreachable)
+    monkeypatch.setattr(narvaro.report.assessment, "assess", unreachable)
     code, _, err = _run(capsys, "report", "--no-map", "--out", str(tmp_path / "o"))
     assert code == 2
     _assert_one_line_error(err, r"^error: 2 office\(s\) lie too far from the road graph.*--method estimate \(2 row\(s\)\); "

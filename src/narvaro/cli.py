@@ -455,7 +455,7 @@ def report_cmd(
 
     With no options: the four default scenarios in estimate mode, tables to ./output, maps to ./maps.
     """
-    from .report.assess import HEADLINE_SCENARIOS, assess
+    from .report.assessment import HEADLINE_SCENARIOS, assess
 
     _check_lang(lang)
     fmt = fmt or ["csv", "xlsx"]

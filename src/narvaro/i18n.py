@@ -81,9 +81,11 @@ FEATURES: dict[str, tuple[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is "en" or "sv"; raise ValueError otherwise."""
+    """Return ``lang`` if it is "en" or "sv"; raise InputValueError (a ValueError) otherwise."""
     if lang not in LANGS:
-        raise ValueError(f"lang must be 'en' or 'sv', not {lang!r}")
+        from .errors import InputValueError
+
+        raise InputValueError(f"lang must be 'en' or 'sv', not {lang!r}")
     return lang
 
 

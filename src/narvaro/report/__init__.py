@@ -1,6 +1,6 @@
 """Report: the one entry point (assess), the national summary, report files and exports."""
 
-from .assess import HEADLINE_SCENARIOS, Assessment, assess
+from .assessment import HEADLINE_SCENARIOS, Assessment, assess
 from .export import export
 from .summary import format_summary, national_summary
 

@@ -1,6 +1,6 @@
 """The national summary, its text rendering, and exports (CSV, Excel, GeoPackage; lang="sv").
 
-Rendered from one :class:`narvaro.report.assess.Assessment` (``narvaro.assess()``), so the
+Rendered from one :class:`narvaro.report.assessment.Assessment` (``narvaro.assess()``), so the
 console, report.txt and report.html print the same numbers.
 
 Every printed table carries the provenance line (:func:`narvaro.provenance.describe`): method

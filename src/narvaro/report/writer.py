@@ -1,4 +1,4 @@
-"""Write an :class:`narvaro.report.assess.Assessment`: tables, report.html, report.txt and maps.
+"""Write an :class:`narvaro.report.assessment.Assessment`: tables, report.html, report.txt and maps.
 
 Nothing here computes a number: every figure is read from the assessment, so the console, the
 files and the page agree.
