@@ -155,7 +155,6 @@ def _reason_sv(text: str) -> str | None:
 _SENTENCES_SV: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\d+) of (\d+)"), r"\1 av \2"),
     (re.compile(r"(AF|SSC) offices in (.+)"), r"\1-kontor i \2"),
-    (re.compile(r"(AF|SSC) office, (.+) \(position assumed\)"), r"\1-kontor, \2 (antagen plats)"),
     (re.compile(r"Candidate (AF|SSC) office, (.+)"), r"Tänkbart \1-kontor, \2"),
     (re.compile(r"Candidate (.+)"), r"Tänkbart kontor \1"),
     (re.compile(r"range given the published count of (.+) kommuner with an office"),

@@ -855,10 +855,8 @@ def candidate_offices(
     Returns
     -------
     GeoDataFrame
-        Same columns as :func:`narvaro.offices.load_offices`; ``status`` is "candidate";
-        ``source`` describes the basis; EPSG:3006. ``basis`` is "deduced" where a status rule
-        says the kommun has an office (status "confirmed") but no row gives it: that office
-        counts as known (in every draw and in both hard bounds), at an assumed position.
+        Same columns as :func:`narvaro.offices.load_offices`; ``status`` and ``basis`` are "candidate";
+        ``source`` describes the basis; EPSG:3006.
     """
     st = office_status(network, offices=offices, complete=complete)
     want = st[(st["status"] == "unknown") | ((st["status"] == "confirmed") & (st["n_offices"] == 0))]
@@ -915,12 +913,7 @@ def candidate_offices(
     gdf["lat"] = np.round(wgs.y.to_numpy(), 6) if len(gdf) else []
     gdf["lon"] = np.round(wgs.x.to_numpy(), 6) if len(gdf) else []
     gdf["network"] = network
-    # presence deduced by a rule is a fact (only the position is assumed): such an office is
-    # "deduced", present in every draw and in both hard bounds, never a candidate
-    deduced = gdf["kommunkod"].map(st.set_index("kommunkod")["status"]).eq("confirmed").to_numpy()
-    gdf["basis"] = np.where(deduced, "deduced", "candidate")
-    gdf.loc[deduced, "name"] = [f"{org.upper()} office, {k} (position assumed)"
-                                for k in want.set_index("kommunkod").loc[gdf.loc[deduced, "kommunkod"], "kommunnamn"]]
+    gdf["basis"] = "candidate"
     gdf = gdf[COLUMNS + ["network", "basis", "geometry"]]
     set_provenance(
         gdf,
