@@ -617,7 +617,7 @@ def write_outputs(
 
     from ..analysis.metrics import GROUP_ORGS, thresholds_of
     from ..analysis.regions import regional_bounds, regional_estimates, regional_table
-    from ..maps.i18n import scenario_title
+    from ..maps.i18n import num, scenario_title
     from .export import export
     from .plots import bars_per_lan, cumulative_plot, point_distances, save_figure
 
@@ -652,10 +652,19 @@ def write_outputs(
     }
     i = 0 if lang == "en" else 1
     names = " / ".join(scenario_title(s) for s in pair)
+    n_band = max((len(p.dist_draws) for p in sel.values() if p.dist_draws is not None), default=0)
+    n_all = max((len(result.draws[s].mask) for s in pair if result.draws is not None and s in result.draws),
+                default=0)
+    band = ("" if not n_band else
+            [f". Dark band: pointwise 90 % interval over {n_band} of the {num(n_all, 0, 'en')} joint office draws (seed "
+             f"{BAND_SEED}); light band: possible range; dashed: confirmed offices only.",
+             f". Mörkt band: 90 %-intervall punkt för punkt över {n_band} av de {num(n_all, 0, 'sv')} samlade dragningarna av "
+             f"kontor (frö {BAND_SEED}); ljust band: möjligt spann; streckat: endast bekräftade kontor."
+             ][i])
     figures = {}
     for what in ("dist", "time"):
         path = out / f"plot_cumulative_{what}.svg"
-        figures[f"{caps[what][i]} ({names})"] = save_figure(cumulative_plot(sel, what, lang), path)
+        figures[f"{caps[what][i]} ({names}){band}"] = save_figure(cumulative_plot(sel, what, lang), path)
         files += [path, path.with_suffix(".png")]
     path = out / "plot_beyond_25km_per_lan.svg"
     figures[f"{caps['bars'][i]} ({names})"] = save_figure(bars_per_lan({s: regions[s] for s in pair}, "25km", lang),
@@ -673,11 +682,30 @@ def write_outputs(
     return files, text
 
 
-def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: Any, graph: Any) -> None:
-    """Per-point distances of the office draw at the median of national residents beyond 25 km."""
-    from ..analysis.intervals import DRAWS_ATTR
+#: Office draws behind the 90 % band of the cumulative plots: a fixed-seed subsample of the joint draws.
+BAND_DRAWS, BAND_SEED = 50, 0
+
+
+def _draw_points(nd: Any, r: int, group: str, demand: Any, graph: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-point distance and time to the nearest office of ``group`` in office draw ``r``."""
     from ..analysis.metrics import GROUP_ORGS
     from ..network.distance import nearest_office
+
+    present = nd.offices[nd.mask[r] & nd.offices["org"].isin(GROUP_ORGS[group]).to_numpy()]
+    near = nearest_office(demand, present.assign(basis="confirmed"), graph)
+    return near["distance_km"].to_numpy(dtype=float), near["time_min"].to_numpy(dtype=float)
+
+
+def band_draws(n_draws: int, n: int = BAND_DRAWS, seed: int = BAND_SEED) -> np.ndarray:
+    """The indices of the draws behind the plots' 90 % band: ``n`` of ``n_draws`` without replacement, sorted."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_draws, size=min(n, n_draws), replace=False))
+
+
+def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: Any, graph: Any) -> None:
+    """Per-point distances of the office draw at the median of national residents beyond 25 km, and of
+    :func:`band_draws` of the joint draws (the 90 % band of the cumulative plots)."""
+    from ..analysis.intervals import DRAWS_ATTR
 
     joint = getattr(result, "draws", None)
     values = result.coverages[scenario].attrs.get(DRAWS_ATTR)
@@ -687,7 +715,7 @@ def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: A
     y = values.national[col]
     r = int(np.argsort(y, kind="stable")[(len(y) - 1) // 2])
     nd = joint[scenario]
-    present = nd.offices[nd.mask[r] & nd.offices["org"].isin(GROUP_ORGS[group]).to_numpy()]
-    near = nearest_office(demand, present.assign(basis="confirmed"), graph)
-    pts.dist_best = near["distance_km"].to_numpy(dtype=float)
-    pts.time_best = near["time_min"].to_numpy(dtype=float)
+    pts.dist_best, pts.time_best = _draw_points(nd, r, group, demand, graph)
+    sub = [_draw_points(nd, int(k), group, demand, graph) for k in band_draws(len(nd.mask))]
+    pts.dist_draws = np.vstack([d for d, _ in sub])
+    pts.time_draws = np.vstack([t for _, t in sub])
