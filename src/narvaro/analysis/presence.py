@@ -47,7 +47,7 @@ from .metrics import (
     thresholds_of,
 )
 
-__all__ = ["RULES", "compare", "kommuner_without_presence"]
+__all__ = ["PRESENCE_CLASSES", "RULES", "compare", "kommuner_without_presence", "presence_table"]
 
 #: Presence rules and their one-line descriptions.
 RULES: dict[str, str] = {
@@ -159,6 +159,74 @@ def kommuner_without_presence(
     out.attrs["narvaro"]["group"] = group
     if count is not None:
         out.attrs["narvaro"]["count"] = count
+    return out
+
+
+#: The ``class`` codes of :func:`presence_table`, one per kommun, mutually exclusive, with their Swedish text.
+PRESENCE_CLASSES: dict[str, str] = {
+    "without presence (certain)": "utan närvaro (säkert)",
+    "without presence (best estimate)": "utan närvaro (bästa skattning)",
+    "possibly without presence": "möjligen utan närvaro",
+    "has presence": "har närvaro",
+}
+
+
+def presence_table(
+    cov: pd.DataFrame,
+    rule: str = "no_office_inside",
+    group: str = "af",
+    max_time_min: float | None = None,
+) -> pd.DataFrame:
+    """Every kommun of ``cov`` with its presence class under a rule: a file whose row counts cannot mislead.
+
+    :func:`kommuner_without_presence` lists every kommun that *may* lack presence, so counting its
+    rows gives the possible count, not the best estimate. This table holds all kommuner, and its
+    ``class`` column splits them into four exclusive classes (:data:`PRESENCE_CLASSES`):
+
+    * ``"without presence (certain)"``: no presence whatever the offices of unknown status turn
+      out to be (for a complete office list: every kommun without presence);
+    * ``"without presence (best estimate)"``: not certain, but without presence in at least half
+      of the joint office draws (``p_without >= 0.5``);
+    * ``"possibly without presence"``: without presence in some office list consistent with what
+      is known, but not in the best estimate (``p_without < 0.5``, or no draws);
+    * ``"has presence"``: presence in every consistent office list.
+
+    The first two together are the best-estimate set (P >= 0.5). Its size is not always the
+    best-estimate *count* (the median count over the draws, ``attrs["narvaro"]["count"]["best"]``):
+    many kommuner with P a little above one half make the set larger than the median count.
+
+    Parameters
+    ----------
+    cov, rule, group, max_time_min
+        As for :func:`kommuner_without_presence`.
+
+    Returns
+    -------
+    DataFrame
+        One row per kommun in the order of ``cov``: ``kommunkod``, ``kommunnamn``, ``lanskod``
+        and ``lansnamn`` (when ``cov`` has them), ``population``, ``p_without`` (share of the draws
+        without presence; NaN without draws), ``certainty`` ("certain", "depends_on_unknown" or
+        "has_presence") and ``class``. ``attrs`` as for :func:`kommuner_without_presence`.
+    """
+    lst = kommuner_without_presence(cov, rule, group, max_time_min)
+    keep = [c for c in ("kommunkod", "kommunnamn", "lanskod", "lansnamn", "population") if c in cov.columns]
+    out = pd.DataFrame({c: cov[c].to_numpy() for c in keep})
+    listed = lst.set_index("kommunkod")
+    codes = pd.Index(out["kommunkod"])
+    inside = codes.isin(listed.index)
+    certainty = (listed["certainty"] if "certainty" in listed.columns
+                 else pd.Series("certain", index=listed.index)).reindex(codes)
+    out["certainty"] = np.where(inside, certainty.to_numpy(dtype=object), "has_presence")
+    if "p_without" in listed.columns:
+        out["p_without"] = listed["p_without"].reindex(codes).fillna(0.0).to_numpy(dtype=float)
+    else:
+        out["p_without"] = np.nan
+    certain = out["certainty"].to_numpy() == "certain"
+    best = ~certain & inside & (out["p_without"].to_numpy() >= 0.5)
+    out["class"] = np.select([certain, best, inside], list(PRESENCE_CLASSES)[:3], default="has presence")
+    out = out[[*keep, "p_without", "certainty", "class"]]
+    out.attrs = {}
+    out.attrs["narvaro"] = dict(lst.attrs.get("narvaro", {}))
     return out
 
 

@@ -1,8 +1,9 @@
 """report.html: one self-contained page that answers the question, and the default maps.
 
 :func:`write_report_html` renders a :class:`narvaro.report.summary.ReportResult` into
-``report.html`` (no network needed to open it: plots are inline SVG/PNG, the maps are linked
-files next to it); :func:`default_maps` writes the two maps ``narvaro report`` links.
+``report.html``, one self-contained file (no network and no other file needed to open it:
+plots are inline SVG, the first map is embedded whole in an ``<iframe srcdoc>``, the other maps
+are linked files next to it); :func:`default_maps` writes the two maps ``narvaro report`` links.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAP_AFTER", "MAP_BEFORE", "MAP_BOTH", "default_maps"]
+__all__ = ["MAP_AFTER", "MAP_BEFORE", "MAP_BOTH", "af82_paragraph", "default_maps", "embedded_map"]
 
 #: Before/after pair of the default compare map and the scenario of the default coverage map.
 MAP_BEFORE, MAP_AFTER, MAP_BOTH = "af_2019", "af_2020+af_2020_changes", "af_2020+af_2020_changes+ssc_2020"
@@ -132,6 +133,52 @@ PUBLISHED_FIGURES: tuple[dict[str, str], ...] = (
     },
 )
 
+_AF82: tuple[str, str] = (
+    "<b>AF's 82 and narvaro's {n}.</b> AF's 82 (October 2020) counts the kommuner without any AF presence of any "
+    "form: no own office, no servicekontor and no agreement with the kommun (samarbetslösning); AF also reported "
+    "booked physical meetings possible in 208 of 290 kommuner. The kommun agreements are in no public list, so "
+    "narvaro cannot see them. Its figure answers a narrower question: kommuner without an AF office or an SSC "
+    "servicekontor inside the kommun, from the public record. Wherever an agreement gives presence, narvaro "
+    "counts a kommun that AF does not, so narvaro's figure is the larger.",
+    "<b>AF:s 82 och narvaros {n}.</b> AF:s 82 (oktober 2020) räknar kommunerna helt utan AF-närvaro i någon form: "
+    "inget eget kontor, inget servicekontor och ingen överenskommelse med kommunen (samarbetslösning); AF angav "
+    "också att förbokade fysiska möten var möjliga i 208 av 290 kommuner. Överenskommelserna med kommunerna finns "
+    "inte i någon offentlig lista, så narvaro ser dem inte. Dess siffra svarar på en snävare fråga: kommuner utan "
+    "AF-kontor och utan SSC-servicekontor inom kommunen, enligt offentliga källor. Där en överenskommelse ger "
+    "närvaro räknar narvaro en kommun som AF inte räknar, så narvaros siffra blir den större.",
+)
+
+
+def af82_paragraph(lst: Any, lang: str = "en") -> str:
+    """AF's 82 beside narvaro's count under AF's definition: what each number answers (HTML, one paragraph).
+
+    Parameters
+    ----------
+    lst : DataFrame
+        The ``af_definition`` list (:func:`narvaro.analysis.presence.kommuner_without_presence` or
+        :func:`narvaro.report.presence_lists.without_presence_list`); its ``attrs["narvaro"]["count"]``
+        gives narvaro's figure: the best estimate with its 90 % interval, else the range certain–possible.
+    lang : {"en", "sv"}
+    """
+    from ..maps.i18n import num
+
+    count = lst.attrs.get("narvaro", {}).get("count", {})
+    if "best" in count and "q05" in count:
+        a, b = num(count["q05"], 0, lang), num(count["q95"], 0, lang)
+        n = f"{num(count['best'], 0, lang)} ({_w('interval', lang)} {a if a == b else f'{a}–{b}'})"
+    elif "lo" in count:
+        n = f"{num(count['lo'], 0, lang)}–{num(count['hi'], 0, lang)}"
+    else:
+        n = num(len(lst), 0, lang)
+    return f'<p class="published af82">{_AF82[0 if lang == "en" else 1].format(n=_esc(n))}</p>'
+
+
+def embedded_map(path: str | Path, title: str) -> str:
+    """An ``<iframe srcdoc>`` holding the whole self-contained map file: the page needs no other file."""
+    doc = Path(path).read_text(encoding="utf-8")
+    return f'<iframe class="map" srcdoc="{_esc(doc)}" title="{_esc(title)}"></iframe>'
+
+
 def headline_group(scenario: str, cov: Any = None) -> str:
     """The group a scenario's headline is about: "any" when it holds AF and SSC, else its one group.
 
@@ -201,10 +248,10 @@ _W: dict[str, tuple[str, str]] = {
     "beyond25": ("Residents beyond 25 km", "Invånare längre än 25 km"),
     "before": ("before", "före"),
     "after": ("after", "efter"),
-    "map_note": ("The map is a separate file next to this report (it works offline). If it does not show "
-                 "here, open it directly:",
-                 "Kartan är en egen fil bredvid rapporten (den fungerar utan internet). Om den inte syns här, "
-                 "öppna den direkt:"),
+    "map_note": ("The map above is embedded in this page and works offline. The maps as separate files (if they "
+                 "were copied along):",
+                 "Kartan ovan är inbäddad i sidan och fungerar utan internet. Kartorna som egna filer (om de "
+                 "kopierades med):"),
     "no_map": ("No map was written (--no-map).", "Ingen karta skrevs (--no-map)."),
     "files": ("Tables: every figure of this page is in the CSV and Excel files next to it.",
               "Tabeller: varje siffra på sidan finns i CSV- och Excelfilerna bredvid den."),
@@ -420,6 +467,12 @@ table.presence td:nth-child(2) { text-align: left; }
 .published { background: #fff8e6; border-left: 4px solid #E69F00; padding: 6px 12px; font-size: 14px; }
 figure { margin: 12px 0; } figure svg { max-width: 100%; height: auto; }
 iframe.map { width: 100%; height: 720px; border: 1px solid #ccc; }
+section.kommun-list h4 { margin: 18px 0 2px; font-size: 15px; }
+section.kommun-list p.count { margin: 2px 0 4px; font-size: 14px; }
+table.kommuner { font-size: 12px; width: 100%; }
+table.kommuner td { text-align: left; } table.kommuner td:first-child { white-space: nowrap; }
+table.kommuner b.certain { color: #000; } table.kommuner span.n { color: #666; }
+.published.af82 { margin-top: 10px; }
 .prov { font-size: 12px; color: #444; }
 """
 
@@ -447,6 +500,7 @@ def write_report_html(
 
     from ..analysis.coverage import national
     from ..maps.i18n import check_lang, describe_lang, scenario_title
+    from .presence_lists import lists_html, lists_text, report_lists
 
     check_lang(lang)
     out_dir = Path(out_dir)
@@ -482,6 +536,14 @@ def write_report_html(
     import re as _re
 
     text += ["  " + " | ".join(_html.unescape(_re.sub(r"<[^>]+>", "", c)) for c in r) for r in rows]
+    lists = report_lists(result)
+    af_key = "af_2020+ssc_2020:af+ssc:af_definition"
+    af82 = {af_key: af82_paragraph(lists[af_key], lang)} if af_key in lists else {}
+    parts.append(lists_html(lists, lang, after=af82))
+    if lists:
+        text += ["", lists_text(lists, lang)]
+    if af82:
+        text += ["", _html.unescape(_re.sub(r"<[^>]+>", "", af82[af_key]))]
 
     # 3. before/after
     lines = _change_lines(result.comparisons, lang)
@@ -510,7 +572,7 @@ def write_report_html(
             rel = Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
             links.append(f'<a href="{_esc(rel)}">{_esc(name)}</a>')
             if i == 0:
-                parts.append(f'<iframe class="map" src="{_esc(rel)}" title="{_esc(name)}" loading="lazy"></iframe>')
+                parts.append(embedded_map(path, name))
         parts.append(f'<p class="note">{_esc(_w("map_note", lang))} {" · ".join(links)}</p>')
     else:
         parts.append(f'<p class="note">{_esc(_w("no_map", lang))}</p>')
@@ -555,7 +617,7 @@ def write_outputs(
 
     from ..analysis.metrics import GROUP_ORGS, thresholds_of
     from ..analysis.regions import regional_bounds, regional_estimates, regional_table
-    from ..maps.i18n import scenario_title
+    from ..maps.i18n import num, scenario_title
     from .export import export
     from .plots import bars_per_lan, cumulative_plot, point_distances, save_figure
 
@@ -590,10 +652,19 @@ def write_outputs(
     }
     i = 0 if lang == "en" else 1
     names = " / ".join(scenario_title(s) for s in pair)
+    n_band = max((len(p.dist_draws) for p in sel.values() if p.dist_draws is not None), default=0)
+    n_all = max((len(result.draws[s].mask) for s in pair if result.draws is not None and s in result.draws),
+                default=0)
+    band = ("" if not n_band else
+            [f". Dark band: pointwise 90 % interval over {n_band} of the {num(n_all, 0, 'en')} joint office draws (seed "
+             f"{BAND_SEED}); light band: possible range; dashed: confirmed offices only.",
+             f". Mörkt band: 90 %-intervall punkt för punkt över {n_band} av de {num(n_all, 0, 'sv')} samlade dragningarna av "
+             f"kontor (frö {BAND_SEED}); ljust band: möjligt spann; streckat: endast bekräftade kontor."
+             ][i])
     figures = {}
     for what in ("dist", "time"):
         path = out / f"plot_cumulative_{what}.svg"
-        figures[f"{caps[what][i]} ({names})"] = save_figure(cumulative_plot(sel, what, lang), path)
+        figures[f"{caps[what][i]} ({names}){band}"] = save_figure(cumulative_plot(sel, what, lang), path)
         files += [path, path.with_suffix(".png")]
     path = out / "plot_beyond_25km_per_lan.svg"
     figures[f"{caps['bars'][i]} ({names})"] = save_figure(bars_per_lan({s: regions[s] for s in pair}, "25km", lang),
@@ -611,11 +682,30 @@ def write_outputs(
     return files, text
 
 
-def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: Any, graph: Any) -> None:
-    """Per-point distances of the office draw at the median of national residents beyond 25 km."""
-    from ..analysis.intervals import DRAWS_ATTR
+#: Office draws behind the 90 % band of the cumulative plots: a fixed-seed subsample of the joint draws.
+BAND_DRAWS, BAND_SEED = 50, 0
+
+
+def _draw_points(nd: Any, r: int, group: str, demand: Any, graph: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-point distance and time to the nearest office of ``group`` in office draw ``r``."""
     from ..analysis.metrics import GROUP_ORGS
     from ..network.distance import nearest_office
+
+    present = nd.offices[nd.mask[r] & nd.offices["org"].isin(GROUP_ORGS[group]).to_numpy()]
+    near = nearest_office(demand, present.assign(basis="confirmed"), graph)
+    return near["distance_km"].to_numpy(dtype=float), near["time_min"].to_numpy(dtype=float)
+
+
+def band_draws(n_draws: int, n: int = BAND_DRAWS, seed: int = BAND_SEED) -> np.ndarray:
+    """The indices of the draws behind the plots' 90 % band: ``n`` of ``n_draws`` without replacement, sorted."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_draws, size=min(n, n_draws), replace=False))
+
+
+def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: Any, graph: Any) -> None:
+    """Per-point distances of the office draw at the median of national residents beyond 25 km, and of
+    :func:`band_draws` of the joint draws (the 90 % band of the cumulative plots)."""
+    from ..analysis.intervals import DRAWS_ATTR
 
     joint = getattr(result, "draws", None)
     values = result.coverages[scenario].attrs.get(DRAWS_ATTR)
@@ -625,7 +715,7 @@ def _add_median_draw(pts: Any, result: Any, scenario: str, group: str, demand: A
     y = values.national[col]
     r = int(np.argsort(y, kind="stable")[(len(y) - 1) // 2])
     nd = joint[scenario]
-    present = nd.offices[nd.mask[r] & nd.offices["org"].isin(GROUP_ORGS[group]).to_numpy()]
-    near = nearest_office(demand, present.assign(basis="confirmed"), graph)
-    pts.dist_best = near["distance_km"].to_numpy(dtype=float)
-    pts.time_best = near["time_min"].to_numpy(dtype=float)
+    pts.dist_best, pts.time_best = _draw_points(nd, r, group, demand, graph)
+    sub = [_draw_points(nd, int(k), group, demand, graph) for k in band_draws(len(nd.mask))]
+    pts.dist_draws = np.vstack([d for d, _ in sub])
+    pts.time_draws = np.vstack([t for _, t in sub])
