@@ -47,6 +47,11 @@ LIST_CLASSES: tuple[str, ...] = ("certain", "best estimate", "possible")
 
 #: The lists of the report: key -> (scenario or comparison, group, rule or "lost_last_office").
 REPORT_LISTS: dict[str, tuple[str, str, str]] = {
+    "af_2020+af_2020_changes:af:no_office_inside": ("af_2020+af_2020_changes", "af", "no_office_inside"),
+    "af_2020+af_2020_changes+ssc_2020:af+ssc:af_definition": ("af_2020+af_2020_changes+ssc_2020", "af",
+                                                              "af_definition"),
+    "af_2019 -> af_2020+af_2020_changes:af:lost_last_office": ("af_2019 -> af_2020+af_2020_changes", "af",
+                                                               "lost_last_office"),
     "af_2020:af:no_office_inside": ("af_2020", "af", "no_office_inside"),
     "af_2020+ssc_2020:af+ssc:af_definition": ("af_2020+ssc_2020", "af", "af_definition"),
     "af_2019 -> af_2020:af:lost_last_office": ("af_2019 -> af_2020", "af", "lost_last_office"),
