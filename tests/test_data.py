@@ -6,11 +6,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point
 
 import narvaro
 from narvaro import data
-from narvaro.data import registry
+from narvaro.data import layers, registry
 from narvaro.errors import ChecksumError, CRSError, DataUnavailableError, UnknownKommunError
 
 SCB_TOTAL = {2017: 10_120_242, 2018: 10_230_185, 2021: 10_452_326}
@@ -203,3 +204,142 @@ def test_every_registry_entry_is_documented():
         assert entry.get("url") or entry.get("original"), name
         assert entry["license"] and entry["vintage"], name
         assert pd.notna(entry["description"])
+
+
+# --------------------------------------------------------------------------------------
+# Tätorter spread over a disc of their area (issue #21 item 9)
+# --------------------------------------------------------------------------------------
+def test_sunflower_disc_fills_a_disc_of_the_given_area():
+    # 1,000 ha = 10 km2: R = sqrt(1e7 / pi) = 1,784.1 m; at 500 m spacing 1e7 / 250,000 = 40 points.
+    xs, ys = layers.sunflower_disc(500_000.0, 6_500_000.0, 1e7, 500.0)
+    radius = np.sqrt(1e7 / np.pi)
+    assert len(xs) == 40
+    r = np.hypot(xs - 500_000.0, ys - 6_500_000.0)
+    assert r.max() < radius
+    # equal-area points: the outermost one sits at R * sqrt(39.5 / 40), the innermost at R * sqrt(0.5 / 40)
+    assert r.max() == pytest.approx(radius * np.sqrt(39.5 / 40))
+    assert r.min() == pytest.approx(radius * np.sqrt(0.5 / 40))
+    # uniform density on a disc: mean distance to the centre is 2/3 R
+    assert r.mean() == pytest.approx(2 / 3 * radius, rel=0.01)
+    # each quadrant holds a quarter of the points (no lopsided spiral), give or take two
+    quadrants = np.bincount((xs > 500_000.0) * 2 + (ys > 6_500_000.0), minlength=4)
+    assert np.abs(quadrants - 10).max() <= 2
+    xs2, ys2 = layers.sunflower_disc(500_000.0, 6_500_000.0, 1e7, 500.0)
+    np.testing.assert_array_equal(xs, xs2)
+    np.testing.assert_array_equal(ys, ys2)
+    with pytest.raises(ValueError, match="positive"):
+        layers.sunflower_disc(0.0, 0.0, 0.0, 500.0)
+
+
+def test_spread_tatort_keeps_its_population_inside_disc_and_land():
+    from shapely.geometry import box
+
+    centre = Point(500_000.0, 6_500_000.0)
+    radius = np.sqrt(1e7 / np.pi)
+    everywhere = box(490_000, 6_490_000, 510_000, 6_510_000)
+    xs, ys, weights = layers.spread_tatort(centre, 1_000.0, 12_345.0, everywhere, 500.0)
+    assert len(xs) == 40
+    assert weights.sum() == pytest.approx(12_345.0, abs=1e-9)
+    np.testing.assert_allclose(weights, 12_345.0 / 40)
+    assert (np.hypot(xs - centre.x, ys - centre.y) < radius).all()
+    # the sea east of x = 500,000: only the western half of the disc is land; the residents
+    # are shared among the points that remain there, none on the water
+    west = box(490_000, 6_490_000, 500_000, 6_510_000)
+    xs, ys, weights = layers.spread_tatort(centre, 1_000.0, 12_345.0, west, 500.0)
+    assert 15 <= len(xs) <= 25
+    assert (xs < 500_000).all()
+    assert weights.sum() == pytest.approx(12_345.0, abs=1e-9)
+    np.testing.assert_allclose(weights, 12_345.0 / len(xs))
+    # no land in the disc at all: everyone stays on the reference point
+    far = box(0, 0, 1, 1)
+    xs, ys, weights = layers.spread_tatort(centre, 1_000.0, 12_345.0, far, 500.0)
+    assert (xs.tolist(), ys.tolist(), weights.tolist()) == ([centre.x], [centre.y], [12_345.0])
+
+
+def test_large_tatorter_are_spread_small_ones_stay_points():
+    from narvaro import settings
+
+    demand = narvaro.load_demand_points()
+    tat = demand[demand["kind"] == "tatort"]
+    assert tat["tatortskod"].notna().all()
+    assert demand.loc[demand["kind"] == "residual", "tatortskod"].isna().all()
+    counts = tat.groupby(["kommunkod", "name"]).size()
+    tatorter = narvaro.load_tatorter().set_index("tatort")
+    small = tatorter[tatorter["area_ha"] < settings.TATORT_SPREAD_MIN_HA]
+    # every small tätort is one point (those whose kommun is scaled to zero are absent)
+    assert counts.reindex(list(zip(small["kommunkod"], small.index, strict=True))).dropna().eq(1).all()
+    # Uppsala (4,323 ha, nothing shared, far from any border): round(4,323e4 / 500^2) = 173 points
+    assert counts[("0380", "Uppsala")] == 173
+    # moderate point count: today's 25,541 plus at most 20,000
+    assert 25_541 < len(demand) <= 45_541
+    # determinism: a fresh build gives the same points
+    again = layers._demand_points.__wrapped__(2021, settings.RESIDUAL_GRID_M)
+    pd.testing.assert_frame_equal(pd.DataFrame(demand), pd.DataFrame(again))
+
+
+def test_demand_points_inside_sweden_and_own_kommun_land():
+    demand = narvaro.load_demand_points()
+    assert not data.outside_sweden(demand).any()
+    scb = narvaro.load_kommuner("scb").set_index("kommunkod")
+    spread = demand[demand["kind"] == "tatort"]
+    spread = spread[spread.groupby(["kommunkod", "name"])["name"].transform("size") > 1]
+    assert len(spread) > 10_000
+    own = gpd.GeoSeries(scb.loc[spread["kommunkod"]].geometry.values, crs=scb.crs)
+    assert (spread.geometry.distance(own, align=False).to_numpy() == 0).all()
+
+
+def _mean_distance(points: gpd.GeoDataFrame, centre: Point) -> float:
+    return float(np.average(points.distance(centre), weights=points["population"]))
+
+
+def test_uppsala_mean_distance_is_two_thirds_of_its_disc_radius():
+    # Uppsala's disc (4,323 ha, R = sqrt(4.323e7 / pi) = 3,710 m) lies entirely on Uppsala's
+    # land, so no point is clipped and the mean distance to the tätort point is 2/3 R = 2,473 m.
+    demand = narvaro.load_demand_points()
+    uppsala = demand[demand["name"] == "Uppsala"]
+    centre = narvaro.load_tatorter().set_index("tatort").at["Uppsala", "geometry"]
+    assert uppsala["population"].sum() == pytest.approx(166_698)
+    radius = np.sqrt(4_323e4 / np.pi)
+    assert _mean_distance(uppsala, centre) == pytest.approx(2 / 3 * radius, rel=0.01)
+    assert np.hypot(uppsala.geometry.x - centre.x, uppsala.geometry.y - centre.y).max() < radius
+
+
+def test_stockholm_residents_are_spread_over_its_land():
+    # Before: 978,770 residents on one point, mean distance 0. SCB's Stockholm tätort has
+    # 1,617,407 residents on 42,243 ha; 287,235 of them (Järfälla, Salem, Tyresö, Sundbyberg,
+    # Solna) move to their own kommun with their share of the area, leaving 1,330,172 residents
+    # on 42,243 * 1,330,172 / 1,617,407 = 34,741 ha (R = 10,516 m) for the host. Its disc is
+    # clipped to Stockholm kommun's land and carries 0180's 978,770 residents.
+    demand = narvaro.load_demand_points()
+    stockholm = demand[(demand["name"] == "Stockholm") & (demand["kommunkod"] == "0180")]
+    parts = demand[demand["name"].str.startswith("Stockholm (part in")]
+    centre = narvaro.load_tatorter().set_index("tatort").at["Stockholm", "geometry"]
+    assert stockholm["population"].sum() == pytest.approx(978_770)
+    assert parts["population"].sum() == pytest.approx(1_617_407 - 1_330_172)
+    radius = np.sqrt(42_243e4 * 1_330_172 / 1_617_407 / np.pi)
+    assert radius == pytest.approx(10_516, abs=1)
+    mean = _mean_distance(stockholm, centre)
+    # independent check: mean distance to the centre of a uniform density on (disc ∩ land),
+    # integrated on a 100 m square grid instead of the 500 m sunflower spiral
+    land = narvaro.load_kommuner("scb").set_index("kommunkod").at["0180", "geometry"]
+    step = np.arange(-radius, radius, 100.0) + 50.0
+    gx, gy = np.meshgrid(centre.x + step, centre.y + step)
+    r = np.hypot(gx - centre.x, gy - centre.y)
+    keep = (r < radius) & shapely.contains_xy(land, gx, gy)
+    assert mean == pytest.approx(r[keep].mean(), rel=0.02)
+    assert 0.4 * radius < mean < radius
+    assert (np.hypot(stockholm.geometry.x - centre.x, stockholm.geometry.y - centre.y) < radius).all()
+    # the other kommuner SCB counts in the Stockholm tätort are spread too, on their own land
+    assert set(parts["kommunkod"]) == {"0123", "0128", "0138", "0183", "0184"}
+    assert (parts.groupby("kommunkod").size() > 10).all()
+
+
+def test_demand_method_text_matches_the_settings():
+    from narvaro import settings
+
+    for lang in ("en", "sv"):
+        text = layers.DEMAND_METHOD_TEXT[lang]
+        assert f"{settings.TATORT_SPREAD_MIN_HA:g} " in text, lang
+        assert f"{settings.TATORT_SPREAD_SPACING_M:g} m" in text, lang
+        assert f"{settings.RESIDUAL_GRID_M / 1000:g} km" in text, lang
+        assert 3 <= text.count(". ") + 1 <= 6, lang

@@ -60,6 +60,34 @@ SHARED_TATORTER: dict[str, tuple[str, ...]] = {
     "Upplands Väsby och Sollentuna": ("0114",),
 }
 
+#: Plain-words account of the demand points for the report's method section (the
+#: integrator shows it in report.html); keep in step with :func:`load_demand_points`.
+DEMAND_METHOD_TEXT = {
+    "en": (
+        "Where people live is modelled from SCB's 2021 population per kommun and SCB's 2020 "
+        "tätorter (urban areas), each given as one point and an area. A tätort of 300 hectares "
+        "or more is spread over points about 500 m apart filling a circle of the same area "
+        "around its point; points in the sea or in another kommun are dropped, and the "
+        "residents are shared equally among the points that remain. Equal shares are a "
+        "simplification: towns are denser at the centre, so distances from a central office "
+        "are somewhat overstated for their residents, where a single point would have put "
+        "them all at the office. Smaller tätorter stay one point each, and the rest of each "
+        "kommun's population is spread over its land on a 5 km grid. Per kommun the points add "
+        "up exactly to SCB's population."
+    ),
+    "sv": (
+        "Var människor bor bygger på SCB:s folkmängd 2021 per kommun och SCB:s tätorter 2020, "
+        "var och en given som en punkt och en yta. En tätort på 300 hektar eller mer sprids ut "
+        "på punkter med ungefär 500 meters mellanrum som fyller en cirkel med samma yta runt "
+        "tätortens punkt; punkter i havet eller i en annan kommun tas bort, och invånarna "
+        "delas lika mellan de punkter som blir kvar. Lika andelar är en förenkling: tätorter "
+        "är tätare i centrum, så avstånden till ett centralt kontor blir något för långa för "
+        "deras invånare, där en enda punkt hade placerat alla vid kontoret. Mindre tätorter "
+        "är kvar som en punkt var, och resten av kommunens befolkning sprids över dess "
+        "landyta i ett rutnät på 5 km. Per kommun summerar punkterna exakt till SCB:s folkmängd."
+    ),
+}
+
 
 # --------------------------------------------------------------------------------------
 # Validation helpers shared by the chain
@@ -276,7 +304,11 @@ def load_centralorter() -> gpd.GeoDataFrame:
 
 
 def _split_shared_tatorter(tatorter: gpd.GeoDataFrame, totals: pd.Series) -> gpd.GeoDataFrame:
-    """Move the residents of guest kommuner out of a shared tätort to their own centralort."""
+    """Move the residents of guest kommuner out of a shared tätort to their own centralort.
+
+    The tätort's area (``area_ha``) is split in proportion to the residents moved: a guest
+    part of a tenth of the residents gets a tenth of the area, and the host keeps the rest.
+    """
     centralorter = load_centralorter().set_index("kommunkod")
     own = tatorter.groupby("kommunkod")["population"].sum()
     extra = []
@@ -285,6 +317,8 @@ def _split_shared_tatorter(tatorter: gpd.GeoDataFrame, totals: pd.Series) -> gpd
         if len(host) != 1:
             raise RowError(f"shared tätort {host_name!r} not found exactly once in SCB tätorter 2020")
         host = host[0]
+        population0 = float(tatorter.at[host, "population"])
+        area0 = float(tatorter.at[host, "area_ha"])
         for code in guests:
             urban = float(totals[code] - own.get(code, 0))
             moved = min(urban, float(tatorter.at[host, "population"]))
@@ -293,8 +327,10 @@ def _split_shared_tatorter(tatorter: gpd.GeoDataFrame, totals: pd.Series) -> gpd
             extra.append({
                 "tatortskod": tatorter.at[host, "tatortskod"],
                 "tatort": f"{host_name} (part in {seat['kommunnamn']}, at {seat['centralort']})",
-                "kommunkod": code, "population": moved, "geometry": seat.geometry,
+                "kommunkod": code, "population": moved, "area_ha": area0 * moved / population0,
+                "geometry": seat.geometry,
             })
+        tatorter.at[host, "area_ha"] = area0 * tatorter.at[host, "population"] / population0
     added = gpd.GeoDataFrame(extra, geometry="geometry", crs=settings.CRS_COMPUTE)
     return pd.concat([tatorter, added], ignore_index=True)
 
@@ -314,6 +350,92 @@ def _residual_grid(kommuner: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFram
     return pieces
 
 
+def sunflower_disc(x: float, y: float, area_m2: float, spacing_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the points of a sunflower (Vogel) spiral filling a disc of area ``area_m2``.
+
+    Point ``i`` of ``n = max(1, round(area_m2 / spacing_m**2))`` lies at radius
+    ``R * sqrt((i + 0.5) / n)`` and angle ``i`` times the golden angle, with
+    ``R = sqrt(area_m2 / pi)``: every point stands for the same area (``area_m2 / n``), the
+    points are evenly spread without a lattice's straight rows, and the output depends on
+    the inputs only (no random numbers).
+
+    Parameters
+    ----------
+    x, y : float
+        Centre of the disc (metres, EPSG:3006).
+    area_m2 : float
+        Area of the disc (m²); must be positive.
+    spacing_m : float
+        Typical distance between neighbouring points (metres).
+
+    Returns
+    -------
+    xs, ys : ndarray
+        Coordinates of the ``n`` points, all strictly inside the disc.
+    """
+    if not area_m2 > 0 or not spacing_m > 0:
+        raise ValueError(f"area_m2 and spacing_m must be positive, got {area_m2!r} and {spacing_m!r}")
+    n = max(1, round(area_m2 / spacing_m**2))
+    i = np.arange(n, dtype=float)
+    radius = np.sqrt(area_m2 / np.pi) * np.sqrt((i + 0.5) / n)
+    angle = i * np.pi * (3.0 - np.sqrt(5.0))
+    return x + radius * np.cos(angle), y + radius * np.sin(angle)
+
+
+def spread_tatort(
+    point: shapely.Point, area_ha: float, population: float, land: shapely.Geometry, spacing_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread one tätort's residents evenly over the land part of a disc of its area.
+
+    The disc of area ``area_ha`` is centred on ``point`` and filled by :func:`sunflower_disc`;
+    points outside ``land`` (sea, another kommun) are dropped and the residents are shared
+    equally among the points that remain. If no point remains, all residents stay on
+    ``point``.
+
+    Parameters
+    ----------
+    point : shapely.Point
+        The tätort's reference point (EPSG:3006).
+    area_ha : float
+        Tätort area in hectares.
+    population : float
+        Residents to spread.
+    land : shapely geometry
+        The kommun's land polygon (EPSG:3006).
+    spacing_m : float
+        Distance between neighbouring points (metres).
+
+    Returns
+    -------
+    xs, ys, weights : ndarray
+        Coordinates and residents per point; ``weights`` sums to ``population``.
+    """
+    xs, ys = sunflower_disc(point.x, point.y, area_ha * 1e4, spacing_m)
+    inside = shapely.contains_xy(land, xs, ys)
+    if not inside.any():
+        return np.array([point.x]), np.array([point.y]), np.array([float(population)])
+    xs, ys = xs[inside], ys[inside]
+    return xs, ys, np.full(len(xs), population / len(xs))
+
+
+def _spread_tatorter(tatorter: gpd.GeoDataFrame, min_ha: float, spacing_m: float) -> gpd.GeoDataFrame:
+    """Replace every tätort of ``min_ha`` or more by its points from :func:`spread_tatort`."""
+    land = _kommuner("scb").set_index("kommunkod").geometry
+    rows = []
+    for tat in tatorter.itertuples(index=False):
+        if tat.area_ha >= min_ha:
+            xs, ys, weights = spread_tatort(tat.geometry, tat.area_ha, tat.population, land[tat.kommunkod], spacing_m)
+        else:
+            xs, ys, weights = np.array([tat.geometry.x]), np.array([tat.geometry.y]), np.array([tat.population])
+        rows.append(pd.DataFrame({
+            "kommunkod": tat.kommunkod, "kind": "tatort", "name": tat.tatort, "tatortskod": tat.tatortskod,
+            "population": weights, "x": xs, "y": ys,
+        }))
+    points = pd.concat(rows, ignore_index=True)
+    geometry = gpd.points_from_xy(points.pop("x"), points.pop("y"), crs=settings.CRS_COMPUTE)
+    return gpd.GeoDataFrame(points, geometry=geometry, crs=settings.CRS_COMPUTE)
+
+
 def load_demand_points(year: int = 2021, cell_m: float | None = None) -> gpd.GeoDataFrame:
     """Return the points where people live, with populations that add up exactly.
 
@@ -322,8 +444,21 @@ def load_demand_points(year: int = 2021, cell_m: float | None = None) -> gpd.Geo
     1. Each SCB tätort 2020 point carries its 2020 population.
     2. Shared tätorter (:data:`SHARED_TATORTER`): the residents of guest kommuner that SCB
        counts in another kommun's tätort are moved to the guest kommun's centralort point
-       (e.g. Solna's 84,187 out of the "Stockholm" tätort to Solna).
-    3. Per kommun, the residual (SCB folkmängd of ``year`` minus the tätort population) is
+       (e.g. Solna's 84,187 out of the "Stockholm" tätort to Solna), with the same share of
+       the tätort's area.
+    3. Large tätorter: SCB gives each tätort a point and its area, not its outline. A
+       tätort (or moved part) of :data:`narvaro.settings.TATORT_SPREAD_MIN_HA` (300 ha) or
+       more is replaced by the points of a sunflower (Vogel) spiral, about
+       :data:`narvaro.settings.TATORT_SPREAD_SPACING_M` (500 m) apart, filling a disc of its
+       area centred on its point (:func:`sunflower_disc`). Points off the kommun's land
+       (SCB 2024 land-clipped polygon: sea, another kommun) are dropped and the residents
+       are shared equally among the rest (:func:`spread_tatort`), i.e. a uniform density:
+       real density falls from the centre, but no data to calibrate that fall was
+       available offline, and uniform is the assumption that adds no parameter. It puts
+       residents somewhat farther from a town-centre office than they are, where one point
+       put them all on it (Stockholm's 978,770 at distance 0). A disc with no point on land
+       keeps its single point. Smaller tätorter stay one point each.
+    4. Per kommun, the residual (SCB folkmängd of ``year`` minus the tätort population) is
        spread over the kommun's land area (SCB 2024 land-clipped polygons) on a regular
        ``cell_m`` grid, in proportion to the land area of each grid piece; each piece is
        represented by a point inside it. Where the tätorter hold more people than the
@@ -345,8 +480,10 @@ def load_demand_points(year: int = 2021, cell_m: float | None = None) -> gpd.Geo
     Returns
     -------
     GeoDataFrame
-        ``demand_id``, ``kommunkod``, ``kind`` ("tatort" or "residual"), ``name``,
-        ``population`` (float), geometry (EPSG:3006).
+        ``demand_id``, ``kommunkod``, ``kind`` ("tatort" or "residual"), ``name`` (the
+        tätort's name, shared by all its points), ``tatortskod`` (SCB's code, shared by a
+        tätort's points and its moved parts; missing for residual points), ``population``
+        (float), geometry (EPSG:3006). The same inputs give the same points every run.
     """
     cell_m = float(cell_m or settings.RESIDUAL_GRID_M)
     return _demand_points(year, cell_m).copy()
@@ -355,8 +492,8 @@ def load_demand_points(year: int = 2021, cell_m: float | None = None) -> gpd.Geo
 @functools.cache
 def _demand_points(year: int, cell_m: float) -> gpd.GeoDataFrame:
     totals = load_population(year)
-    tatorter = _tatorter()[["tatortskod", "tatort", "kommunkod", "population", "geometry"]].copy()
-    tatorter["population"] = tatorter["population"].astype(float)
+    tatorter = _tatorter()[["tatortskod", "tatort", "kommunkod", "population", "area_ha", "geometry"]].copy()
+    tatorter[["population", "area_ha"]] = tatorter[["population", "area_ha"]].astype(float)
     tatorter = _split_shared_tatorter(tatorter, totals)
 
     urban = tatorter.groupby("kommunkod")["population"].sum().reindex(totals.index, fill_value=0.0)
@@ -369,14 +506,13 @@ def _demand_points(year: int, cell_m: float) -> gpd.GeoDataFrame:
     grid["population"] = share * grid["kommunkod"].map(residual)
     grid = grid[grid["population"] > 0]
 
-    tat = gpd.GeoDataFrame({
-        "kommunkod": tatorter["kommunkod"], "kind": "tatort", "name": tatorter["tatort"],
-        "population": tatorter["population"],
-    }, geometry=tatorter.geometry.values, crs=settings.CRS_COMPUTE)
+    tat = _spread_tatorter(
+        tatorter[tatorter["population"] > 0], settings.TATORT_SPREAD_MIN_HA, settings.TATORT_SPREAD_SPACING_M
+    )
     res = gpd.GeoDataFrame({
         "kommunkod": grid["kommunkod"].values, "kind": "residual",
         "name": [f"residual grid {int(p.x // cell_m)}:{int(p.y // cell_m)}" for p in grid.geometry],
-        "population": grid["population"].values,
+        "tatortskod": None, "population": grid["population"].values,
     }, geometry=grid.geometry.values, crs=settings.CRS_COMPUTE)
     out = pd.concat([tat[tat["population"] > 0], res], ignore_index=True)
     out = out.sort_values(["kommunkod", "kind", "population"], ascending=[True, False, False], ignore_index=True)
@@ -386,7 +522,9 @@ def _demand_points(year: int, cell_m: float) -> gpd.GeoDataFrame:
         out,
         population=(
             f"SCB folkmängd {year} per kommun; SCB tätorter 2020 points + "
-            f"{cell_m / 1000:g} km land grid for the rest"
+            f"{cell_m / 1000:g} km land grid for the rest; tätorter of "
+            f"{settings.TATORT_SPREAD_MIN_HA:g} ha or more spread over a disc of their area, "
+            f"{settings.TATORT_SPREAD_SPACING_M:g} m apart"
         ),
         population_year=year,
     )
