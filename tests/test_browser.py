@@ -135,7 +135,7 @@ def test_coverage_map_renders_offline(driver, cov, offices, tmp_path):
         driver.execute_script(
             "return document.querySelectorAll('.leaflet-control-layers-overlays input').length"
         )
-        == 8  # + background map and town labels
+        == 9  # + background map, town labels and P(no office)
     )
     legend = driver.execute_script("return document.querySelector('.narvaro-legend').textContent")
     assert "AF 2020:" in legend and "offices known" in legend and "minutes" in legend
@@ -358,3 +358,79 @@ def test_report_html_figures_equal_the_csvs(driver, tmp_path):
     assert len(res.files) > 5
     _assert_clean(driver)
     driver.save_screenshot(str(tmp_path / "report.png"))
+
+
+# --- tooltips and the sources panel stay on screen (issue #21) --------------------------------------
+_TIP_BOX = """var el = document.querySelector('.leaflet-tooltip-pane .leaflet-tooltip.narvaro-tip');
+    if (!el) { return null; }
+    var b = el.getBoundingClientRect(), c = document.querySelector('.leaflet-container').getBoundingClientRect();
+    return {text: el.innerText, left: b.left, top: b.top, right: b.right, bottom: b.bottom, width: b.width,
+            mleft: c.left, mtop: c.top, mright: c.right, mbottom: c.bottom,
+            vw: window.innerWidth, vh: window.innerHeight};"""
+
+
+def _inside(box: dict, pad: float = 0.5) -> bool:
+    return (
+        box["left"] >= max(0, box["mleft"]) - pad
+        and box["top"] >= max(0, box["mtop"]) - pad
+        and box["right"] <= min(box["vw"], box["mright"]) + pad
+        and box["bottom"] <= min(box["vh"], box["mbottom"]) + pad
+    )
+
+
+def test_tooltips_wrap_and_stay_inside_the_map(driver, offices, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    cov = synthetic_coverage(offices, scenario="af_2020+ssc_2020", draws=True)
+    m = maps.coverage_map(cov, offices, lang="sv", title="AF 2020 + SSC 2020")
+    path = m.save(tmp_path / "tips.html")
+    _viewport(driver, 1280, 800)
+    try:
+        _open(driver, path)
+        box = driver.find_element("css selector", ".leaflet-container")
+        seen = []
+        # near the map's centre (where tooltips used to run off), then near its lower edge
+        for dx, dy in ((-20, 0), (20, 0), (-40, 40), (30, -60), (0, 250), (-30, 280)):
+            ActionChains(driver).move_to_element_with_offset(box, dx, dy).perform()
+            time.sleep(0.3)
+            tip = driver.execute_script(_TIP_BOX)
+            if tip is not None:
+                seen.append(((dx, dy), tip))
+        assert len(seen) >= 3, seen
+        for where, tip in seen:
+            assert tip["width"] <= 430, (where, tip["width"])
+            assert _inside(tip), (where, tip)
+            assert "Kontorsstatus, AF:" in tip["text"] and "Candidate" not in tip["text"]
+        driver.save_screenshot(str(tmp_path / "tips.png"))
+        _assert_clean(driver)
+    finally:
+        _viewport(driver, 1000, 1300)
+
+
+@pytest.mark.parametrize("height", [600, 360])
+def test_open_sources_panel_fits_the_viewport(driver, cov, offices, tmp_path, height):
+    m = maps.coverage_map(cov, offices, closed=load_offices("af_closed_2020"), lang="sv")
+    path = m.save(tmp_path / "sources.html")
+    _viewport(driver, 1000, height)
+    try:
+        _open(driver, path)
+        # the summary sits at the foot of the legend (scrolled out of view): click it as a reader would
+        driver.execute_script("document.querySelector('.narvaro-legend details.prov summary').click()")
+        time.sleep(0.4)
+        panel = driver.execute_script("""var d = document.querySelector('.narvaro-legend details.prov');
+            var l = document.querySelector('.narvaro-legend');
+            var b = d.getBoundingClientRect(), e = l.getBoundingClientRect();
+            return {open: d.open, top: b.top, bottom: b.bottom, left: b.left, right: b.right,
+                    scroll: d.scrollHeight, client: d.clientHeight, ltop: e.top, lbottom: e.bottom,
+                    vw: window.innerWidth, vh: window.innerHeight};""")
+        assert panel["open"]
+        assert panel["top"] >= 0 and panel["bottom"] <= panel["vh"], panel
+        assert panel["left"] >= 0 and panel["right"] <= panel["vw"], panel
+        # the whole panel is in the legend's visible part; what does not fit scrolls inside the panel
+        assert panel["ltop"] - 0.5 <= panel["top"] and panel["bottom"] <= panel["lbottom"] + 0.5, panel
+        if height < 400:  # too small a window for all of it: the panel itself scrolls
+            assert panel["scroll"] > panel["client"], panel
+        driver.save_screenshot(str(tmp_path / f"sources_{height}.png"))
+        _assert_clean(driver)
+    finally:
+        _viewport(driver, 1000, 1300)

@@ -128,7 +128,7 @@ def test_tooltip_contents(the_map, cov):
     # unknown kommuner give the range
     unknown = cov.loc[cov["any_status"] == "unknown"].iloc[0]
     utip = tips[unknown["kommunkod"]]
-    assert "range" in utip and "Office status: unknown" in utip
+    assert "range" in utip and "Office status, AF: unknown" in utip and "Office status, SSC: unknown" in utip
 
 
 def test_legend_states_units_and_completeness(the_map, cov):
@@ -411,8 +411,8 @@ def test_draws_shaped_table_colours_by_best_estimate(offices):
 
     cov = synth(offices, scenario="af_2020+ssc_2020", draws=True)
     for lang, best, interval, bounds, p in (
-        ("en", "best estimate", "90 % interval", "possible range", "Probability of an office here"),
-        ("sv", "bästa skattning", "90 %-intervall", "möjligt spann", "Sannolikhet för kontor här"),
+        ("en", "best estimate", "90 % interval", "possible range", "probability of an AF office here"),
+        ("sv", "bästa skattning", "90 %-intervall", "möjligt spann", "sannolikhet för AF-kontor här"),
     ):
         m = maps.coverage_map(cov, offices, column="any_time_mean_min", lang=lang)
         legend = next(c.content for c in m._children.values() if getattr(c, "css_class", "") == "narvaro-legend")
@@ -425,3 +425,176 @@ def test_draws_shaped_table_colours_by_best_estimate(offices):
         colour = {f["id"]: f["properties"]["fill"] for f in main.data["features"]}
         k = map_style.classify(pd.Series([row["any_time_mean_min"]]), map_style.DEFAULT_CLASSES["min"])[0]
         assert colour[row["kommunkod"]] == map_style._palette(6)[k]  # the best estimate, not a bound
+
+
+# --- P(no office) layer, tooltips that agree with themselves, candidate names (issue #21) -------------
+P_NONE_EN = "Probability of no office in the kommun (AF or SSC)"
+
+
+@pytest.fixture(scope="module")
+def draws_cov(offices):
+    return synthetic_coverage(offices, scenario="af_2020+ssc_2020", draws=True)
+
+
+def test_p_none_layer_colours_known_probabilities(draws_cov, offices):
+    m = maps.coverage_map(draws_cov, offices)
+    layers = _geojson_layers(m)
+    layer = layers[P_NONE_EN]
+    assert not layer.show and layer.overlay and layer.control  # switchable, off at first
+    fill = {f["id"]: f["properties"]["fill"] for f in layer.data["features"]}
+    assert len(fill) == 290
+    status = draws_cov.set_index("kommunkod")["any_status"]
+    # synthetic draws: P(office) = 0.37 where unknown, so P(no office) = 0.63 (class 60-80 %)
+    expected = {"unknown": "#fc4e2a", "confirmed": "#ffffb2", "none": "#b10026"}
+    assert {code: fill[code] for code in status.index} == {code: expected[s] for code, s in status.items()}
+    # the outline of the kommuner *certainly* without presence stays, named as such
+    certain = set(draws_cov.loc[draws_cov["any_status"] == "none", "kommunkod"])
+    assert f"Kommuner certainly without presence ({len(certain)})" in layers
+    legend = html.unescape(_legend(m))
+    assert P_NONE_EN in legend and "99.5 % or more" in legend and "under 0.5 %" in legend
+    assert "no draws" not in legend  # every probability is known
+
+
+def _legend(m: folium.Map) -> str:
+    return next(c.content for c in m._children.values() if getattr(c, "css_class", "") == "narvaro-legend")
+
+
+def test_p_none_layer_without_draws_is_certain_or_hatched(cov, offices):
+    m = maps.coverage_map(cov, offices, lang="sv")
+    layer = _geojson_layers(m)["Sannolikhet att kommunen saknar kontor (AF eller SSC)"]
+    props = {f["id"]: f["properties"] for f in layer.data["features"]}
+    for code, status in cov.set_index("kommunkod")["any_status"].items():
+        fill, css = props[code]["fill"], props[code]["css"]
+        assert (fill, css) == {
+            "none": ("#b10026", ""),
+            "confirmed": ("#ffffb2", ""),
+            "unknown": (map_style.P_NONE_UNKNOWN, "narvaro-pnone-unknown"),
+        }[status], code
+    page = m.get_root().render()
+    assert "path.narvaro-pnone-unknown { fill: url(#narvaro-hatch)" in page
+    legend = html.unescape(_legend(m))
+    assert "Sannolikhet att kommunen saknar kontor (AF eller SSC)" in legend
+    assert "beror på kontor med okänd status (inga dragningar)" in legend
+
+
+def test_p_none_follows_the_status_rules():
+    frame = pd.DataFrame(
+        {
+            "af_status": ["confirmed", "none", "unknown", "unknown", "confirmed"],
+            "af_p_office": [np.nan, 0.2, 0.25, np.nan, 0.4],
+        }
+    )
+    got = map_layers.p_none(frame, "af")
+    assert got.tolist()[:3] == [0.0, 1.0, 0.75] and np.isnan(got[3]) and got[4] == 0.0
+    plain = pd.DataFrame({"ssc_has_office": [True, False]})
+    assert map_layers.p_none(plain, "ssc").tolist() == [0.0, 1.0]
+    assert [map_layers.p_none_colour(p) for p in (0.0, 0.004, 0.5, 0.995, 1.0)] == [
+        "#ffffb2", "#ffffb2", "#fd8d3c", "#b10026", "#b10026"
+    ]
+
+
+def _stockholm_like(**over) -> pd.Series:
+    row = {
+        "kommunkod": "0180", "kommunnamn": "Stockholm", "population": 978_770,
+        "any_time_mean_min": 0.4, "any_nearest_office": "Candidate AF 2020 Stockholm",
+        "any_nearest_office_kommun": "Stockholm", "any_n_offices": 2.0, "any_n_offices_lo": 0,
+        "any_n_offices_hi": 2, "any_status": "unknown", "any_p_office": 1.0,
+        "af_status": "unknown", "af_p_office": 0.945, "ssc_status": "unknown", "ssc_p_office": 0.995,
+    }
+    row.update(over)
+    return pd.Series(row)
+
+
+_ORG_LINE = re.compile(
+    r"Office status, (AF|SSC): ([^;<]+)(?:; probability of an (AF|SSC) office here: <b>([\d.]+) %)?"
+)
+
+
+def _org_claims(tip: str) -> dict[str, tuple[str, str, float | None]]:
+    return {
+        m.group(1): (m.group(2), m.group(3), None if m.group(4) is None else float(m.group(4)))
+        for m in _ORG_LINE.finditer(tip)
+    }
+
+
+def _assert_consistent(tip: str) -> None:
+    """Each organisation's line names its own probability, and the status agrees with it."""
+    claims = _org_claims(tip)
+    assert claims, tip
+    for org, (status, p_org, p) in claims.items():
+        assert p_org in (None, org), tip
+        if status.startswith("office confirmed"):
+            assert p == 100.0, tip
+        elif status.startswith("no office"):
+            assert p == 0.0, tip
+        elif status.startswith("unknown") and p in (0.0, 100.0):
+            assert "draws" in tip.split(f"Office status, {org}")[1].split("<br>")[0], tip
+
+
+def test_stockholm_tooltip_states_each_organisation_consistently():
+    """Stockholm, AF + SSC 2020: status unknown for every group while P(AF or SSC office) = 1."""
+    tip = map_layers._kommun_tip(_stockholm_like(), "any_time_mean_min", "any", "Mean time", "unknown", "en", 200)
+    _assert_consistent(tip)
+    assert _org_claims(tip) == {
+        "AF": ("unknown (office list incomplete here)", "AF", 94.5),
+        "SSC": ("unknown (office list incomplete here)", "SSC", 99.5),
+    }
+    assert "Probability of no office in the kommun (AF or SSC): <b>0.0 %</b>" in tip
+    assert "Probability of an office here: 100.0 %" not in tip and "100.0 %" not in tip
+    # an unknown status with an office in every draw says so
+    every = map_layers._kommun_tip(
+        _stockholm_like(ssc_p_office=1.0), "any_time_mean_min", "any", "x", "unknown", "en", 200
+    )
+    assert "office here: <b>100.0 % (an office in every one of the 200 draws)</b>" in every
+    # a status deduced by a rule ("confirmed", no office row, no draws) has an office: p = 1, n >= 1
+    rule = _stockholm_like(af_status="confirmed", af_p_office=np.nan, any_status="confirmed",
+                           any_p_office=np.nan, any_n_offices=0, any_n_offices_lo=0)
+    rtip = map_layers._kommun_tip(rule, "any_time_mean_min", "any", "x", "confirmed", "en")
+    _assert_consistent(rtip)
+    assert _org_claims(rtip)["AF"] == ("office confirmed", "AF", 100.0)
+    assert "Offices in the kommun (AF or SSC): at least 1 (confirmed by the status rules" in rtip
+    assert "Probability of no office in the kommun (AF or SSC): <b>0.0 %</b>" in rtip
+
+
+def test_every_tooltip_of_a_draws_map_is_consistent(draws_cov, offices):
+    m = maps.coverage_map(draws_cov, offices)
+    for name in ("Mean time, AF or SSC (min)", P_NONE_EN):
+        for feature in _geojson_layers(m)[name].data["features"]:
+            _assert_consistent(feature["properties"]["tip"])
+    af = maps.coverage_map(draws_cov, offices, column="af_time_mean_min")
+    tips = [f["properties"]["tip"] for f in _geojson_layers(af)["Mean time, AF (min)"].data["features"]]
+    assert all("Office status, SSC" not in t and "Office status, AF" in t for t in tips)
+
+
+def test_candidate_names_in_swedish():
+    assert map_style.office_name("Candidate AF 2020 Stockholm", "sv") == "Tänkbart AF-kontor 2020 Stockholm"
+    assert map_style.office_name("Candidate SSC 2020 Upplands Väsby", "sv") == (
+        "Tänkbart SSC-kontor 2020 Upplands Väsby"
+    )
+    assert map_style.office_name("Candidate AF 2020 Stockholm", "en") == "Candidate AF office 2020 Stockholm"
+    assert map_style.office_name("Servicekontor Candidate", "sv") == "Servicekontor Candidate"
+    tip = map_layers._kommun_tip(_stockholm_like(), "any_time_mean_min", "any", "Restid", "unknown", "sv", 200)
+    assert "Närmaste kontor (AF eller SSC): Tänkbart AF-kontor 2020 Stockholm i Stockholm" in tip
+    assert "Candidate" not in tip
+    assert "Kontorsstatus, AF: okänd (kontorslistan ofullständig här); sannolikhet för AF-kontor här: <b>94,5 %" in tip
+    row = {"name": "Candidate SSC 2020 Kiruna", "org": "ssc", "basis": "candidate", "kommunkod": "2584"}
+    pop = map_offices._office_popup(row, "candidate", {"2584": "Kiruna"}, lang="sv")
+    assert pop.startswith("<b>Tänkbart SSC-kontor 2020 Kiruna</b>") and "Candidate" not in pop
+
+
+def test_candidate_office_markers_in_swedish(cov):
+    cands = load_offices("af_2020+ssc_2020", include_candidates=True)
+    cands = cands[cands["basis"] == "candidate"]
+    m = maps.coverage_map(cov, candidates=cands, lang="sv")
+    rows = next(v for k, v in _points(m).items() if k.startswith("Tänkbara kontor"))
+    assert rows and all("Candidate" not in r[2] and "Candidate" not in r[3] for r in rows)
+    assert any(r[3].startswith("Tänkbart AF-kontor") for r in rows)
+
+
+def test_kommun_tooltips_wrap_and_face_the_centre(the_map):
+    layer = _geojson_layers(the_map)["Mean time, AF or SSC (min)"]
+    tooltip = next(c for c in layer._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert tooltip.tooltip_options == {"sticky": True, "direction": "auto", "class_name": "narvaro-tip"}
+    page = the_map.get_root().render()
+    assert re.search(r"\.leaflet-tooltip\.narvaro-tip \{ white-space: normal;[^}]*max-width: 420px", page)
+    assert "L.Tooltip.prototype._setPosition = function" in page  # pulled back inside the map

@@ -45,8 +45,10 @@ from .layers import (
     _Header,
     _is_unknown,
     _MapScript,
+    _p_none_layer,
     _presence_layer,
     _status,
+    _tips,
     _Towns,
     _without_presence,
     simplify_kommuner,
@@ -62,6 +64,9 @@ from .style import (
     _NO_DATA,
     _OUTLINE_SYM,
     NOPRESENCE_COLOUR,
+    P_NONE_BREAKS,
+    P_NONE_COLOURS,
+    P_NONE_UNKNOWN,
     _class_labels,
     _classes_for,
     _esc,
@@ -286,18 +291,24 @@ def coverage_map(
     status = _status(cov, style.group)
 
     m = _new_map(title, tiles, self_contained, lang, basemap, towns)
+    name = _short_name(column, lang)
+    tips = _tips(cov, style, name, status, lang)
     _choropleth(
         cov,
         geoms,
         style,
-        _short_name(column, lang),
+        name,
         show=True,
         overlay=True,
         layer_class="narvaro-kommun-main",
         status=status,
         lang=lang,
+        tips=tips,
     ).add_to(m)
     m.kommun_count = len(cov)
+    who = tr(f"group.{style.group or 'any'}", lang)
+    p_layer, p_values = _p_none_layer(cov, geoms, style.group, tips, tr("layer.p_none", lang, g=who))
+    p_layer.add_to(m)
 
     unknown = _is_unknown(status)
     hatch = _hatch_layer(m, geoms, cov, unknown, tr("layer.unknown", lang, n=int(unknown.sum())))
@@ -332,9 +343,21 @@ def coverage_map(
     if prov.get("method") == "estimate":
         warn = (warn + " " if warn else "") + tr("legend.estimate", lang)
     extra = [tr("legend.basemap", lang)] if basemap else []
+    folded = (tr("legend.p_none", lang, g=who), _p_none_rows(p_values, lang))
     return _finish(
-        m, _legend_html(style.label, legend_classes, symbols, _prov_lines(cov, extra=extra, lang=lang), warn)
+        m,
+        _legend_html(
+            style.label, legend_classes, symbols, _prov_lines(cov, extra=extra, lang=lang), warn, folded=folded
+        ),
     )
+
+
+def _p_none_rows(p: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """Legend rows of the P(no office) layer: its classes, and the hatched grey where it is not known."""
+    rows = list(zip(P_NONE_COLOURS, _class_labels(P_NONE_BREAKS, "share", lang), strict=True))
+    if p.isna().any():
+        rows.append((P_NONE_UNKNOWN, tr("legend.p_none_unknown", lang)))
+    return rows
 
 
 def compare_map(

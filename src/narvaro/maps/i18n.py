@@ -164,6 +164,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "pop.source": ("Source", "Källa"),
     "pop.to": ("to", "till"),
     "pop.office": ("office", "kontor"),
+    # P(no office) layer, per-organisation tooltip lines, candidate names (issue #21, h_maps)
+    "layer.p_none": ("Probability of no office in the kommun ({g})", "Sannolikhet att kommunen saknar kontor ({g})"),
+    "legend.p_none": ("Probability of no office in the kommun ({g})", "Sannolikhet att kommunen saknar kontor ({g})"),
+    "legend.p_none_unknown": ("depends on offices of unknown status (no draws)",
+                              "beror på kontor med okänd status (inga dragningar)"),
+    "tip.p_none": ("Probability of no office in the kommun ({g})", "Sannolikhet att kommunen saknar kontor ({g})"),
+    "tip.org_status": ("Office status, {org}", "Kontorsstatus, {org}"),
+    "tip.org_p": ("probability of an {org} office here", "sannolikhet för {org}-kontor här"),
+    "tip.p_every": ("an office in every one of the {n} draws", "kontor i alla {n} dragningar"),
+    "tip.p_never": ("an office in none of the {n} draws", "kontor i ingen av de {n} dragningarna"),
+    "tip.p_unknown": ("depends on offices of unknown status", "beror på kontor med okänd status"),
+    "tip.n_offices_in": ("Offices in the kommun ({g})", "Kontor i kommunen ({g})"),
+    "tip.n_rule": ("at least 1 (confirmed by the status rules, not in the office list)",
+                   "minst 1 (bekräftat av statusreglerna, finns inte i kontorslistan)"),
+    "name.candidate": ("Candidate {org} office {rest}", "Tänkbart {org}-kontor {rest}"),
 }
 
 

@@ -22,10 +22,23 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .. import settings
+from ..analysis.intervals import DRAWS_ATTR
 from ..analysis.presence import kommuner_without_presence
 from ..errors import CoverageInputError
 from .i18n import tr
-from .style import _GROUPS, _NO_DATA, _Classes, _esc, _fmt, _unit, classify
+from .style import (
+    _GROUPS,
+    _NO_DATA,
+    P_NONE_BREAKS,
+    P_NONE_COLOURS,
+    P_NONE_UNKNOWN,
+    _Classes,
+    _esc,
+    _fmt,
+    _unit,
+    classify,
+    office_name,
+)
 
 _KOMMUN_CLASS = "narvaro-kommun"
 _KOMMUN_PANE = "narvaroKommuner"
@@ -104,6 +117,11 @@ path.narvaro-unknown { fill: url(#narvaro-hatch) #969696; }
 .narvaro-pop table { border-collapse: collapse; }
 .narvaro-pop th { text-align: left; padding-right: 6px; font-weight: 600; vertical-align: top; }
 .narvaro-divicon { background: none; border: none; }
+.leaflet-tooltip.narvaro-tip { white-space: normal; width: max-content; max-width: 420px; box-sizing: border-box;
+  overflow-wrap: break-word; line-height: 1.3; }
+.leaflet-tooltip.narvaro-tip table { margin: 0; }
+path.narvaro-pnone-unknown { fill: url(#narvaro-hatch) #bdbdbd; }
+.narvaro-legend details.prov[open] { overflow-y: auto; overscroll-behavior: contain; }
 """
 _HATCH_SVG = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -169,6 +187,21 @@ class _MapScript(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent.get_name() }};
+            if (!L.Tooltip.prototype._narvaroClamp) {
+                // keep every tooltip inside its map: Leaflet places it beside the pointer, we pull it back in
+                var place = L.Tooltip.prototype._setPosition;
+                L.Tooltip.prototype._setPosition = function (pos) {
+                    place.call(this, pos);
+                    var el = this._container, m = this._map;
+                    if (!el || !m) { return; }
+                    var b = el.getBoundingClientRect(), c = m.getContainer().getBoundingClientRect();
+                    var dx = Math.max(0, c.left + 2 - b.left) - Math.max(0, b.right - (c.right - 2));
+                    var dy = Math.max(0, c.top + 2 - b.top) - Math.max(0, b.bottom - (c.bottom - 2));
+                    if (b.height > c.height - 4) { dy = c.top + 2 - b.top; }
+                    if (dx || dy) { L.DomUtil.setPosition(el, L.DomUtil.getPosition(el).add([dx, dy])); }
+                };
+                L.Tooltip.prototype._narvaroClamp = true;
+            }
             L.control.scale({metric: true, imperial: false, position: 'bottomleft', maxWidth: 150}).addTo(map);
             function fit() {
                 var box = map.getContainer(), leg = box.querySelector('.narvaro-legend');
@@ -182,7 +215,26 @@ class _MapScript(MacroElement):
                     el.style.display = (parseFloat(el.dataset.minzoom || '0') <= z) ? '' : 'none';
                 });
             }
-            map.whenReady(function () { setTimeout(function () { fit(); towns(); }, 0); });
+            function sources() {
+                // the open sources panel scrolls inside the legend, and the legend shows all of it
+                var box = map.getContainer(), leg = box.querySelector('.narvaro-legend');
+                var det = leg && leg.querySelector('details.prov');
+                if (!det) { return; }
+                det.style.maxHeight = '';
+                if (!det.open) { return; }
+                fit();
+                var room = leg.clientHeight - (det.offsetTop - leg.offsetTop) - 8;
+                if (room < 120) { room = Math.max(120, leg.clientHeight - 16); }
+                det.style.maxHeight = room + 'px';
+                var below = det.getBoundingClientRect().bottom - leg.getBoundingClientRect().bottom;
+                if (below > 0) { leg.scrollTop += below + 4; }
+            }
+            map.whenReady(function () {
+                setTimeout(function () { fit(); towns(); }, 0);
+                var det = map.getContainer().querySelector('.narvaro-legend details.prov');
+                if (det) { det.addEventListener('toggle', sources); }
+            });
+            map.on('resize', sources);
             map.on('resize', fit);
             map.on('zoomend overlayadd', towns);
             map.on('overlayadd overlayremove', fit);
@@ -333,13 +385,115 @@ def _spread(row: pd.Series, col: str, unit: str, lang: str) -> str:
         lo, hi = row.get(f"{col}{lo_end}"), row.get(f"{col}{hi_end}")
         if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or np.isclose(float(lo), float(hi)):
             continue
-        bits.append(f"{tr(key, lang)} {_fmt(lo, unit, lang)}–{_fmt(hi, unit, lang)}")
+        lo_text, hi_text = _fmt(lo, unit, lang), _fmt(hi, unit, lang)
+        if lo_text != hi_text:  # "12.5 km–12.5 km" says nothing
+            bits.append(f"{tr(key, lang)} {lo_text}–{hi_text}")
     return f" ({'; '.join(bits)})" if bits else ""
 
 
+def _known(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA
+
+
+def p_office(status: Any, p: Any) -> float | None:
+    """P(an office of the group in the kommun) as a tooltip and the P(no office) layer state it.
+
+    A status that the rules settle wins: ``"confirmed"`` (also when deduced by a rule, with no
+    office row) is 1, ``"none"`` is 0; otherwise the share of draws ``p`` (``{g}_p_office``),
+    or None where the table has no draws (the kommun depends on offices of unknown status).
+    """
+    if _known(status) and str(status) == "confirmed":
+        return 1.0
+    if _known(status) and str(status) == "none":
+        return 0.0
+    return float(p) if _known(p) else None
+
+
+def p_none(cov: pd.DataFrame, group: str | None) -> pd.Series:
+    """P(no office of ``group`` inside the kommun) per row of ``cov``: 1 - :func:`p_office`.
+
+    From ``{g}_p_office`` (share of draws) where the table has draws, else from ``{g}_status``
+    (1 for "none", 0 for "confirmed", NaN for "unknown"), else from ``{g}_has_office``.
+    NaN where it is not known. Returns a float Series aligned to ``cov``.
+    """
+    g = group or "any"
+    status = cov[f"{g}_status"] if f"{g}_status" in cov else pd.Series(pd.NA, index=cov.index)
+    if f"{g}_p_office" in cov:
+        p = cov[f"{g}_p_office"]
+    elif f"{g}_status" not in cov and f"{g}_has_office" in cov:
+        p = cov[f"{g}_has_office"].astype("boolean").astype("Float64")
+    else:
+        p = pd.Series(np.nan, index=cov.index)
+    values = [p_office(st, pv) for st, pv in zip(status, p, strict=True)]
+    return pd.Series([np.nan if v is None else 1.0 - v for v in values], index=cov.index, dtype=float)
+
+
+def _p_text(status: Any, p: float | None, n_draws: int | None, lang: str) -> str:
+    """A probability as a tooltip says it; an extreme share of draws says so when the status is unknown."""
+    if p is None:
+        return tr("tip.p_unknown", lang)
+    text = _fmt(p, "share", lang)
+    if n_draws and str(status) == "unknown" and p in (0.0, 1.0):
+        text += f" ({tr('tip.p_every' if p == 1.0 else 'tip.p_never', lang, n=n_draws)})"
+    return text
+
+
+def _status_text(status: Any, lang: str) -> str:
+    key = f"tip.status.{status}"
+    return tr(key, lang) if key in _STATUS_KEYS else str(status)
+
+
+def _org_lines(row: pd.Series, group: str, status: Any, n_draws: int | None, lang: str) -> list[str]:
+    """Per organisation of ``group``: its own status and its own P(office), never another group's.
+
+    ``status`` is the group's status as the caller found it; it stands in for the row's
+    ``{group}_status`` only when the row lacks that column.
+    """
+    lines = []
+    for org in ("af", "ssc") if group == "any" else (group,):
+        st = row.get(f"{org}_status", status if org == group else None)
+        p = row.get(f"{org}_p_office")
+        if not _known(st) and not _known(p):
+            continue
+        who = tr(f"group.{org}", lang)
+        text = _status_text(st, lang) if _known(st) else tr("tip.no_data", lang)
+        prob = p_office(st, p)
+        if prob is not None or _known(st) and str(st) == "unknown":
+            text += f"; {tr('tip.org_p', lang, org=who)}: <b>{_esc(_p_text(st, prob, n_draws, lang))}</b>"
+        lines.append(f"{tr('tip.org_status', lang, org=_esc(who))}: {text}")
+    return lines
+
+
+def _n_line(row: pd.Series, group: str, lang: str) -> str | None:
+    """"Offices in the kommun (group): n"; a rule-confirmed office without an office row is not 0."""
+    n = row.get(f"{group}_n_offices")
+    if not _known(n):
+        return None
+    who = _esc(tr(f"group.{group}", lang))
+    text = str(int(n))
+    st = row.get(f"{group}_status")
+    if int(n) < 1 and _known(st) and str(st) == "confirmed":
+        text = _esc(tr("tip.n_rule", lang))
+    elif f"{group}_n_offices_lo" in row:
+        text += _esc(_spread(row, f"{group}_n_offices", "count", lang))
+    return f"{tr('tip.n_offices_in', lang, g=who)}: {text}"
+
+
 def _kommun_tip(
-    row: pd.Series, column: str, group: str | None, label: str, status: Any, lang: str = "en"
+    row: pd.Series,
+    column: str,
+    group: str | None,
+    label: str,
+    status: Any,
+    lang: str = "en",
+    n_draws: int | None = None,
 ) -> str:
+    """The HTML tooltip of one kommun: names, population, nearest office, the mapped value, presence.
+
+    Presence is stated per organisation of the map's group (AF, SSC): each with its own status
+    and its own probability of an office, then the probability that the kommun has no office
+    of the group at all (what the P(no office) layer colours). Every text is escaped.
+    """
     unit = _unit(column)
     lines = [f"<b>{_esc(row.get('kommunnamn'))}</b> ({_esc(row.get('kommunkod'))})"]
     if "lansnamn" in row and _esc(row.get("lansnamn")):
@@ -348,26 +502,30 @@ def _kommun_tip(
         lines.append(f"{tr('tip.population', lang)}: {_esc(_fmt(row['population'], 'pop', lang))}")
     g = group or "any"
     near = row.get(f"{g}_nearest_office")
-    if near is not None and not pd.isna(near):
+    if _known(near):
         where = row.get(f"{g}_nearest_office_kommun")
-        where = f" {tr('tip.in', lang)} {_esc(where)}" if where is not None and not pd.isna(where) else ""
-        lines.append(f"{tr('tip.nearest', lang, g=_esc(tr(f'group.{g}', lang)))}: {_esc(near)}{where}")
+        where = f" {tr('tip.in', lang)} {_esc(where)}" if _known(where) else ""
+        lines.append(
+            f"{tr('tip.nearest', lang, g=_esc(tr(f'group.{g}', lang)))}: {_esc(office_name(near, lang))}{where}"
+        )
     for col, key, u in ((f"{g}_dist_mean_km", "tip.mean_dist", "km"), (f"{g}_time_mean_min", "tip.mean_time", "min")):
         if col in row and col != column:
             lines.append(f"{tr(key, lang)}: {_esc(_fmt(row[col], u, lang))}{_esc(_spread(row, col, u, lang))}")
     lines.append(
         f"{_esc(label)}: <b>{_esc(_fmt(row.get(column), unit, lang))}</b>{_esc(_spread(row, column, unit, lang))}"
     )
-    n = row.get(f"{g}_n_offices")
-    if n is not None and not pd.isna(n):
-        lines.append(f"{tr('tip.n_offices', lang)}: {int(n)}")
-    if status is not None and not pd.isna(status):
-        key = f"tip.status.{status}"
-        text = tr(key, lang) if key in _STATUS_KEYS else str(status)
-        lines.append(f"{tr('tip.status', lang)}: {_esc(text)}")
-    p = row.get(f"{g}_p_office")
-    if p is not None and not pd.isna(p) and str(status) == "unknown":
-        lines.append(f"{tr('tip.p_office', lang)}: <b>{_esc(_fmt(p, 'share', lang))}</b>")
+    n_line = _n_line(row, g, lang)
+    if n_line:
+        lines.append(n_line)
+    lines += _org_lines(row, g, status, n_draws, lang)
+    st = row.get(f"{g}_status", status)
+    if g == "any" and (_known(st) or _known(row.get(f"{g}_p_office"))):
+        prob = p_office(st, row.get(f"{g}_p_office"))
+        none = None if prob is None else 1.0 - prob
+        lines.append(
+            f"{tr('tip.p_none', lang, g=_esc(tr('group.any', lang)))}: "
+            f"<b>{_esc(_p_text(st, none, None, lang))}</b>"
+        )
     if "method" in row and _esc(row.get("method")):
         method = str(row.get("method"))
         key = f"method.{method}"
@@ -377,6 +535,56 @@ def _kommun_tip(
 
 _STATUS_KEYS = {"tip.status.unknown", "tip.status.none", "tip.status.confirmed"}
 _METHOD_KEYS = {"method.estimate", "method.road"}
+
+
+def _n_draws(cov: pd.DataFrame) -> int | None:
+    """Number of office draws behind the table (None without draws)."""
+    values = cov.attrs.get(DRAWS_ATTR)
+    n = getattr(values, "n_draws", None)
+    return int(n) if n else None
+
+
+def _tips(cov: pd.DataFrame, classes: _Classes, name: str, status: pd.Series, lang: str) -> list[str]:
+    """The tooltip of every kommun of ``cov`` (see :func:`_kommun_tip`), in row order."""
+    n = _n_draws(cov)
+    return [
+        _kommun_tip(row, classes.column, classes.group, name, st, lang, n)
+        for (_, row), st in zip(cov.iterrows(), status, strict=False)
+    ]
+
+
+#: Tooltips of the kommun layers: wrapped at 420 px (CSS class ``narvaro-tip``), following the
+#: pointer on the side of it that faces the map's centre, so they stay inside the map.
+_TIP_OPTIONS: dict[str, Any] = {"sticky": True, "direction": "auto", "class_name": "narvaro-tip"}
+
+
+def _kommun_layer(
+    data: dict[str, Any], name: str, css: str, *, show: bool, overlay: bool, opacity: float = 0.85
+) -> folium.GeoJson:
+    """A GeoJSON layer of kommuner filled by ``properties.fill`` with the ``properties.tip`` tooltip."""
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        extra = feature["properties"].get("css", "")
+        return {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#ffffff",
+            "weight": 0.6,
+            "fillOpacity": opacity,
+            "className": f"{css} {extra}".strip(),
+            "pane": _KOMMUN_PANE,
+        }
+
+    return folium.GeoJson(
+        data,
+        name=_esc(name),
+        show=show,
+        overlay=overlay,
+        control=True,
+        style_function=style,
+        highlight_function=lambda f: {"weight": 2, "color": "#000000", "fillOpacity": 0.6},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, **_TIP_OPTIONS),
+        smooth_factor=0.5,
+    )
 
 
 def _choropleth(
@@ -390,44 +598,45 @@ def _choropleth(
     layer_class: str,
     status: pd.Series,
     lang: str = "en",
+    tips: list[str] | None = None,
 ) -> folium.GeoJson:
     """Kommuner coloured by ``classes.column``; ``name`` is the layer name and the tooltip's label."""
-    column, colours = classes.column, classes.colours
-    idx = classify(cov[column], classes.breaks)
-    props = []
-    for (_, row), k, st in zip(cov.iterrows(), idx, status, strict=False):
-        props.append(
-            {
-                "kommunkod": str(row["kommunkod"]),
-                "fill": colours[k] if k >= 0 else _NO_DATA,
-                "tip": _kommun_tip(row, column, classes.group, name, st, lang),
-            }
-        )
+    idx = classify(cov[classes.column], classes.breaks)
+    tips = tips if tips is not None else _tips(cov, classes, name, status, lang)
+    props = [
+        {"kommunkod": str(code), "fill": classes.colours[k] if k >= 0 else _NO_DATA, "tip": tip}
+        for code, k, tip in zip(cov["kommunkod"], idx, tips, strict=False)
+    ]
     data = _features(geoms, props, cov["kommunkod"])
-    css = f"{_KOMMUN_CLASS} {layer_class}"
+    return _kommun_layer(data, name, f"{_KOMMUN_CLASS} {layer_class}", show=show, overlay=overlay)
 
-    def style(feature: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "fillColor": feature["properties"]["fill"],
-            "color": "#ffffff",
-            "weight": 0.6,
-            "fillOpacity": 0.85,
-            "className": css,
-            "pane": _KOMMUN_PANE,
+
+def p_none_colour(p: float) -> str:
+    """Fill of a kommun whose P(no office) is ``p`` (:data:`P_NONE_COLOURS`; hatched grey if NaN)."""
+    k = int(classify(pd.Series([p], dtype=float), P_NONE_BREAKS)[0])
+    return P_NONE_COLOURS[k] if k >= 0 else P_NONE_UNKNOWN
+
+
+def _p_none_layer(
+    cov: gpd.GeoDataFrame, geoms: gpd.GeoSeries, group: str | None, tips: list[str], name: str
+) -> tuple[folium.GeoJson, pd.Series]:
+    """The switchable layer of kommuner coloured by P(no office of ``group`` inside), hidden at first.
+
+    Kommuner whose probability is not known (no draws, an office of unknown status) are grey
+    and hatched (class ``narvaro-pnone-unknown``). Returns the layer and the probabilities.
+    """
+    p = p_none(cov, group)
+    props = [
+        {
+            "kommunkod": str(code),
+            "fill": p_none_colour(v),
+            "css": "narvaro-pnone-unknown" if np.isnan(v) else "",
+            "tip": tip,
         }
-
-    layer = folium.GeoJson(
-        data,
-        name=_esc(name),
-        show=show,
-        overlay=overlay,
-        control=True,
-        style_function=style,
-        highlight_function=lambda f: {"weight": 2, "color": "#000000", "fillOpacity": 0.6},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        smooth_factor=0.5,
-    )
-    return layer
+        for code, v, tip in zip(cov["kommunkod"], p, tips, strict=False)
+    ]
+    data = _features(geoms, props, cov["kommunkod"])
+    return _kommun_layer(data, name, "narvaro-pnone", show=False, overlay=True), p
 
 
 def _add_outline(

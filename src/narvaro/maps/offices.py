@@ -23,7 +23,7 @@ from ..errors import CoverageInputError
 from ..offices.lists import is_candidate
 from .html import CoverageMap
 from .i18n import tr, value
-from .style import OFFICE_LAYERS, _esc, _symbol_html, office_layer_label
+from .style import OFFICE_LAYERS, _esc, _symbol_html, office_layer_label, office_name
 
 
 class _Points(MacroElement):
@@ -106,7 +106,7 @@ def _is_closed(frame: pd.DataFrame) -> pd.Series:
 def _office_popup(
     row: Mapping[str, Any], kind: str, names: Mapping[str, str] | None = None, lang: str = "en"
 ) -> str:
-    title = _esc(row.get("name")) or _esc(row.get("office_id")) or tr("pop.office", lang)
+    title = _esc(office_name(row.get("name"), lang)) or _esc(row.get("office_id")) or tr("pop.office", lang)
     place = row.get("address")
     if place is None or pd.isna(place) or str(place).strip() == "":
         place = row.get("town")
@@ -170,7 +170,7 @@ def _points(
     out = []
     for (_, row), geom in zip(wgs[ok].iterrows(), wgs.geometry[ok], strict=False):
         pt = geom if geom.geom_type == "Point" else geom.representative_point()
-        tip = _esc(row.get("name")) or _esc(row.get("office_id"))
+        tip = _esc(office_name(row.get("name"), lang)) or _esc(row.get("office_id"))
         out.append([round(pt.y, 5), round(pt.x, 5), _office_popup(row, kind, names, lang), tip])
     return out, int((~ok).sum())
 

@@ -76,6 +76,16 @@ OFFICE_LAYERS: dict[str, dict[str, Any]] = {
     },
 }
 _GROUPS = ("any", "af", "ssc")
+#: Class breaks (upper bounds) of P(no office in the kommun): below 0.5 % an office is as good as
+#: certain, from 99.5 % its absence is; the middle in steps of 20 percentage points.
+P_NONE_BREAKS: tuple[float, ...] = (0.005, 0.2, 0.4, 0.6, 0.8, 0.995)
+#: Sequential ColorBrewer YlOrRd (7 classes, colour-blind safe; distinct from the YlGnBu of the
+#: travel-time classes): light = an office is likely, dark red = the kommun likely lacks one.
+P_NONE_COLOURS: tuple[str, ...] = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
+#: Fill of kommuner whose P(no office) is not known (no draws and an office of unknown status);
+#: drawn hatched (CSS class ``narvaro-pnone-unknown``).
+P_NONE_UNKNOWN = "#bdbdbd"
+_CANDIDATE_NAME = re.compile(r"^Candidate (AF|SSC) (.+)$")
 _COLUMN_PREFERENCE = (
     "any_time_mean_min",
     "af_time_mean_min",
@@ -92,6 +102,28 @@ def _esc(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     return html.escape(str(value), quote=True)
+
+
+def office_name(name: Any, lang: str = "en") -> str:
+    """An office name as shown to the reader: generated candidate names in ``lang``, others as they are.
+
+    Candidate offices are named ``"Candidate AF 2020 Stockholm"`` in the data
+    (:func:`narvaro.offices.candidate_offices`); the map renders them per language and leaves
+    official names untouched. The result is not escaped.
+
+    Examples
+    --------
+    >>> office_name("Candidate AF 2020 Stockholm", "sv")
+    'Tänkbart AF-kontor 2020 Stockholm'
+    >>> office_name("Arbetsförmedlingen Kiruna", "sv")
+    'Arbetsförmedlingen Kiruna'
+    """
+    if name is None or (isinstance(name, float) and math.isnan(name)) or name is pd.NA:
+        return ""
+    match = _CANDIDATE_NAME.match(str(name))
+    if match is None:
+        return str(name)
+    return tr("name.candidate", lang, org=match.group(1), rest=match.group(2))
 
 
 # --------------------------------------------------------------------------------------
