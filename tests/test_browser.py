@@ -209,18 +209,18 @@ def test_report_default_map_renders_offline(driver, tmp_path, monkeypatch, capsy
     from narvaro import cli
 
     monkeypatch.chdir(tmp_path)
-    code = cli.run(["report", "--scenario", "af_2019", "--scenario", "af_2020", "--format", "csv"])
+    code = cli.run(["report", "--scenario", "af_2019", "--scenario", "af_2020+af_2020_changes", "--format", "csv"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    path = tmp_path / "maps" / "narvaro_af_2019_vs_af_2020.html"
+    path = tmp_path / "maps" / "narvaro_af_2019_vs_af_2020+af_2020_changes.html"
     assert f"Map written: {Path('maps') / path.name}" in out
-    assert (tmp_path / "output" / "coverage_af_2020.csv").is_file()
+    assert (tmp_path / "output" / "en" / "coverage_af_2020+af_2020_changes.csv").is_file()
     _open(driver, path)
     assert driver.execute_script("return document.querySelectorAll('path.narvaro-kommun').length") == 290
     assert driver.execute_script("return document.querySelectorAll('path.narvaro-office-af').length") > 0
     assert driver.execute_script("return document.querySelectorAll('.narvaro-office-closed').length") > 0
     legend = driver.execute_script("return document.querySelector('.narvaro-legend').textContent")
-    assert "estimate" in legend.lower() and "AF 2020:" in legend and "AF 2019:" in legend
+    assert "estimate" in legend.lower() and "AF 2020" in legend and "AF 2019:" in legend
     _assert_not_blank(driver, tmp_path / "report_map.png")
     _assert_clean(driver)
 
@@ -306,7 +306,7 @@ def test_maps_layout_and_language(driver, cov, offices, tmp_path, lang):
         # town labels drawn offline
         assert driver.execute_script("return document.querySelectorAll('.narvaro-town').length") > 10
         if name == "coverage":
-            assert "AF 2020 + SSC 2020" in driver.execute_script("return document.querySelector('.narvaro-title').innerText")
+            assert "SSC servicekontor" in driver.execute_script("return document.querySelector('.narvaro-title').innerText")
         text = _visible_text(driver)
         if lang == "sv":
             left = sorted({w for w in ENGLISH_UI if re.search(rf"(?<![\w-]){re.escape(w)}\b", text)})
@@ -340,7 +340,9 @@ def test_report_html_figures_equal_the_csvs(driver, tmp_path):
     assert spans
     for key, kind, shown in spans:
         lst = pd.read_csv(tmp_path / f"without_presence_{key.replace(':', '_')}.csv")
-        expected = (lst["certainty"] == "certain").sum() if kind == "certain" and "certainty" in lst else len(lst)
+        # the file holds all kommuner with one class each: certain, and certain + possible
+        expected = ((lst["certainty"] == "certain").sum() if kind == "certain"
+                    else (lst["class"] != "has presence").sum())
         assert int(shown) == expected, (key, kind)
     summary = pd.read_csv(tmp_path / "summary.csv")
     heads = driver.execute_script("""return Array.from(document.querySelectorAll('li.headline')).map(

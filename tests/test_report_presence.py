@@ -43,10 +43,11 @@ def test_lists_render_names_by_lan_synthetic():
 
 @pytest.fixture(scope="session")
 def real(tmp_path_factory):
-    from narvaro.report.summary import run_report
+    from _report import run_report
 
     out = tmp_path_factory.mktemp("report_real")
-    res = run_report(out_dir=out / "output", maps_dir=out / "maps", formats=("csv",), constrained=False)
+    res = run_report(["af_2019", "af_2020", "af_2020+ssc_2020"], out_dir=out / "output", maps_dir=out / "maps",
+                     formats=("csv",), constrained=False)
     return res, out
 
 

@@ -185,7 +185,8 @@ def _modal_nearest(base_idx: np.ndarray, base_t: np.ndarray, od_t: np.ndarray, c
 def _kommun_nearest_over_draws(base_idx: np.ndarray, base_t: np.ndarray, od_t: np.ndarray, cols: np.ndarray,
                                patterns: np.ndarray, counts: np.ndarray, w: np.ndarray) -> int:
     """The kommun's nearest office: in each draw the office nearest by time for most residents, then
-    the office that is so in the most draws (ties: the lower universe index).
+    the office that is so in the most draws (ties: the lower universe index); -1 where most draws
+    give its residents no reachable office.
 
     Each distinct pattern is evaluated once and counts as often as draws have it, so an office
     present in 95 % of the draws is not outvoted by the single most frequent pattern of its
@@ -197,10 +198,10 @@ def _kommun_nearest_over_draws(base_idx: np.ndarray, base_t: np.ndarray, od_t: n
             continue
         office = _modal_nearest(base_idx, base_t, od_t, cols, pattern, w)
         votes[office] = votes.get(office, 0) + int(count)
-    real = {k: v for k, v in votes.items() if k >= 0}
-    if not real:
+    if not votes:
         return -1
-    return min(real, key=lambda k: (-real[k], k))
+    # -1 (no reachable office) wins only where it is so in the most draws
+    return min(votes, key=lambda k: (-votes[k], k < 0, k))
 
 
 def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,

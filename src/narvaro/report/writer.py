@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.metrics import GROUP_LABEL
-from ..analysis.presence import RULES
+from ..analysis.presence import RULES, presence_table
 from ..provenance import get_provenance
 from .export import export
+from .presence_lists import localise_classes
 from .summary import format_presence, format_scenarios, format_summary, format_unknowns, format_unknowns_sv
 
 __all__ = ["console_text", "write_report"]
@@ -91,7 +92,8 @@ def write_report(
     """Write every file of ``narvaro report`` for assessment ``a`` to ``out``; return (files, text).
 
     Per-kommun tables ``coverage_{scenario}.{csv,xlsx,gpkg}``, ``summary.csv``,
-    ``without_presence_{scenario}_{group}_{rule}.csv``, ``compare_{a}__{b}.csv``,
+    ``without_presence_{scenario}_{group}_{rule}.csv`` (all 290 kommuner, ``p_without`` and a
+    ``class`` each), ``compare_{a}__{b}.csv``,
     ``unknowns.csv``, ``constrained_ranges.csv``, ``per_lan.csv``/``.xlsx``, the plots,
     ``report.html`` and ``report.txt`` (the text returned, in ``lang``).
     """
@@ -103,8 +105,12 @@ def write_report(
         for fmt in formats:
             files.append(export(cov, out / f"coverage_{safe_name(sc)}.{fmt}", lang=lang))
     files.append(export(a.summary, out / "summary.csv", lang=lang))
-    for key, lst in a.presence.items():
-        files.append(export(lst, out / f"without_presence_{safe_name(key)}.csv", lang=lang))
+    for key in a.presence:  # all 290 kommuner with P and one class each: counting rows cannot mislead
+        sc, group, rule = key.split(":")
+        table = presence_table(a.coverages[sc], rule, "af" if group == "af+ssc" else group)
+        table.attrs = dict(a.presence[key].attrs)
+        files.append(export(localise_classes(table, lang), out / f"without_presence_{safe_name(key)}.csv",
+                            lang=lang))
     for name, cmp in a.comparisons.items():
         files.append(export(cmp, out / f"compare_{safe_name(name)}.csv", lang=lang))
     if len(a.unknowns):
