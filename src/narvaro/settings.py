@@ -7,6 +7,7 @@ than hard-coding numbers in the modules.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 # --- Coordinate reference systems -------------------------------------------------------
@@ -143,3 +144,64 @@ OD_BATCH_MEMORY_MB = 512.0
 #: 1,000 draws the 5th and 95th percentiles rest on 50 draws each; the Monte Carlo error of a
 #: national share is a few hundredths of a percentage point.
 N_DRAWS = 1000
+
+
+@dataclass(frozen=True)
+class ErrorSources:
+    """Which sources of error the 90 % intervals carry (all on by default).
+
+    Each switch names one source; ``narvaro uncertainty`` prints the interval with all of
+    them on and the width with each one alone. Functions that draw (``office_draws``) or
+    evaluate draws (``coverage``) read the switches that concern them and ignore the rest.
+
+    Attributes
+    ----------
+    offices : bool
+        Which unknown kommuner have an office, given the presence model and the published
+        counts (the conditional draws).
+    coefficients : bool
+        The presence model's coefficients, drawn from their posterior.
+    lan_effects : bool
+        The län random intercepts of the presence model (decisions were taken per län).
+    deduced : bool
+        Statuses deduced by a rule from absence of later evidence are drawn, not fixed.
+    circuity : bool
+        Estimate mode: the road / straight-line ratio (a systematic factor per draw and the
+        local spread per kommun).
+    speed : bool
+        Travel times: the speed actually driven against the assumed one.
+    demand : bool
+        Where residents live inside the grid cells and tätort discs.
+    """
+
+    offices: bool = True
+    coefficients: bool = True
+    lan_effects: bool = True
+    deduced: bool = True
+    circuity: bool = True
+    speed: bool = True
+    demand: bool = True
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Return the names of the sources, in order."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def none(cls) -> ErrorSources:
+        """Return the switches with every source off."""
+        return cls(**{n: False for n in cls.names()})
+
+    @classmethod
+    def only(cls, *names: str) -> ErrorSources:
+        """Return the switches with just ``names`` on."""
+        bad = [n for n in names if n not in cls.names()]
+        if bad:
+            from .errors import InputValueError
+
+            raise InputValueError(f"unknown error source(s) {bad}; choose from {list(cls.names())}")
+        return replace(cls.none(), **{n: True for n in names})
+
+
+#: Every source of error on: what the headline interval carries.
+ALL_SOURCES = ErrorSources()
