@@ -565,18 +565,31 @@ def map_cmd(
             "shipped scenario). Checked before anything is computed: every bad row is printed.",
         ),
     ] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            help="Joint office draws behind the best estimates and 90 % intervals (0 = hard bounds only).",
+        ),
+    ] = settings.N_DRAWS,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws (same seed, same outputs).")] = 0,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars; print only the file written and errors.")
     ] = False,
 ) -> None:
-    """Write an HTML map of the 290 kommuner coloured by travel time, with the offices as layers."""
-    from .analysis.coverage import coverage
+    """Write an HTML map of the 290 kommuner coloured by travel time, with the offices as layers.
+
+    The figures come from :func:`narvaro.assess` (the same draws and numbers as ``narvaro report``).
+    """
     from .maps.build import compare_map, coverage_map
     from .maps.i18n import scenario_title
     from .maps.style import map_title
+    from .report.assessment import assess
     from .report.html import closed_offices, map_offices
 
     _check_lang(lang)
+    _check_count(draws, "--draws")
+    _check_count(seed, "--seed")
     names = _check_scenarios(([] if offices_file else [scenario]) + ([before] if before else []))
     th = parse_thresholds_option(thresholds)
     if out is not None:
@@ -592,10 +605,9 @@ def map_cmd(
         _check_map_column(column, names, th, orgs)
     g = _graph(method, graph, lang, quiet)
     office_lists = {**{name: map_offices(name) for name in names if name not in analyst}, **analyst}
-    covs = {}
     try:
-        for name in _progress(names, quiet, desc="coverage", unit="scenario"):
-            covs[name] = coverage(office_lists[name], graph=g, thresholds=th, bounds=True, name=name)
+        covs = assess(names, offices=analyst or None, graph=g, thresholds=th, draws=draws, seed=seed,
+                      constrained=False, progress=False if quiet else None).coverages
     except UnreachableError as exc:
         raise _cli_unreachable(exc) from exc
     offices = office_lists[scenario]

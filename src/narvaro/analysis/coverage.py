@@ -366,6 +366,8 @@ def coverage(
     draw_values = None
     if draws is not None:
         draw_values = _apply_draws(columns, nat, draws, demand, w, g, codes, names, groups, graph, km, mins)
+    elif bounds:
+        _drop_worst_case(columns, nat, [gr for gr in groups if len(info_inputs[gr][1])], km, mins)
     columns["method"] = np.full(len(codes), method, dtype=object)
     columns["office_lists"] = np.full(len(codes), scenario, dtype=object)
     out = pd.concat([kom[_BASE_COLUMNS].reset_index(drop=True), pd.DataFrame(columns)], axis=1)
@@ -392,6 +394,18 @@ def coverage(
     if draw_values is not None:
         out.attrs[DRAWS_ATTR] = draw_values
     return out
+
+
+def _drop_worst_case(columns: dict[str, Any], nat: dict[str, Any], groups: Sequence[str], km, mins) -> None:
+    """Remove the plain metric columns of groups with candidate offices when there are no draws.
+
+    Without draws there is no best estimate; the plain value would be the confirmed-only
+    figure, the worst case. Only the hard bounds ``X_lo``/``X_hi`` remain for those groups.
+    """
+    for gr in groups:
+        for col in group_metric_columns(gr, km, mins):
+            columns.pop(col, None)
+            nat.pop(col, None)
 
 
 def _apply_draws(columns: dict[str, Any], nat: dict[str, Any], draws: ScenarioDraws, demand: Any,

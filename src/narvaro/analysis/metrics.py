@@ -137,7 +137,7 @@ def thresholds_of(cov: pd.DataFrame) -> tuple[tuple[float, ...], tuple[float, ..
 
 def groups_in(cov: pd.DataFrame) -> list[str]:
     """The organisation groups present in a coverage table, in :data:`GROUPS` order."""
-    return [g for g in GROUPS if f"{g}_has_office" in cov.columns]
+    return [g for g in GROUPS if f"{g}_has_office" in cov.columns or f"{g}_has_office_lo" in cov.columns]
 
 
 def group_metric_columns(group: str, km: Sequence[float], mins: Sequence[float],

@@ -327,14 +327,13 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
         metrics += [f"{g}_share_over_{threshold_label(t, 'min')}" for t in mins]
         for m in metrics:
             mb = gb + m[len(g):]  # the before table's column
-            if mb not in before.columns or m not in after.columns:
-                continue
-            b, a = before[mb].to_numpy(dtype=float), after[m].to_numpy(dtype=float)
-            if "_share_" not in m:
-                cols[m + "_before"], cols[m + "_after"] = b, a
-                nat[m + "_before"], nat[m + "_after"] = nat_b.get(mb), nat_a.get(m)
-            cols[m + "_delta"] = a - b
-            nat[m + "_delta"] = _sub(nat_a.get(m), nat_b.get(mb))
+            if mb in before.columns and m in after.columns:  # plain values: absent for ranges without draws
+                b, a = before[mb].to_numpy(dtype=float), after[m].to_numpy(dtype=float)
+                if "_share_" not in m:
+                    cols[m + "_before"], cols[m + "_after"] = b, a
+                    nat[m + "_before"], nat[m + "_after"] = nat_b.get(mb), nat_a.get(m)
+                cols[m + "_delta"] = a - b
+                nat[m + "_delta"] = _sub(nat_a.get(m), nat_b.get(mb))
             if draws_b is not None and mb in draws_b.per_kommun and m in draws_a.per_kommun:
                 # within each draw: the same world before and after, then the median change
                 d = _in_order(draws_a, m, before["kommunkod"]) - _in_order(draws_b, mb, before["kommunkod"])
@@ -354,11 +353,13 @@ def compare(cov_before: pd.DataFrame, cov_after: pd.DataFrame, national_row: boo
                     lo, nlo = np.maximum(lo, 0.0), max(nlo, 0.0)
                 cols[m + "_delta_lo"], cols[m + "_delta_hi"] = lo, hi
                 nat[m + "_delta_lo"], nat[m + "_delta_hi"] = nlo, nhi
-        hb, ha = before[f"{gb}_has_office"].astype(bool).to_numpy(), after[f"{g}_has_office"].astype(bool).to_numpy()
-        cols[f"{g}_has_office_before"], cols[f"{g}_has_office_after"] = hb, ha
-        cols[f"{g}_lost_last_office"] = hb & ~ha
-        nat[f"{g}_has_office_before"], nat[f"{g}_has_office_after"] = int(hb.sum()), int(ha.sum())
-        nat[f"{g}_lost_last_office"] = int((hb & ~ha).sum())
+        if f"{gb}_has_office" in before.columns and f"{g}_has_office" in after.columns:
+            hb = before[f"{gb}_has_office"].astype(bool).to_numpy()
+            ha = after[f"{g}_has_office"].astype(bool).to_numpy()
+            cols[f"{g}_has_office_before"], cols[f"{g}_has_office_after"] = hb, ha
+            cols[f"{g}_lost_last_office"] = hb & ~ha
+            nat[f"{g}_has_office_before"], nat[f"{g}_has_office_after"] = int(hb.sum()), int(ha.sum())
+            nat[f"{g}_lost_last_office"] = int((hb & ~ha).sum())
         if draws_b is not None and f"{gb}_has_office" in draws_b.per_kommun:
             lost = ((_in_order(draws_b, f"{gb}_has_office", before["kommunkod"]) > 0.5)
                     & (_in_order(draws_a, f"{g}_has_office", before["kommunkod"]) < 0.5))

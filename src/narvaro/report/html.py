@@ -214,6 +214,8 @@ _W: dict[str, tuple[str, str]] = {
     "beyond": ("{pct} % of residents beyond {t}", "{pct} % av invånarna bor längre än {t}"),
     "interval": ("90 % interval", "90 %-intervall"),
     "possible": ("possible range", "möjligt spann"),
+    "possible_given": ("possible range given the published count of kommuner with an office",
+                       "möjligt spann givet det publicerade antalet kommuner med kontor"),
     "confirmed_only": ("no best estimate yet: with the confirmed offices only {v} %",
                        "ingen bästa skattning ännu: med endast bekräftade kontor {v} %"),
     "published": ("AF's own figures", "AF:s egna siffror"),
@@ -328,17 +330,38 @@ def three(nat: Mapping[str, Any], col: str) -> dict[str, float | None]:
     return out
 
 
+def given_count_range(constrained: Any, group: str, threshold: str = "25km"
+                      ) -> tuple[float, float] | None:
+    """The national share range given the published count (from :func:`narvaro.analysis.constrained_range`).
+
+    None where no published count constrains the group (the table then holds the simple range).
+    """
+    if constrained is None or not len(constrained):
+        return None
+    hit = constrained[(constrained["group"] == group) & (constrained["threshold"] == threshold)]
+    if not len(hit) or not str(hit.iloc[0]["range"]).startswith("range given"):
+        return None
+    return float(hit.iloc[0]["share_lo"]), float(hit.iloc[0]["share_hi"])
+
+
 def headline(
-    scenario: str, nat: Mapping[str, Any], threshold: str = "25km", lang: str = "en", group: str | None = None
+    scenario: str, nat: Mapping[str, Any], threshold: str = "25km", lang: str = "en", group: str | None = None,
+    given: tuple[float, float] | None = None,
 ) -> str:
     """The headline of one scenario, e.g.
 
     "AF 2020: 12.3 % of residents beyond 25 km (90 % interval 10.1–14.8 %; possible range 8.2–74.2 %)".
+
+    ``given`` is the possible range given the published count of kommuner with an office
+    (:func:`given_count_range`); where there is one it is the only range shown, named so.
     """
     from ..maps.i18n import pct, scenario_title
 
     g = group or headline_group(scenario)
-    f = three(nat, f"{g}_share_over_{threshold}")
+    f = dict(three(nat, f"{g}_share_over_{threshold}"))
+    possible = "possible"
+    if given is not None and f["lo"] is not None:
+        f["lo"], f["hi"], possible = given[0], given[1], "possible_given"
     t = threshold.replace("km", " km").replace("min", " min")
     name = scenario_title(scenario, lang)
     if f["best"] is not None:
@@ -347,11 +370,11 @@ def headline(
         if f["q05"] is not None:
             bits.append(f"{_w('interval', lang)} {pct(f['q05'], 1, lang)}–{pct(f['q95'], 1, lang)} %")
         if f["lo"] is not None:
-            bits.append(f"{_w('possible', lang)} {pct(f['lo'], 1, lang)}–{pct(f['hi'], 1, lang)} %")
+            bits.append(f"{_w(possible, lang)} {pct(f['lo'], 1, lang)}–{pct(f['hi'], 1, lang)} %")
         return text + (f" ({'; '.join(bits)})" if bits else "")
     span = f"{pct(f['lo'], 1, lang)}–{pct(f['hi'], 1, lang)}"
-    return (f"{name}: " + _w("beyond", lang, pct=span, t=t)
-            + f" ({_w('possible', lang)}; {_w('confirmed_only', lang, v=pct(f['plain'], 1, lang))})")
+    tail = f"; {_w('confirmed_only', lang, v=pct(f['plain'], 1, lang))}" if f.get("plain") is not None else ""
+    return f"{name}: " + _w("beyond", lang, pct=span, t=t) + f" ({_w(possible, lang)}{tail})"
 
 
 def _cell(t: Mapping[str, Any], col: str, decimals: int, lang: str, scale: float = 1.0) -> str:
@@ -514,7 +537,8 @@ def write_report_html(
     text.append(_w("h.headline", lang))
     for sc, cov in result.coverages.items():
         g = headline_group(sc, cov)
-        line = headline(sc, national(cov), lang=lang, group=g)
+        line = headline(sc, national(cov), lang=lang, group=g,
+                        given=given_count_range(result.constrained.get(sc), g))
         parts.append(f'<li class="headline" data-scenario="{_esc(sc)}" data-group="{g}">{_esc(line)}</li>')
         text.append("  " + line)
     parts.append("</ul>")

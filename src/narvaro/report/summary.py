@@ -165,6 +165,13 @@ def _kinds(row: pd.Series, col: str) -> dict[str, Any]:
     return out
 
 
+def _shown_range(k: Mapping[str, Any]) -> tuple[float, float, str]:
+    """The one possible range a figure shows: given the published count where there is one."""
+    if k.get("clo") is not None:
+        return k["clo"], k["chi"], "possible range given the published count of kommuner with an office"
+    return k["lo"], k["hi"], "possible range"
+
+
 def format_number(k: Mapping[str, Any], fmt: str, scale: float = 1.0, unit: str = "", words: bool = True) -> str:
     """Best estimate first, then the 90 % interval, then the hard bounds (and those given the count).
 
@@ -187,18 +194,17 @@ def format_number(k: Mapping[str, Any], fmt: str, scale: float = 1.0, unit: str 
     if k.get("best") is None or (has_b and not has_q):  # bounds only: never the worst case as the value
         if not has_b:
             return "n/a"
-        rng = format_range(k["lo"] * scale, k["hi"] * scale, fmt, unit)
-        return f"{rng} (possible range; no best estimate)" if words else f"[{format_range(k['lo'] * scale, k['hi'] * scale, fmt)}]"
+        lo, hi, name = _shown_range(k)
+        rng = format_range(lo * scale, hi * scale, fmt, unit)
+        return f"{rng} ({name}; no best estimate)" if words else f"[{format_range(lo * scale, hi * scale, fmt)}]"
     text = f(k["best"]) + unit
     if words:
         bits = []
         if has_q:
             bits.append(f"90 % interval {format_range(k['q05'] * scale, k['q95'] * scale, fmt, unit)}")
         if has_b:
-            bits.append(f"possible range {format_range(k['lo'] * scale, k['hi'] * scale, fmt, unit)}")
-        if k.get("clo") is not None:
-            bits.append(f"{format_range(k['clo'] * scale, k['chi'] * scale, fmt, unit)} given the published number "
-                        "of kommuner with an office")
+            lo, hi, name = _shown_range(k)
+            bits.append(f"{name} {format_range(lo * scale, hi * scale, fmt, unit)}")
         return text + (f" ({'; '.join(bits)})" if bits else "")
     if has_q:
         text = f(k["best"]) + f" ({format_range(k['q05'] * scale, k['q95'] * scale, fmt)})"
