@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install narvaro into ./.venv with everything the tests need.
+# Install narvaro into ./.venv with everything the tests and the notebooks need
+# (open them with: .venv/bin/jupyter lab notebooks/).
 # Usage: bash scripts/install.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +22,5 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -e ".[test,notebooks]"
 echo "narvaro installed in .venv ($(.venv/bin/python --version))"

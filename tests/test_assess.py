@@ -46,7 +46,7 @@ def test_assess_national_and_presence_agree_with_the_console(cli_files, assessme
     nat = assessment.national(BOTH)
     share = nat["any_share_over_25km"]
     text = (cli_files / "report.txt").read_text(encoding="utf-8")
-    assert f"AF at the end of 2020 + SSC servicekontor (AF or SSC): {100 * share:.1f} %" in text
+    assert f"AF at the end of 2020 + SSC servicekontor: {100 * share:.1f} % of residents beyond 25 km" in text
     lst = assessment.without_presence(BOTH, "af_definition")
     assert lst.attrs["narvaro"]["count"]["best"] == pytest.approx(
         pd.read_csv(cli_files / "summary.csv").query("scenario == @BOTH and group == 'any'")["without_af_definition"]
@@ -63,3 +63,20 @@ def test_the_end_2020_network_is_drawn_whole(assessment):
 def test_assess_refuses_a_scenario_it_did_not_compute(assessment):
     with pytest.raises(narvaro.NarvaroError, match="was not assessed"):
         assessment.per_kommun("ssc_2020")
+
+
+def test_rows_agree_with_themselves_on_the_real_tables(assessment):
+    """A status a rule deduced means an office in the bounds, the draws and the table alike."""
+    t = assessment.per_kommun(BOTH).set_index("kommunkod")
+    sodertalje = t.loc["0181"]  # AF presence deduced (not in the county's closing set), no office row
+    assert sodertalje["af_status"] == "confirmed"
+    assert sodertalje["af_p_office"] == 1.0 and bool(sodertalje["af_has_office_lo"])
+    assert sodertalje["af_n_offices_lo"] >= 1
+    assert sodertalje["af_dist_mean_km_hi"] < 15  # never "as if it had no office" (89.8 km before)
+    assert sodertalje["af_nearest_office_kommun"] == "Södertälje"
+    jonkoping = t.loc["0680"]  # P(office) high: its own office is the nearest for most residents
+    if jonkoping["af_p_office"] >= 0.5:
+        assert jonkoping["af_nearest_office_kommun"] == "Jönköping"
+    for code, row in t.iterrows():  # a certain office in the kommun is an office in every draw
+        if row["af_status"] == "confirmed":
+            assert row["af_p_office"] == 1.0 and bool(row["af_has_office_lo"]), code

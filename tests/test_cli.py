@@ -292,8 +292,8 @@ def test_report_one_scenario(capsys, tmp_path):
     )
     assert code == 0, err
     assert "Method: estimate" in out and "not a road measurement" in out
-    assert "National summary" in out and "AF 2020:" in out
-    assert "Kommuner without presence, af_2020, group af" in out
+    assert "Headline per scenario" in out and "AF after the 2019 decision alone (the 106 offices): " in out
+    assert "Kommuner without presence" in out and "Unknown office status to check first (top 5 of" in out
     table = pd.read_csv(out_dir / "coverage_af_2020.csv", dtype={"kommunkod": str})
     assert len(table) == 290 and table["kommunkod"].is_unique
     assert set(table["method"]) == {"estimate"}
@@ -717,7 +717,7 @@ def test_report_with_an_analysts_complete_list(capsys, tmp_path):
     code, out, err = _run(capsys, "report", "--offices", str(FIXTURE_OFFICES), "--out", str(out_dir),
                           "--maps-dir", str(maps_dir), "--no-map", "--format", "csv", "--quiet")
     assert code == 0, err
-    assert "National summary" not in out and "Method:" not in out  # --quiet: only what was written
+    assert "Headline per scenario" not in out and "Method:" not in out  # --quiet: only what was written
     assert f"Per-kommun tables: {out_dir / 'coverage_offices_complete_af.csv'}" in out
     table = pd.read_csv(out_dir / "coverage_offices_complete_af.csv", dtype={"kommunkod": str})
     assert len(table) == 290

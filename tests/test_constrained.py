@@ -23,8 +23,9 @@ LABELS = ("10km", "25km", "50km", "30min", "45min", "60min")
 #   rO (K1, pop 1000) -> O 5            within every threshold
 #   rP (K2, pop  100) -> O 100, -> P 5
 #   rQ (K3, pop   10) -> O 100, -> Q 5
-# With O only, rP and rQ are beyond every threshold (110); every candidate brings its point
-# within all of them.
+# K2's office exists for certain and P is its only possible position, so P counts with the
+# confirmed offices in both hard bounds (as in every draw): with O and P only rQ is beyond every
+# threshold (10); Q brings it within all of them.
 #   published 3: m = 3 - 2 confirmed = 1 of the 1 unknown (Q); P is open anyway -> 0 beyond
 #   published 2: m = 0: Q closed, P open (fixed)                              -> 10 beyond (rQ)
 # A solver that frees P would pick 1 of {P, Q} for published 3 (range 10..100) and 0 of them for
@@ -55,20 +56,20 @@ def test_deduced_presence_has_an_office_in_both_bounds(deduced):
     assert "af_has_office" not in cov.columns  # ranges without draws: no plain value
     assert cov["af_has_office_lo"].tolist() == [True, True, False]
     assert cov["af_has_office_hi"].tolist() == [True, True, True]
-    assert cov["af_n_offices_lo"].tolist() == [1, 0, 0]  # rows of the list: K2 has none
+    assert cov["af_n_offices_lo"].tolist() == [1, 1, 0]  # K2's deduced office counts in both bounds
     nat = national(cov)
     assert (nat["af_has_office_lo"], nat["af_has_office_hi"]) == (2, 3)
-    # the distances of K2 still depend on where its office stands: 100 km without P, 5 with it
+    # a deduced office is certain: K2's distance is 5 km in both bounds (never "as if it had none")
     assert (cov.loc[1, "af_dist_mean_km_lo"], cov.loc[1, "af_dist_mean_km_hi"]) == (pytest.approx(5.0),
-                                                                                   pytest.approx(100.0))
-    assert (nat["af_pop_over_50km_lo"], nat["af_pop_over_50km_hi"]) == (0, 110)
+                                                                                   pytest.approx(5.0))
+    assert (nat["af_pop_over_50km_lo"], nat["af_pop_over_50km_hi"]) == (0, 10)
 
 
 def test_fixed_office_counts_as_open_in_the_constrained_range(deduced):
     three = constrained_range(deduced, published={"af_t": 3}, workers=1).set_index("threshold")
     two = constrained_range(deduced, published={"af_t": 2}, workers=1).set_index("threshold")
     for lab in LABELS:
-        assert (three.loc[lab, "simple_pop_lo"], three.loc[lab, "simple_pop_hi"]) == (0, 110), lab
+        assert (three.loc[lab, "simple_pop_lo"], three.loc[lab, "simple_pop_hi"]) == (0, 10), lab
         assert (three.loc[lab, "pop_lo"], three.loc[lab, "pop_hi"]) == (pytest.approx(0), pytest.approx(0)), lab
         assert (two.loc[lab, "pop_lo"], two.loc[lab, "pop_hi"]) == (pytest.approx(10), pytest.approx(10)), lab
         assert two.loc[lab, "share_hi"] == pytest.approx(10 / 1110)
@@ -84,10 +85,11 @@ def test_fixed_office_counts_as_open_in_the_constrained_range(deduced):
 
 def test_unknowns_marks_the_fixed_office(deduced):
     unk = unknowns(deduced, by="50km")
-    assert unk["kommunkod"].tolist() == ["0002", "0003"]
-    assert unk["status"].tolist() == ["confirmed, position unknown", "unknown"]
-    assert unk["pop_depends_over_50km"].tolist() == [100, 10]
-    assert unk["kommun_population"].tolist() == [100, 10]
+    # K2's office is deduced and has one possible position: nothing about it is left to check
+    assert unk["kommunkod"].tolist() == ["0003"]
+    assert unk["status"].tolist() == ["unknown"]
+    assert unk["pop_depends_over_50km"].tolist() == [10]
+    assert unk["kommun_population"].tolist() == [10]
 
 
 # --- unknowns: a resident already within T who sits near a candidate is no gain ------------------
@@ -142,8 +144,8 @@ def test_side_not_proven_in_time_falls_back_to_the_simple_range(deduced, monkeyp
     limit = {} if unproven == "best" else {"time_limit_s": 7}  # the default is 30 s
     two = constrained_range(deduced, published={"af_t": 2}, workers=1, **limit).set_index("threshold")
     for lab in LABELS:
-        # solved, the range given the count is 10..10; the simple range is 0..110
-        expect = (0, 10) if unproven == "best" else (10, 110)
+        # solved, the range given the count is 10..10; the simple range is 0..10
+        expect = (0, 10) if unproven == "best" else (10, 10)
         assert (two.loc[lab, "pop_lo"], two.loc[lab, "pop_hi"]) == (pytest.approx(expect[0]),
                                                                      pytest.approx(expect[1])), lab
         seconds = 30 if unproven == "best" else 7

@@ -108,10 +108,11 @@ def test_run_report_real_data(tmp_path):
     assert len(res.coverages[end]) == 290
     text = res.text
     # networks named as people do; the codes only in brackets and file names
-    assert "AF at the end of 2020 (the 2019 decision plus the June 2020 changes) (AF):" in text
+    assert "AF at the end of 2020 (the 2019 decision plus the June 2020 changes): " in text
     assert "office status known for 106 of 290" in text
-    assert f"Kommuner without presence, {end}, group af, rule no_office_inside" in text
-    assert f"Kommuner without presence, {both}, group af+ssc, rule af_definition" in text
+    assert "AF at the end of 2020 (the 2019 decision plus the June 2020 changes): kommuner without an AF office" in text
+    assert "AF at the end of 2020 + SSC servicekontor: kommuner without an AF office or SSC servicekontor" in text
+    assert f"[{end}]" in text and f"[{both}]" in text  # codes only beside the names, for the file names
     assert "Method: estimate" in text
     table = pd.read_csv(tmp_path / f"coverage_{end}.csv", dtype={"kommunkod": str})
     assert len(table) == 290 and table["population"].sum() == 10_452_326

@@ -619,7 +619,7 @@ def map_cmd(
             offices,
             closed=closed,
             column=column,
-            labels=(scenario_title(before), scenario_title(scenario)),
+            labels=(scenario_title(before, lang), scenario_title(scenario, lang)),
             title=title or map_title(column or "", (before, scenario), lang),
             lang=lang,
         )

@@ -65,6 +65,10 @@ VALUES: dict[str, tuple[str, str]] = {
     "intercept": ("intercept", "konstant term"),
     "all known": ("all known", "alla kända"),
     "sourced-complete counties": ("sourced-complete counties", "län med belagt komplett lista"),
+    # office list titles with English words (offices.sources.NETWORKS)
+    "AF June 2020 changes": ("AF June 2020 changes", "AF:s ändringar i juni 2020"),
+    "AF 2020 + AF June 2020 changes": ("AF 2020 + AF June 2020 changes", "AF 2020 + AF:s ändringar i juni 2020"),
+    "AF closed 2019-2020": ("AF closed 2019-2020", "AF:s stängda kontor 2019–2020"),
 }
 
 #: model feature code -> (English, Swedish).

@@ -47,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from .i18n import FEATURES, check_lang, feature
+from .i18n import value as value_lang
 
 __all__ = [
     "ATTRS_KEY",
@@ -236,12 +237,12 @@ def _offices_part(offices: list[Mapping[str, Any]], words: Mapping[str, str], n_
     return words["offices"].format(lists="; ".join(_office_line(o, words, n_kommuner, lang) for o in offices))
 
 
-def _office_title(entry: Mapping[str, Any], words: Mapping[str, str]) -> str:
+def _office_title(entry: Mapping[str, Any], words: Mapping[str, str], lang: str = "en") -> str:
     """The list's human name: the label's text before its first ": " (else the name)."""
     label = str(entry.get("label") or "")
     title = label.split(": ", 1)[0] if ": " in label else str(entry.get("name", "?"))
     m = re.fullmatch(r"(.+) \(analyst list (.+)\)", title)
-    return words["office.analyst"].format(title=m.group(1), file=m.group(2)) if m else title
+    return words["office.analyst"].format(title=m.group(1), file=m.group(2)) if m else value_lang(title, lang)
 
 
 def _office_line(entry: Mapping[str, Any], words: Mapping[str, str], n_kommuner: int | None, lang: str) -> str:
@@ -250,7 +251,7 @@ def _office_line(entry: Mapping[str, Any], words: Mapping[str, str], n_kommuner:
         return words["office.candidates"].format(n=int(entry["candidates"]))
     if entry.get("known") is None and entry.get("status_known") is None:  # no counts: a label is all there is
         return str(entry.get("label") or entry.get("name", "?")) if lang == "en" else str(entry.get("name", "?"))
-    title, known, published = _office_title(entry, words), entry.get("known"), entry.get("published")
+    title, known, published = _office_title(entry, words, lang), entry.get("known"), entry.get("published")
     lines = []
     if known is not None:
         lines.append(words["office.known_of"].format(title=title, known=int(known), published=int(published))

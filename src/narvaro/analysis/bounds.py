@@ -244,6 +244,36 @@ def _status_for(network: str, codes: pd.Index, conf: pd.DataFrame, cand: pd.Data
     return base
 
 
+def deduced_offices(confirmed: pd.DataFrame, candidates: pd.DataFrame, codes: pd.Index,
+                    status: Mapping[str, Any] | None = None) -> np.ndarray:
+    """Which candidate rows stand for an office whose existence a status rule deduced.
+
+    A kommun whose status is "confirmed" by a rule but that has no office row of its org, and
+    exactly one candidate of that org, has that office for certain: only its position is a
+    candidate (the kommun's central town). Such a row belongs with the confirmed offices in both
+    hard bounds, as in every draw; the row keeps ``basis="candidate"``.
+
+    Returns
+    -------
+    ndarray of bool
+        One value per row of ``candidates``.
+    """
+    out = np.zeros(len(candidates), dtype=bool)
+    if not len(candidates):
+        return out
+    for org in pd.unique(candidates["org"]):
+        net = _network_of(org, [candidates, confirmed])
+        conf = confirmed[confirmed["org"] == org]
+        rows = (candidates["org"] == org).to_numpy()
+        stat = _status_for(net, codes, conf, candidates[rows], status, [])
+        kk = candidates["kommunkod"].to_numpy()
+        n_cand = pd.Series(kk[rows]).value_counts()
+        conf_codes = set(conf["kommunkod"])
+        out |= rows & np.array([stat.get(k) == "confirmed" and k not in conf_codes and n_cand.get(k, 0) == 1
+                                for k in kk])
+    return out
+
+
 def build_info(*, groups, demand, w, g, codes, confirmed, candidates, nearest, graph, km, mins,
                status, kommunnamn) -> BoundsInfo:
     """Collect the facts for the ranges (called by :func:`narvaro.analysis.coverage.coverage`)."""

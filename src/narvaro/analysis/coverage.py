@@ -62,7 +62,7 @@ from ..errors import CoverageInputError, UnknownKommunError
 from ..network.distance import nearest_office
 from ..offices.lists import is_candidate
 from ..provenance import get_provenance, set_provenance
-from .bounds import BOUNDS_ATTR, Frozen, build_info, collect_candidates, span, status_labels
+from .bounds import BOUNDS_ATTR, Frozen, build_info, collect_candidates, deduced_offices, span, status_labels
 from .intervals import DRAWS_ATTR, DrawValues, ScenarioDraws, evaluate_draws, summarise
 from .metrics import (
     GROUP_ORGS,
@@ -293,6 +293,10 @@ def coverage(
     cand_mask = is_candidate(offices).to_numpy()
     confirmed = offices[~cand_mask]
     cands = collect_candidates(offices, cand_mask, candidates) if bounds else offices.iloc[0:0]
+    if bounds and len(cands):  # an office a rule deduced is certain: with the confirmed ones in both bounds
+        sure = deduced_offices(confirmed, cands, codes, status)
+        confirmed = pd.concat([confirmed, cands[sure]], ignore_index=True)
+        cands = cands[~sure]
     orgs_all = set(confirmed["org"]) | set(cands["org"])
     groups = [gr for gr in GROUPS if (gr == "any" and orgs_all >= {"af", "ssc"}) or
               (gr != "any" and gr in orgs_all)]

@@ -202,7 +202,7 @@ def column_label(column: str, method: str | None = None, lang: str = "en") -> st
 
 def map_title(column: str, scenarios: Sequence[str], lang: str = "en") -> str:
     """Default map title for ``column`` (a coverage column; "" = mean time) and one or two scenarios."""
-    names = [scenario_title(s) for s in scenarios]
+    names = [scenario_title(s, lang) for s in scenarios]
     is_dist = "_dist_" in column
     if len(names) == 2:
         return tr("title.compare_dist" if is_dist else "title.compare", lang, a=names[0], b=names[1])
@@ -400,7 +400,7 @@ def _prov_lines(*covs: pd.DataFrame, names: Sequence[str] = (), extra: Sequence[
                 parts.append(f"<div>{_esc(line)}</div>")
         rest = describe_lang({k: v for k, v in prov.items() if k != "offices"}, lang)
         if prov.get("scenario"):
-            rest = f"{tr('legend.scenario', lang)}: {scenario_title(str(prov['scenario']))}" + (
+            rest = f"{tr('legend.scenario', lang)}: {scenario_title(str(prov['scenario']), lang)}" + (
                 f" | {rest}" if rest else ""
             )
         if rest and rest not in seen:

@@ -139,7 +139,6 @@ class Assessment:
         maps_dir: str | Path | None = None,
         formats: Sequence[str] = ("csv", "xlsx"),
         top: int = 20,
-        presence_limit: int | None = 25,
     ) -> list[Path]:
         """Write everything ``narvaro report`` writes: tables, report.html, report.txt, maps.
 
@@ -151,7 +150,6 @@ class Assessment:
         maps_dir : folder for the HTML maps (self-contained); no maps when None.
         formats : per-kommun table formats ("csv", "xlsx", "gpkg").
         top : how many unknown kommuner report.txt lists.
-        presence_limit : how many kommuner each printed presence list shows (files hold all).
 
         Returns
         -------
@@ -161,7 +159,7 @@ class Assessment:
         from .writer import write_report
 
         self.files, self.text = write_report(self, Path(out_dir), lang=lang, maps_dir=maps_dir,
-                                             formats=formats, top=top, presence_limit=presence_limit)
+                                             formats=formats, top=top)
         return self.files
 
 

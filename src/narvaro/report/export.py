@@ -46,6 +46,7 @@ _BASE_LABELS = {
     "constrained_note": ("Note on the range given the published count",
                          "Anmärkning om spannet givet publicerat antal"),
     "p_without": ("Probability of no presence", "Sannolikhet för ingen närvaro"),
+    "class": ("Class (best estimate / certain / possible)", "Klass (bästa skattning / säkert / möjligt)"),
     "p_office": ("Probability of an office in the kommun", "Sannolikhet för kontor i kommunen"),
     "n_candidates": ("Number of candidate offices", "Antal tänkbara kontor"),
     "fixed": ("Office confirmed, position unknown", "Kontor bekräftat, position okänd"),

@@ -94,7 +94,7 @@ def default_maps(
                 office_list(after),
                 closed=closed_offices(after),
                 column="af_time_mean_min",
-                labels=(scenario_title(before), scenario_title(after)),
+                labels=(scenario_title(before, lang), scenario_title(after, lang)),
                 title=map_title("af_time_mean_min", job, lang),
                 lang=lang,
             )
@@ -418,7 +418,7 @@ def _presence_rows(presence: Mapping[str, Any], lang: str) -> list[list[str]]:
             exp = f'{num(count["best"], 0, lang)} <span class="iv">({a if a == b else f"{a}–{b}"})</span>'
         elif "p_without" in lst.columns:
             exp = num(float(lst["p_without"].sum()), 0, lang)
-        rows.append([_esc(scenario_title(sc)), _esc(rule_text), exp or "–",
+        rows.append([_esc(scenario_title(sc, lang)), _esc(rule_text), exp or "–",
                      f'<span class="fig" data-presence="{_esc(key)}" data-kind="certain">{certain}</span>',
                      f'<span class="fig" data-presence="{_esc(key)}" data-kind="possible">{n_all}</span>'])
     return rows
@@ -453,7 +453,7 @@ def _change_lines(comparisons: Mapping[str, Any], lang: str) -> list[str]:
                  else f"{num(lost['lo'], 0, lang)}–{num(lost['hi'], 0, lang)}")
             bits.append(_w("change_line", lang, g=tr(f"group.{g}", lang), v=v, k=k))
         if bits:
-            lines.append(f"{scenario_title(a)} → {scenario_title(b)}: " + "; ".join(bits))
+            lines.append(f"{scenario_title(a, lang)} → {scenario_title(b, lang)}: " + "; ".join(bits))
     return lines
 
 
@@ -578,7 +578,7 @@ def write_report_html(
     if regions:
         names = list(regions)
         before, after = (names[0], names[1]) if len(names) > 1 else (names[0], names[0])
-        parts.append(f"<h2>{_esc(_w('h.lan', lang))}: {_esc(scenario_title(before))} → {_esc(scenario_title(after))}</h2>")
+        parts.append(f"<h2>{_esc(_w('h.lan', lang))}: {_esc(scenario_title(before, lang))} → {_esc(scenario_title(after, lang))}</h2>")
         parts.append(f'<p class="note">{_esc(_w("lan_note", lang))}</p>')
         parts.append(_lan_table(regions, before, after, lang))
 
@@ -606,13 +606,17 @@ def write_report_html(
     text += ["", _w("h.prov", lang)]
     for sc, cov in result.coverages.items():
         line = describe_lang(cov, lang)
-        parts.append(f"<p><b>{_esc(scenario_title(sc))}</b>: {_esc(line)}</p>")
-        text.append(f"  {scenario_title(sc)}: {line}")
+        parts.append(f"<p><b>{_esc(scenario_title(sc, lang))}</b>: {_esc(line)}</p>")
+        text.append(f"  {scenario_title(sc, lang)}: {line}")
     parts.append(f"<p>{_esc(_w('files', lang))}</p></div>")
 
     # 8. method
-    parts.append(f"<h2>{_esc(_w('h.method', lang))}</h2>{_w('method', lang)}")
-    text += ["", _w("h.method", lang), _re.sub(r"<[^>]+>", " ", _w("method", lang)).replace("  ", " ").strip()]
+    from ..data.layers import DEMAND_METHOD_TEXT
+
+    parts.append(f"<h2>{_esc(_w('h.method', lang))}</h2>{_w('method', lang)}"
+                 f"<p>{_esc(DEMAND_METHOD_TEXT[lang])}</p>")
+    text += ["", _w("h.method", lang), _re.sub(r"<[^>]+>", " ", _w("method", lang)).replace("  ", " ").strip(),
+             DEMAND_METHOD_TEXT[lang]]
 
     title = _esc(_w("title", lang))
     page = (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
@@ -675,7 +679,7 @@ def write_outputs(
         "bars": ("Residents beyond 25 km per län", "Invånare längre än 25 km per län"),
     }
     i = 0 if lang == "en" else 1
-    names = " / ".join(scenario_title(s) for s in pair)
+    names = " / ".join(scenario_title(s, lang) for s in pair)
     n_band = max((len(p.dist_draws) for p in sel.values() if p.dist_draws is not None), default=0)
     n_all = max((len(result.draws[s].mask) for s in pair if result.draws is not None and s in result.draws),
                 default=0)

@@ -152,7 +152,7 @@ def cumulative_plot(curves: Mapping[str, PointDistances], what: str = "dist", la
         c = _COLOURS[i % len(_COLOURS)]
         hi = _cdf(getattr(pd_, f"{what}_hi"), pd_.weights, grid)
         lo_x, best_x, draws_x = (getattr(pd_, f"{what}_{k}") for k in ("lo", "best", "draws"))
-        label = scenario_title(name)
+        label = scenario_title(name, lang)
         if lo_x is not None:  # possible range: light, edged by the dashed confirmed-only curve
             ax.fill_between(grid, hi, _cdf(lo_x, pd_.weights, grid), color=c, alpha=0.08, linewidth=0)
             ax.plot(grid, hi, color=c, linewidth=0.8, linestyle="--")
@@ -239,7 +239,7 @@ def bars_per_lan(regions: Mapping[str, pd.DataFrame], threshold: str = "25km", l
         if col in t:  # best estimate (or the value of a complete list), whiskers for the range
             val = t[col].to_numpy(dtype=float)
             kind = "best" if f"{col}_q05" in t else "value"
-            ax.barh(yy, val / 1000, height=h, color=colour, label=scenario_title(name))
+            ax.barh(yy, val / 1000, height=h, color=colour, label=scenario_title(name, lang))
             if f"{col}_lo" in t:
                 clipped |= _clipped_whiskers(ax, yy, t[f"{col}_lo"].to_numpy(dtype=float) / 1000,
                                              t[f"{col}_hi"].to_numpy(dtype=float) / 1000, xmax, 0.8, lang)
@@ -251,7 +251,7 @@ def bars_per_lan(regions: Mapping[str, pd.DataFrame], threshold: str = "25km", l
             lo, hi = t[f"{col}_lo"].to_numpy(dtype=float), t[f"{col}_hi"].to_numpy(dtype=float)
             kind = "range"
             ax.barh(yy, (hi - lo) / 1000, left=lo / 1000, height=h, color=colour, alpha=0.55,
-                    edgecolor=colour, label=scenario_title(name))
+                    edgecolor=colour, label=scenario_title(name, lang))
     ax.set_xlim(0, xmax)
     ax.set_yticks(y, lans["lansnamn"].str.replace(" län", "", regex=False), fontsize=8)
     ax.invert_yaxis()

@@ -247,7 +247,7 @@ def _heading(key: str, lang: str) -> str:
     from ..maps.i18n import scenario_title
 
     source, _, rule = REPORT_LISTS[key]
-    title = " → ".join(scenario_title(s) for s in source.split(" -> "))
+    title = " → ".join(scenario_title(s, lang) for s in source.split(" -> "))
     return _t(f"h.{rule}", lang, s=title)
 
 

@@ -29,6 +29,7 @@ from ..analysis.metrics import (
 )
 from ..analysis.presence import RULES, kommuner_without_presence, scenario_name
 from ..errors import CoverageInputError
+from ..i18n import sentence, value
 from ..offices.draws import split_scenario
 from ..offices.sources import NETWORKS, published_kommun_count, scenario_title
 from ..provenance import describe, get_provenance
@@ -36,6 +37,7 @@ from ..provenance import describe, get_provenance
 __all__ = [
     "format_presence",
     "format_summary",
+    "format_threshold_table",
     "format_unknowns",
     "national_summary",
     "scenario_label",
@@ -143,14 +145,20 @@ def scenario_label(name: str, lang: str = "en") -> str:
     return scenario_title(name, lang)
 
 
-def format_scenarios(scenarios: Sequence[str]) -> str:
-    """One line per scenario: its name as people say it, and the office lists it combines."""
-    lines = ["Scenarios:"]
+def format_scenarios(scenarios: Sequence[str], lang: str = "en") -> str:
+    """One line per scenario: its name as people say it, its code (file names, API) and its lists."""
+    sv = lang == "sv"
+    lines = ["Scenarier (kod i filnamn och API):" if sv else "Scenarios (code in file names and the API):"]
     for name in scenarios:
-        parts = [NETWORKS[p].description if p in NETWORKS else
-                 " + ".join(NETWORKS[q].description for q in p.split("+")) if all(q in NETWORKS for q in p.split("+"))
-                 else f"{p} (analyst list, taken as complete)" for p in split_scenario(name)]
-        lines.append(f"  {scenario_title(name)} [{name}] = {' + '.join(parts)}")
+        if sv:
+            parts = [scenario_title(p, "sv") if (p in NETWORKS or all(q in NETWORKS for q in p.split("+")))
+                     else f"{p} (egen lista, tagen som komplett)" for p in split_scenario(name)]
+        else:
+            parts = [NETWORKS[p].description if p in NETWORKS else
+                     " + ".join(NETWORKS[q].description for q in p.split("+"))
+                     if all(q in NETWORKS for q in p.split("+"))
+                     else f"{p} (analyst list, taken as complete)" for p in split_scenario(name)]
+        lines.append(f"  {scenario_title(name, lang)} [{name}] = {' + '.join(parts)}")
     return "\n".join(lines)
 
 
@@ -241,27 +249,8 @@ def format_summary(summary: pd.DataFrame, headline: str = "25km", lang: str = "e
         if r.get("status_known"):
             text += f"; office status known for {r['status_known']} kommuner"
         lines.append(text)
-    labels = [c[len("share_over_"):] for c in summary.columns
-              if c.startswith("share_over_") and not c.endswith(("_lo", "_hi", "_clo", "_chi", "_q05", "_q95"))]
-    table = pd.DataFrame({"scenario": summary["scenario"],
-                          "group": summary["group"].map(GROUP_LABEL[lang])})
-    for lab in labels:
-        table[f"% >{lab}"] = [format_number(_kinds(r, f"share_over_{lab}"), ".1f", 100, words=False)
-                              for _, r in summary.iterrows()]
-    for rule in RULES:
-        col = f"without_{rule}"
-        if col in summary.columns:
-            table[f"without: {rule}"] = ["" if pd.isna(r.get(col)) else format_number(_kinds(r, col), ".0f", words=False)
-                                         for _, r in summary.iterrows()]
-            pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
-            if pub is not None:
-                table[f"without: {rule}"] += [f" <{p:.0f}>" if pd.notna(p) else "" for p in pub]
     lines.append("")
-    lines.append("Share of residents beyond each threshold, %, and kommuner without presence per rule: best "
-                 "estimate (median over the joint office draws) (90 % interval) [hard bounds: what is logically "
-                 "possible; given the published number of kommuner with an office where there is one]; "
-                 "<n>: implied by the published number of kommuner with an office")
-    lines.append(table.to_string(index=False))
+    lines.append(format_threshold_table(summary, lang))
     for name, line in summary.attrs.get("provenance", {}).items():
         lines.append(f"{name}: {line}")
     return "\n".join(lines)
@@ -298,37 +287,91 @@ def format_presence(lst: pd.DataFrame, title: str | None = None, limit: int | No
     return "\n".join(lines)
 
 
-def format_unknowns(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
-    """Render the top of :func:`narvaro.analysis.bounds.unknowns`."""
+#: Column headers of the unknowns table in report.txt, per language.
+_UNKNOWN_HEADERS: dict[str, tuple[str, str]] = {
+    "rank": ("rank", "rang"),
+    "network": ("network", "nät"),
+    "kommunkod": ("kommunkod", "kommunkod"),
+    "kommunnamn": ("kommun", "kommun"),
+    "status": ("status", "kontorsstatus"),
+    "p_office": ("P(office)", "P(kontor)"),
+    "narrows_interval_by": ("narrows by", "smalnar av med"),
+    "question": ("question", "fråga"),
+    "question_narrows_interval_by": ("question narrows by", "frågan smalnar av med"),
+}
+
+
+def format_unknowns(unk: pd.DataFrame, top: int = 20, by: str = "25km", lang: str = "en") -> str:
+    """Render the top of :func:`narvaro.analysis.bounds.unknowns` in ``lang`` (the same table in each)."""
+    sv = lang == "sv"
+    n = min(top, len(unk))
     if "narrows_interval_by" in unk.columns:  # from the draws: value of knowing the kommun's office
-        lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by how much "
-                 f"knowing it would narrow the 90 % interval of national residents beyond {by} (each resident "
-                 "counted once); 'question' groups the kommuner one county list would answer:"]
+        head = (f"Okänd kontorsstatus att kontrollera först (de {n} viktigaste av {len(unk)}), efter hur mycket "
+                f"kunskapen skulle smalna av 90 %-intervallet för antalet invånare längre än {by} i landet (varje "
+                "invånare räknas en gång); 'fråga' samlar kommunerna som en länslista skulle besvara:" if sv else
+                f"Unknown office status to check first (top {n} of {len(unk)}), by how much "
+                f"knowing it would narrow the 90 % interval of national residents beyond {by} (each resident "
+                "counted once); 'question' groups the kommuner one county list would answer:")
         cols = ["rank", "network", "kommunkod", "kommunnamn", "p_office", "narrows_interval_by", "question",
                 "question_narrows_interval_by"]
     else:
-        lines = [f"Unknown office status to check first (top {min(top, len(unk))} of {len(unk)}), by residents "
-                 f"whose side of {by} depends on the kommun's office:"]
+        head = (f"Okänd kontorsstatus att kontrollera först (de {n} viktigaste av {len(unk)}), efter antal "
+                f"invånare vars sida om {by} beror på kommunens kontor:" if sv else
+                f"Unknown office status to check first (top {n} of {len(unk)}), by residents "
+                f"whose side of {by} depends on the kommun's office:")
         cols = ["rank", "network", "kommunkod", "kommunnamn", "status", f"pop_depends_over_{by}"]
-    if len(unk):
-        show = unk.head(top)[[c for c in cols if c in unk.columns]].copy()
-        for c in show.columns:
-            if c.startswith(("pop_depends", "narrows", "question_narrows")):
-                show[c] = show[c].round(0).astype("int64")
-        if "p_office" in show:
-            show["p_office"] = show["p_office"].round(2)
-        lines.append(show.to_string(index=False))
-    return "\n".join(lines)
-
-
-def format_unknowns_sv(unk: pd.DataFrame, top: int = 20, by: str = "25km") -> str:
-    """The top of :func:`narvaro.analysis.bounds.unknowns` in Swedish."""
-    col = f"pop_depends_over_{by}"
-    show = unk.head(top)[[c for c in ("rank", "network", "kommunkod", "kommunnamn", "status", col) if c in unk]].copy()
-    if col in show:
-        show[col] = show[col].round(0).astype("int64")
-    show = show.rename(columns={"rank": "Rang", "network": "Nät", "kommunkod": "Kommunkod", "kommunnamn": "Kommun",
-                                "status": "Kontorsstatus", col: f"Invånare vars sida om {by} beror på kommunen"})
-    head = (f"Okänd kontorsstatus att kontrollera först (de {min(top, len(unk))} viktigaste av {len(unk)}), "
-            f"efter antal invånare vars sida om {by} beror på kommunens kontor:")
+    if not len(unk):
+        return head
+    show = unk.head(top)[[c for c in cols if c in unk.columns]].copy()
+    for c in show.columns:
+        if c.startswith(("pop_depends", "narrows", "question_narrows")):
+            show[c] = show[c].round(0).astype("int64")
+    if "p_office" in show:
+        show["p_office"] = show["p_office"].round(2)
+    if "network" in show:
+        show["network"] = [scenario_title(v, lang) for v in show["network"]]
+    if sv:
+        for c in ("status", "question"):
+            if c in show:
+                show[c] = [sentence(v, "sv") for v in show[c]]
+    headers = dict(_UNKNOWN_HEADERS)
+    headers[f"pop_depends_over_{by}"] = (f"residents whose side of {by} depends on it",
+                                         f"invånare vars sida om {by} beror på kommunen")
+    show = show.rename(columns={c: headers[c][1 if sv else 0] for c in show.columns if c in headers})
     return head + "\n" + show.to_string(index=False)
+
+
+def format_threshold_table(summary: pd.DataFrame, lang: str = "en") -> str:
+    """The national table of :func:`national_summary`: every threshold and group, three kinds of number.
+
+    Each cell is "best (90 % interval) [possible range]"; the possible range is the one given the
+    published count of kommuner with an office where there is one (named so in the header line).
+    """
+    sv = lang == "sv"
+    labels = [c[len("share_over_"):] for c in summary.columns
+              if c.startswith("share_over_") and not c.endswith(("_lo", "_hi", "_clo", "_chi", "_q05", "_q95"))]
+    table = pd.DataFrame({"scenario": [scenario_title(s, lang) for s in summary["scenario"]],
+                          "group" if not sv else "grupp": summary["group"].map(GROUP_LABEL[lang])})
+    for lab in labels:
+        table[f"% >{lab}"] = [format_number(_kinds(r, f"share_over_{lab}"), ".1f", 100, words=False)
+                              for _, r in summary.iterrows()]
+    for rule in RULES:
+        col = f"without_{rule}"
+        if col in summary.columns:
+            head = f"{'utan' if sv else 'without'}: {value(rule, lang)}"
+            table[head] = ["" if pd.isna(r.get(col)) else format_number(_kinds(r, col), ".0f", words=False)
+                           for _, r in summary.iterrows()]
+            pub = summary.get("without_no_office_inside_published") if rule == "no_office_inside" else None
+            if pub is not None:
+                table[head] += [f" <{p:.0f}>" if pd.notna(p) else "" for p in pub]
+    if sv:
+        intro = ("Andel invånare längre än varje tröskel, %, och kommuner utan närvaro per regel: bästa skattning "
+                 "(median över de samlade dragningarna av kontor) (90 %-intervall) [möjligt spann: det som är logiskt "
+                 "möjligt, givet det publicerade antalet kommuner med kontor där det finns ett]; <n>: följer av det "
+                 "publicerade antalet kommuner med kontor")
+    else:
+        intro = ("Share of residents beyond each threshold, %, and kommuner without presence per rule: best "
+                 "estimate (median over the joint office draws) (90 % interval) [possible range: what is logically "
+                 "possible, given the published count of kommuner with an office where there is one]; "
+                 "<n>: implied by the published count of kommuner with an office")
+    return intro + "\n" + table.to_string(index=False)

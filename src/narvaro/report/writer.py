@@ -13,71 +13,22 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.metrics import GROUP_LABEL
-from ..analysis.presence import RULES, presence_table
-from ..provenance import get_provenance
+from ..analysis.presence import presence_table
 from .export import export
 from .presence_lists import localise_classes
-from .summary import format_presence, format_scenarios, format_summary, format_unknowns, format_unknowns_sv
+from .summary import format_scenarios, format_threshold_table, format_unknowns
 
-__all__ = ["console_text", "write_report"]
+__all__ = ["report_text", "write_report"]
 
-#: The presence lists the console and report.txt print (scenario:group:rule), when computed.
-PRINTED_LISTS: tuple[str, ...] = (
-    "af_2020+af_2020_changes:af:no_office_inside",
-    "af_2020+af_2020_changes+ssc_2020:af+ssc:af_definition",
-    "af_2020+af_2020_changes+ssc_2020:any:no_office_inside",
-    "af_2020:af:no_office_inside",
-    "af_2020+ssc_2020:af+ssc:af_definition",
-    "af_2020+ssc_2020:any:no_office_inside",
-)
+def report_text(a: Any, page_text: str, lang: str = "en", top: int = 20) -> str:
+    """report.txt and the console: the page's text, then the national table, the scenarios, the unknowns.
 
-
-def console_text(a: Any, top: int = 20, presence_limit: int | None = 25) -> str:
-    """The English console summary of an assessment (national summary, lists, changes, unknowns)."""
-    parts = ["National summary", format_summary(a.summary), "", format_scenarios(a.scenarios)]
-    for key in PRINTED_LISTS:
-        if key in a.presence:
-            sc, g, rule = key.split(":")
-            parts += ["", format_presence(a.presence[key], limit=presence_limit,
-                                          title=f"Kommuner without presence, {sc}, "
-                                                f"group {g}, rule {rule} ({RULES[rule]})")]
-    for name, cmp in a.comparisons.items():
-        line = _change_line(name, cmp)
-        if line:
-            parts += ["", line]
+    The same sections and tables in every language; every figure is read from the assessment.
+    """
+    parts = [page_text, "", format_threshold_table(a.summary, lang), "", format_scenarios(a.scenarios, lang)]
     if len(a.unknowns) and top > 0:
-        parts += ["", format_unknowns(a.unknowns, top=top)]
+        parts += ["", format_unknowns(a.unknowns, top=top, lang=lang)]
     return "\n".join(parts)
-
-
-def _change_line(name: str, cmp: pd.DataFrame) -> str:
-    nat = cmp[cmp["kommunkod"] == "SE"].iloc[0]
-    bits = []
-    pairs = get_provenance(cmp).get("compared_groups", {})
-    for g in ("af", "any"):
-        col = f"{g}_pop_over_25km_delta"
-        if col not in cmp.columns:
-            continue
-        gb = pairs.get(g, g)
-        glab = GROUP_LABEL["en"][g] if gb == g else f"{GROUP_LABEL['en'][gb]} -> {GROUP_LABEL['en'][g]}"
-        lost = f"{g}_lost_last_office"
-        if f"{col}_q05" in cmp.columns:
-            change = (f"{nat[col]:+,.0f} residents beyond 25 km (best estimate: the median of the differences "
-                      f"within each draw; 90 % interval {nat[f'{col}_q05']:+,.0f} to {nat[f'{col}_q95']:+,.0f}; "
-                      f"possible range {nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f}); {nat[lost]:,.0f} "
-                      f"kommuner lost their last office (90 % interval {nat[f'{lost}_q05']:,.0f}-"
-                      f"{nat[f'{lost}_q95']:,.0f}; possible {int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])})")
-        elif f"{col}_lo" in cmp.columns and nat[f"{col}_lo"] != nat[f"{col}_hi"]:
-            change = (f"{nat[f'{col}_lo']:+,.0f} to {nat[f'{col}_hi']:+,.0f} residents beyond 25 km; "
-                      f"{int(nat[f'{lost}_lo'])}-{int(nat[f'{lost}_hi'])} "
-                      "kommuner lost their last office (certain-possible)")
-        else:
-            value = nat[col] if col in nat and pd.notna(nat[col]) else nat.get(f"{col}_lo")
-            lost_n = nat[lost] if lost in nat and pd.notna(nat[lost]) else nat.get(f"{lost}_lo")
-            change = f"{value:+,.0f} residents beyond 25 km; {int(lost_n)} kommuner lost their last office"
-        bits.append(f"{glab}: {change}")
-    return f"Change {name}: " + "; ".join(bits) if bits else ""
 
 
 def write_report(
@@ -87,7 +38,6 @@ def write_report(
     maps_dir: str | Path | None = None,
     formats: Sequence[str] = ("csv", "xlsx"),
     top: int = 20,
-    presence_limit: int | None = 25,
 ) -> tuple[list[Path], str]:
     """Write every file of ``narvaro report`` for assessment ``a`` to ``out``; return (files, text).
 
@@ -120,12 +70,7 @@ def write_report(
         files.append(export(allc, out / "constrained_ranges.csv", lang=lang))
     written, page_text = write_outputs(a, out, a.offices, a.demand, a.kommuner, a.graph, lang, maps_dir)
     files += written
-    if lang == "sv":
-        text = page_text
-        if len(a.unknowns) and top > 0:
-            text += "\n\n" + format_unknowns_sv(a.unknowns, top)
-    else:
-        text = console_text(a, top=top, presence_limit=presence_limit) + "\n\n" + page_text
+    text = report_text(a, page_text, lang, top)
     (out / "report.txt").write_text(text + "\n", encoding="utf-8")
     files.append(out / "report.txt")
     return files, text
