@@ -29,7 +29,16 @@ from ..data import layers as data
 from ..errors import DataError, InputValueError, NarvaroError, OfficeListError, UnknownNetworkError
 from ..provenance import get_provenance, set_provenance
 from .geocode import geocode_towns, parse_float
-from .sources import COLUMNS, NETWORKS, ORG_NAMES, ORGS, PUBLISHED, network_label, published_count
+from .sources import (
+    COLUMNS,
+    NETWORKS,
+    ORG_NAMES,
+    ORGS,
+    PUBLISHED,
+    is_weak_source,
+    network_label,
+    published_count,
+)
 
 __all__ = [
     "offices_dir",
@@ -40,6 +49,7 @@ __all__ = [
     "office_completeness",
     "completeness_label",
     "is_candidate",
+    "is_weak",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -264,7 +274,8 @@ def network_table(name: str) -> gpd.GeoDataFrame:
     validate_offices(df, what=path.name)
     gdf = _to_geodataframe(df)
     gdf["network"] = name
-    gdf["basis"] = "confirmed"
+    # a row whose every source is an aggregator copy is "weak" (sources.WEAK_SOURCES)
+    gdf["basis"] = np.where(gdf["source"].map(is_weak_source).to_numpy(dtype=bool), "weak", "confirmed")
     return gdf[COLUMNS + ["network", "basis", "geometry"]]
 
 
@@ -509,13 +520,24 @@ def office_completeness() -> pd.DataFrame:
 
 
 def is_candidate(offices: pd.DataFrame) -> pd.Series:
-    """Return a boolean Series: True for candidate offices (``basis == "candidate"``).
+    """Return a boolean Series: True for offices that are not confirmed.
 
-    Offices without a ``basis`` column are all confirmed (an analyst's list, a network CSV).
+    That is ``basis == "candidate"`` (a position assumed for a kommun whose status is not pinned
+    down) or ``basis == "weak"`` (a row whose only source is an aggregator copy,
+    :data:`narvaro.offices.sources.WEAK_SOURCES`): both may or may not be there. Offices
+    without a ``basis`` column are all confirmed (an analyst's list, a network CSV).
     """
     if "basis" not in offices.columns:
         return pd.Series(False, index=offices.index)
-    return offices["basis"].astype("string").str.lower().eq("candidate").fillna(False).astype(bool)
+    basis = offices["basis"].astype("string").str.lower()
+    return basis.isin(["candidate", "weak"]).fillna(False).astype(bool)
+
+
+def is_weak(offices: pd.DataFrame) -> pd.Series:
+    """Return a boolean Series: True for weak rows (``basis == "weak"``, aggregator-only source)."""
+    if "basis" not in offices.columns:
+        return pd.Series(False, index=offices.index)
+    return offices["basis"].astype("string").str.lower().eq("weak").fillna(False).astype(bool)
 
 
 def completeness_label(network: str) -> str:
