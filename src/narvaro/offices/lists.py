@@ -510,7 +510,8 @@ def office_completeness() -> pd.DataFrame:
         rows.append((name, "offices", known, net.published, net.published_source, net.published_note))
     for expr, counted, published, source, note in PUBLISHED:
         gdf = load_confirmed(expr)
-        known = len(gdf) if counted == "offices" else gdf["kommunkod"].nunique()
+        # a kommun whose only rows are weak (aggregator-only source) is not a known kommun
+        known = len(gdf) if counted == "offices" else gdf.loc[~is_weak(gdf), "kommunkod"].nunique()
         rows.append((expr, counted, known, published, source, note))
     df = pd.DataFrame(
         rows, columns=["network", "counted", "rows_known", "published_count", "published_source", "note"]
