@@ -197,7 +197,7 @@ PUBLISHED = [
 #: 106). "Knappt 100" is at most 99; honouring it would need six or more openings no page
 #: states, or the Ds count to be wrong. The draws keep the Ds 2020:29 count (an official
 #: inquiry that lists places) and leave ``ssc_2019`` without a kommun count, so it holds
-#: 106-110 kommuner, set by the 2020 count and the statuses
+#: 107-110 kommuner (1,000 joint draws, seed 0), set by the 2020 count and the statuses
 #: (tests/test_offices.py::test_ssc_2019_knappt_100_is_inconsistent_with_2020).
 UNUSED_PUBLISHED = [
     (
