@@ -355,6 +355,10 @@ def test_office_completeness_table():
     assert by.loc[("af_2019", "kommuner"), "published_count"] == 218
     # 128 kommuner have an af_2019 row; the 6 whose only row is weak (tricksfast) are not known
     assert by.loc[("af_2019", "kommuner"), "rows_known"] == 122
+    # 135 af_2019 rows, 129 known (6 weak); af_closed_2020: 76 rows, 70 known
+    assert by.loc[("af_2019", "offices"), "rows_known"] == 129
+    assert by.loc[("af_closed_2020", "offices"), "rows_known"] == 70
+    assert offices.completeness_label("af_2019") == "AF 2019: 129 of 242 offices known"
     st19 = kommun_status.office_status("af_2019")
     assert (st19["rule"] == "listed_office").sum() == 122
     assert (table["ratio"] == (table["rows_known"] / table["published_count"]).round(3)).all()

@@ -301,7 +301,12 @@ def _provenance(name: str, parts: list[str], known_total: int) -> list[dict]:
                 "label": f"{network_label(name)}: {known_total} of {published} offices known",
             }
         ]
-    return [_office_prov(p, len(network_table(p))) for p in parts]
+    return [_office_prov(p, _n_known(network_table(p))) for p in parts]
+
+
+def _n_known(rows: pd.DataFrame) -> int:
+    """Rows that count as known offices: every row but the weak ones (aggregator source only)."""
+    return int((~is_weak(rows)).sum())
 
 
 def load_confirmed(name: str) -> gpd.GeoDataFrame:
@@ -314,7 +319,7 @@ def load_confirmed(name: str) -> gpd.GeoDataFrame:
     combined = pd.concat([network_table(p).copy() for p in parts], ignore_index=True)
     combined = combined.drop_duplicates("office_id", keep="last").reset_index(drop=True)
     gdf = gpd.GeoDataFrame(combined, geometry="geometry", crs=settings.CRS_COMPUTE)
-    set_provenance(gdf, offices=_provenance(name, parts, len(gdf)))
+    set_provenance(gdf, offices=_provenance(name, parts, _n_known(gdf)))
     return gdf
 
 
@@ -506,12 +511,12 @@ def office_completeness() -> pd.DataFrame:
     """
     rows = []
     for name, net in NETWORKS.items():
-        known = len(network_table(name))
+        known = _n_known(network_table(name))
         rows.append((name, "offices", known, net.published, net.published_source, net.published_note))
     for expr, counted, published, source, note in PUBLISHED:
         gdf = load_confirmed(expr)
         # a kommun whose only rows are weak (aggregator-only source) is not a known kommun
-        known = len(gdf) if counted == "offices" else gdf.loc[~is_weak(gdf), "kommunkod"].nunique()
+        known = _n_known(gdf) if counted == "offices" else gdf.loc[~is_weak(gdf), "kommunkod"].nunique()
         rows.append((expr, counted, known, published, source, note))
     df = pd.DataFrame(
         rows, columns=["network", "counted", "rows_known", "published_count", "published_source", "note"]
