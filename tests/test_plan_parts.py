@@ -310,7 +310,8 @@ def test_assumed_offices_known_of_a_combination_deduces_per_network():
         assert _note_count(known, r"plus (\d+) kommuner whose office is deduced") == len(kept)
         assert known.attrs["narvaro"]["offices"][-1]["name"] == "plan assumption known"
         deduced[scenario] = set(zip(kept["org"], kept["kommunkod"], strict=True))
-    assert len(deduced["ssc_2020"]) == 9 and {org for org, _ in deduced["af_2020"]} == {"af"}
+    # 11 since issue 22 item 7 (Vimmerby 0884 and Haninge 0136 stated before and after Dec 2020)
+    assert len(deduced["ssc_2020"]) == 11 and {org for org, _ in deduced["af_2020"]} == {"af"}
     # an AF candidate is not kept where only the SSC servicekontor is deduced (0127), nor the reverse
     assert deduced["af_2020+ssc_2020"] == deduced["af_2020"] | deduced["ssc_2020"]
     assert ("ssc", "0127") in deduced["ssc_2020"] and ("af", "0127") not in deduced["af_2020+ssc_2020"]
@@ -457,11 +458,12 @@ def test_instance_merges_equal_distances_across_draws_to_the_metre():
 
 
 def test_assumed_offices_of_the_end_2020_af_network():
-    """"af_2020+af_2020_changes" has rules of its own (af_2020's): the same two kommuner deduced."""
+    """"af_2020+af_2020_changes" has rules of its own (af_2020's): the same three kommuner deduced
+    (Borås, 1490, since issue 22 item 7: a 2019 office absent from The Local's closure list)."""
     known = assumed_offices("af_2020+af_2020_changes", "known")
     kept = known[known["basis"] == "candidate"]
-    assert kept[["org", "kommunkod"]].values.tolist() == [["af", "0181"], ["af", "0980"]]
-    assert _note_count(known, r"plus (\d+) kommuner whose office is deduced") == 2
+    assert kept[["org", "kommunkod"]].values.tolist() == [["af", "0181"], ["af", "0980"], ["af", "1490"]]
+    assert _note_count(known, r"plus (\d+) kommuner whose office is deduced") == 3
 
 
 def test_office_label_of_a_list_without_provenance_counts_its_offices():

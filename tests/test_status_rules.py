@@ -47,3 +47,32 @@ def test_ssc_deduction_details():
     assert set(rows19["detail"]) == {
         "servicekontor in Dec 2020 that was not one of the four June 2020 openings, the latest before Dec 2020 "
         "(Ds 2020:29)"}
+
+
+def test_weak_rows_confirm_nothing_but_a_sourced_rule_still_decides():
+    """Hand-built list: a kommun whose only row is weak stays unknown (rule weak_source), the
+    same row with a primary source confirms it, and a sourced rule decides a weak kommun."""
+    from narvaro.offices.lists import network_table
+    from narvaro.offices.sources import is_weak_source
+
+    assert is_weak_source("https://tricksfast.com/sweden/?p=1")
+    assert is_weak_source("https://www.tellerreport.com/a ; https://tricksfast.com/b")
+    assert not is_weak_source("https://tricksfast.com/b ; https://www.thelocal.se/x")
+    assert not is_weak_source("")
+    t = network_table("af_2019").copy()
+    boras = t["kommunkod"] == "1490"
+    # Ödeshög (0509): a rule (SVT Öst: closed before 2019) says none whatever a weak row says
+    odeshog = t[boras].copy()
+    odeshog[["office_id", "kommunkod", "basis"]] = ["af-0509-x", "0509", "weak"]
+    t.loc[boras, "basis"] = "weak"
+    weak = pd.concat([t, odeshog], ignore_index=True)
+    st = status.office_status("af_2019", offices=weak).set_index("kommunkod")
+    assert tuple(st.loc["1490", ["status", "rule", "n_offices"]]) == ("unknown", "weak_source", 1)
+    assert st.loc["1490", "source"] == t.loc[boras, "source"].item()
+    assert tuple(st.loc["0509", ["status", "rule"]]) == ("none", "stated_closed_before_2019")
+    t.loc[boras, "basis"] = "confirmed"
+    st = status.office_status("af_2019", offices=t).set_index("kommunkod")
+    assert tuple(st.loc["1490", ["status", "rule"]]) == ("confirmed", "listed_office")
+    # no candidate where the weak row stands, one where nothing stands
+    cands = status.candidate_offices("af_2019", offices=weak)
+    assert "1490" not in set(cands["kommunkod"]) and "1281" not in set(cands["kommunkod"])

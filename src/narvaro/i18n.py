@@ -33,6 +33,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "confirmed": ("confirmed", "bekräftat"),
     "none": ("no office (confirmed)", "inget kontor (bekräftat)"),
     "candidate": ("candidate", "tänkbart"),
+    "weak": ("weak source (an aggregator's copy only)", "svag källa (bara en kopia hos en aggregator)"),
     "open": ("open", "öppet"),
     "closed": ("closed", "stängt"),
     "closure_decided": ("closure decided", "nedläggning beslutad"),

@@ -29,7 +29,16 @@ from ..data import layers as data
 from ..errors import DataError, InputValueError, NarvaroError, OfficeListError, UnknownNetworkError
 from ..provenance import get_provenance, set_provenance
 from .geocode import geocode_towns, parse_float
-from .sources import COLUMNS, NETWORKS, ORG_NAMES, ORGS, PUBLISHED, network_label, published_count
+from .sources import (
+    COLUMNS,
+    NETWORKS,
+    ORG_NAMES,
+    ORGS,
+    PUBLISHED,
+    is_weak_source,
+    network_label,
+    published_count,
+)
 
 __all__ = [
     "offices_dir",
@@ -40,6 +49,7 @@ __all__ = [
     "office_completeness",
     "completeness_label",
     "is_candidate",
+    "is_weak",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -264,7 +274,8 @@ def network_table(name: str) -> gpd.GeoDataFrame:
     validate_offices(df, what=path.name)
     gdf = _to_geodataframe(df)
     gdf["network"] = name
-    gdf["basis"] = "confirmed"
+    # a row whose every source is an aggregator copy is "weak" (sources.WEAK_SOURCES)
+    gdf["basis"] = np.where(gdf["source"].map(is_weak_source).to_numpy(dtype=bool), "weak", "confirmed")
     return gdf[COLUMNS + ["network", "basis", "geometry"]]
 
 
@@ -290,7 +301,12 @@ def _provenance(name: str, parts: list[str], known_total: int) -> list[dict]:
                 "label": f"{network_label(name)}: {known_total} of {published} offices known",
             }
         ]
-    return [_office_prov(p, len(network_table(p))) for p in parts]
+    return [_office_prov(p, _n_known(network_table(p))) for p in parts]
+
+
+def _n_known(rows: pd.DataFrame) -> int:
+    """Rows that count as known offices: every row but the weak ones (aggregator source only)."""
+    return int((~is_weak(rows)).sum())
 
 
 def load_confirmed(name: str) -> gpd.GeoDataFrame:
@@ -303,7 +319,7 @@ def load_confirmed(name: str) -> gpd.GeoDataFrame:
     combined = pd.concat([network_table(p).copy() for p in parts], ignore_index=True)
     combined = combined.drop_duplicates("office_id", keep="last").reset_index(drop=True)
     gdf = gpd.GeoDataFrame(combined, geometry="geometry", crs=settings.CRS_COMPUTE)
-    set_provenance(gdf, offices=_provenance(name, parts, len(gdf)))
+    set_provenance(gdf, offices=_provenance(name, parts, _n_known(gdf)))
     return gdf
 
 
@@ -495,11 +511,12 @@ def office_completeness() -> pd.DataFrame:
     """
     rows = []
     for name, net in NETWORKS.items():
-        known = len(network_table(name))
+        known = _n_known(network_table(name))
         rows.append((name, "offices", known, net.published, net.published_source, net.published_note))
     for expr, counted, published, source, note in PUBLISHED:
         gdf = load_confirmed(expr)
-        known = len(gdf) if counted == "offices" else gdf["kommunkod"].nunique()
+        # a kommun whose only rows are weak (aggregator-only source) is not a known kommun
+        known = _n_known(gdf) if counted == "offices" else gdf.loc[~is_weak(gdf), "kommunkod"].nunique()
         rows.append((expr, counted, known, published, source, note))
     df = pd.DataFrame(
         rows, columns=["network", "counted", "rows_known", "published_count", "published_source", "note"]
@@ -509,13 +526,24 @@ def office_completeness() -> pd.DataFrame:
 
 
 def is_candidate(offices: pd.DataFrame) -> pd.Series:
-    """Return a boolean Series: True for candidate offices (``basis == "candidate"``).
+    """Return a boolean Series: True for offices that are not confirmed.
 
-    Offices without a ``basis`` column are all confirmed (an analyst's list, a network CSV).
+    That is ``basis == "candidate"`` (a position assumed for a kommun whose status is not pinned
+    down) or ``basis == "weak"`` (a row whose only source is an aggregator copy,
+    :data:`narvaro.offices.sources.WEAK_SOURCES`): both may or may not be there. Offices
+    without a ``basis`` column are all confirmed (an analyst's list, a network CSV).
     """
     if "basis" not in offices.columns:
         return pd.Series(False, index=offices.index)
-    return offices["basis"].astype("string").str.lower().eq("candidate").fillna(False).astype(bool)
+    basis = offices["basis"].astype("string").str.lower()
+    return basis.isin(["candidate", "weak"]).fillna(False).astype(bool)
+
+
+def is_weak(offices: pd.DataFrame) -> pd.Series:
+    """Return a boolean Series: True for weak rows (``basis == "weak"``, aggregator-only source)."""
+    if "basis" not in offices.columns:
+        return pd.Series(False, index=offices.index)
+    return offices["basis"].astype("string").str.lower().eq("weak").fillna(False).astype(bool)
 
 
 def completeness_label(network: str) -> str:

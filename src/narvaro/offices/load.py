@@ -78,7 +78,8 @@ def load_offices(name: str, include_candidates: bool = False) -> gpd.GeoDataFram
     Returns
     -------
     GeoDataFrame
-        Columns :data:`COLUMNS` + ``network``, ``basis`` ("confirmed" / "candidate"),
+        Columns :data:`COLUMNS` + ``network``, ``basis`` ("confirmed"; "weak": a row whose only
+        source is an aggregator copy, :data:`narvaro.offices.sources.WEAK_SOURCES`; "candidate"),
         geometry (EPSG:3006). ``.attrs["narvaro"]["offices"]`` lists each network with its
         completeness, e.g. "AF 2020: 39 of 106 offices known".
 

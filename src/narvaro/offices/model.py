@@ -241,7 +241,7 @@ def _confirmed_points(network: str) -> gpd.GeoDataFrame:
     whose presence is deduced without a row."""
     st = office_status(network).set_index("kommunkod")["status"]
     offices = _all_offices(network)
-    keep = (offices["basis"] != "candidate") | (offices["kommunkod"].map(st) == "confirmed")
+    keep = offices["basis"].eq("confirmed") | (offices["kommunkod"].map(st) == "confirmed")
     return offices[keep.to_numpy()]
 
 

@@ -33,7 +33,7 @@ from ..data import layers as data
 from ..errors import UnknownNetworkError
 from ..provenance import set_provenance
 from .geocode import place_inside_kommun
-from .lists import is_candidate, load_confirmed, network_table
+from .lists import is_candidate, is_weak, load_confirmed, network_table
 from .sources import (
     AF_NEWS_2019_03_28,
     COLUMNS,
@@ -248,6 +248,12 @@ SSC_2023_10_02 = "https://www.statenssc.se/nyheter/nyhetsarkiv/2023-10-02-staten
 PUBLIKT_2023_04_20 = "https://www.publikt.se/nyhet/fler-servicekontor-ska-erbjuda-migrationsverkets-tjanster-25217"
 S_NORRBOTTEN_2021_05 = "https://socialdemokraternanorrbotten.se/aktuellt/statlig-service-och-narvaro-byggs-ut-i-norrbotten/"
 PUBLIKT_2016_03_22 = "https://www.publikt.se/fordjupning/trangsel-triggar-brak-pa-servicekontoret-18358"
+DAGENSVIMMERBY_2026_02_15 = (
+    "https://www.dagensvimmerby.se/nyheter/e/315253/statliga-narvaron-minskar-lokalt-en-smygnedlaggning/"
+)
+ARBETET_2025_11_04 = (
+    "https://arbetet.se/2025/11/04/utsatta-omraden-tappar-servicekontor-arbetslosa-rihana-lamnas-utan-hjalp/"
+)
 REGERINGEN_2020_06 = (
     "https://www.regeringen.se/pressmeddelanden/2020/06/uppdrag-till-statens-servicecenter-om-att-oppna-nya-servicekontor/"
 )
@@ -281,6 +287,29 @@ SSC_STATED_EXISTING: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         kod: (namn, (("2023-04-20", PUBLIKT_2023_04_20, f"a servicekontor in {namn}"),))
         for kod, namn in (("1480", "Göteborg"), ("1280", "Malmö"), ("1880", "Örebro"), ("2482", "Skellefteå"))
     },
+    # two of the 2018 decision's offices (ssc_2019 rows) stated again years later; the pages were
+    # in ssc_facts_2018_2025.csv but not here, so the rule never saw them (issue 22)
+    "0884": (
+        "Vimmerby",
+        (
+            (
+                "2026-02-15",
+                DAGENSVIMMERBY_2026_02_15,
+                "the Vimmerby servicekontor opened in 2018 (five days a week), open two days a week in "
+                "Feb 2026, not on the 2025 closure list",
+            ),
+        ),
+    ),
+    "0136": (
+        "Brandbergen",
+        (
+            (
+                "2025-11-04",
+                ARBETET_2025_11_04,
+                "the Brandbergen (Haninge) servicekontor, about 100 visitors a day, among the ~35 to close",
+            ),
+        ),
+    ),
 }
 #: Every servicekontor opening stated between June 2019 and mid-2021: kommunkod -> month.
 #: Sollefteå (nordsverige.se), the four of June 2020 (regeringen.se; Ds 2020:29: "den senaste
@@ -560,8 +589,8 @@ def rule_ssc_stated_before_and_after(ctx: _Context) -> RuleResult:
     From :data:`SSC_STATED_EXISTING` (for ssc_2020 also the kommun's ssc_2019 rows, dated June
     2019): the office is stated at or before the network's date and at or after it (Hallunda
     2016 and 2023; Jokkmokk, Överkalix 2019 and May 2021; Angered, Rosengård, Vivalla,
-    Skellefteå 2019 and 2023), or stated after it, before mid-2021, in a kommun with no stated
-    opening in between (:data:`SSC_OPENINGS_2019_2021`: Mariestad and Borlänge, June 2021).
+    Skellefteå 2019 and 2023; Vimmerby 2019 and Feb 2026; Brandbergen 2019 and Nov 2025), or
+    stated after it, before mid-2021, in a kommun with no stated opening in between (:data:`SSC_OPENINGS_2019_2021`: Mariestad and Borlänge, June 2021).
     Caveats: a closure and reopening in between is not excluded, and in the second form an
     opening that no page states is not excluded (Sollefteå, November 2019, was announced by no
     government decision).
@@ -764,7 +793,7 @@ def office_status(
 def _office_status(network: str, offices: gpd.GeoDataFrame | None, complete: bool) -> pd.DataFrame:
     if offices is None:
         return _office_status_default(network)
-    offices = offices[~is_candidate(offices)]  # candidates are not offices
+    offices = offices[~(is_candidate(offices) & ~is_weak(offices))]  # candidates are not offices
     if "problem" in offices.columns:  # rows flagged by read_offices(errors="flag")
         offices = offices[offices["problem"].fillna("") == ""]
     return _compute_status(network, offices, complete)
@@ -780,23 +809,30 @@ def clear_status_cache() -> None:
     _office_status_default.cache_clear()
 
 
+def _sources_by_kommun(offices: pd.DataFrame) -> pd.Series:
+    if not len(offices):
+        return pd.Series(dtype=str)
+    return offices.groupby("kommunkod")["source"].agg(
+        lambda s: _join_unique(u.strip() for v in s for u in str(v).split(" ; ") if u.strip())
+    )
+
+
 def _compute_status(network: str, offices: pd.DataFrame, complete: bool) -> pd.DataFrame:
     kommuner = _kommun_frame()
     counts = offices.groupby("kommunkod").size() if len(offices) else pd.Series(dtype=int)
-    sources = (
-        offices.groupby("kommunkod")["source"].agg(
-            lambda s: _join_unique(u.strip() for v in s for u in str(v).split(" ; ") if u.strip())
-        )
-        if len(offices)
-        else pd.Series(dtype=str)
-    )
+    # weak rows (aggregator-only source) are offices of the list but do not confirm a kommun
+    weak = is_weak(offices).to_numpy(dtype=bool) if len(offices) else np.zeros(0, dtype=bool)
+    weak_rows = offices[weak]
+    offices = offices[~weak]
+    strong = offices.groupby("kommunkod").size() if len(offices) else pd.Series(dtype=int)
+    sources = _sources_by_kommun(offices)
     table = kommuner.copy()
     table["n_offices"] = table["kommunkod"].map(counts).fillna(0).astype(int)
     table["status"] = "unknown"
     table["rule"] = "no_rule"
     table["source"] = ""
     table["detail"] = ""
-    has = table["n_offices"] > 0
+    has = table["kommunkod"].map(strong).fillna(0).astype(int) > 0
     table.loc[has, "status"] = "confirmed"
     table.loc[has, "rule"] = "listed_office"
     table.loc[has, "source"] = table.loc[has, "kommunkod"].map(sources).fillna("")
@@ -823,6 +859,18 @@ def _compute_status(network: str, offices: pd.DataFrame, complete: bool) -> pd.D
             table.iloc[i, table.columns.get_loc("source")] = src
             table.iloc[i, table.columns.get_loc("detail")] = detail
             decided.add(kod)
+    # kommuner whose only rows are weak and that no sourced rule decided: unknown, said why
+    weak_src = _sources_by_kommun(weak_rows)
+    for kod, src in weak_src.items():
+        if kod in decided or kod not in pos:
+            continue
+        i = pos[kod]
+        table.iloc[i, table.columns.get_loc("rule")] = "weak_source"
+        table.iloc[i, table.columns.get_loc("source")] = src
+        table.iloc[i, table.columns.get_loc("detail")] = (
+            "only an aggregator copy states the office (no primary page found); the row is kept "
+            "at its town but the kommun stays unknown"
+        )
     return table[["kommunkod", "kommunnamn", "status", "rule", "source", "detail", "n_offices"]]
 
 
@@ -859,7 +907,8 @@ def candidate_offices(
         ``source`` describes the basis; EPSG:3006.
     """
     st = office_status(network, offices=offices, complete=complete)
-    want = st[(st["status"] == "unknown") | ((st["status"] == "confirmed") & (st["n_offices"] == 0))]
+    # a kommun with a weak row (status unknown, n_offices > 0) gets no candidate: the row stands there
+    want = st[st["status"].isin(["unknown", "confirmed"]) & (st["n_offices"] == 0)]
     org = _org(network)
     closed_ids = set(network_table("af_closed_2020")["office_id"]) if network == "af_2020" else set()
     hints = []
