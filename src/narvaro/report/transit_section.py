@@ -8,6 +8,7 @@ AF + SSC), a text section appended to report.txt, the same as a section of repor
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -135,12 +136,15 @@ def _html(transit: dict[str, pd.DataFrame], lang: str, maps: dict[str, str]) -> 
     return "\n".join(parts) + "</section>"
 
 
+def safe_name(name: str) -> str:
+    """A scenario name as a file name part (as report.writer names its files)."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name)
+
+
 def write_transit(a: Any, out: Path, lang: str = "en", maps_dir: str | Path | None = None) -> list[Path]:
     """Write the section: exports, maps, and append to report.txt and report.html in ``out``."""
     from ..maps.html import save_map
     from ..maps.transit import transit_map
-    from .writer import safe_name
-
     files: list[Path] = []
     maps: dict[str, str] = {}
     for sc, table in a.transit.items():

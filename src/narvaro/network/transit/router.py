@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from ... import settings
-from ...errors import CRSError, InputValueError
+from ...errors import CRSError, GeometryError, InputValueError
 from .gtfs import Feed, read_gtfs
 
 __all__ = ["transit_times", "transit_matrix", "TransitNetwork", "walk_pairs"]
@@ -68,7 +68,12 @@ def _xy(frame: gpd.GeoDataFrame, what: str) -> np.ndarray:
     bad = [i for i, p in zip(frame.index, g, strict=False) if p is None or p.is_empty or p.geom_type != "Point"]
     if bad:
         raise CRSError(f"{what}: rows that are not points", [{"row": i, "id": "", "problem": "not a point"} for i in bad])
-    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+    xy = np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if bad.size:
+        raise GeometryError(f"{what}: points without finite coordinates",
+                            [{"row": frame.index[i], "id": "", "problem": "coordinates are NaN"} for i in bad])
+    return xy
 
 
 def _walk_speed() -> float:
