@@ -25,7 +25,7 @@ How the draws are evaluated
 
 Kommuner the feed does not cover are left out. A regional feed carries a few stops beyond its
 län (Länstrafiken Norrbotten reaches Umeå and Skellefteå) that say nothing about those kommuner'
-own buses, so coverage is decided per län: a län is covered when its stops with a departure on the
+own buses, so coverage is decided per län: a län is covered when its stops where a vehicle calls on the
 service date per resident reach ``settings.TRANSIT_LAN_COVERAGE_RATIO`` (20 %) of the densest
 län's, and a kommun of a covered län is covered when at least one such stop lies in it. Kommuner
 not covered are left out of the table and listed in ``attrs["narvaro_transit"]["not_covered"]``;
@@ -150,7 +150,7 @@ def transit_coverage(
                   and (g != "any" or len(present) > 1)]
 
     # kommuner the feed covers (module docstring): län with a stop density near the feed's densest
-    served = np.unique(net.feed.dep_stop)
+    served = np.unique(np.r_[net.feed.dep_stop, net.feed.arr_stop])  # stops a vehicle calls at that day
     stops = gpd.GeoDataFrame(geometry=gpd.points_from_xy(net.feed.stops.lon.to_numpy()[served],
                                                          net.feed.stops.lat.to_numpy()[served]), crs=4326)
     kom = kommuner.to_crs(4326)
