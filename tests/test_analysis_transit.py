@@ -70,3 +70,25 @@ def test_coverage_mode_transit_takes_a_list_as_complete(tmp_path):
     with pytest.raises(narvaro.errors.CoverageInputError, match="GTFS"):
         narvaro.coverage(offices, demand=demand, kommuner=kommuner, mode="transit")
     assert isinstance(cov, pd.DataFrame)
+
+
+def test_norrbotten_report_section(tmp_path):
+    from narvaro.offices.draws import END_2020
+
+    feed = narvaro.fetch("gtfs/gtfs_norrbotten_2022-12-14.zip")
+    a = narvaro.assess(["af_2019", END_2020, f"{END_2020}+ssc_2020"], draws=20, gtfs=feed, constrained=False,
+                       progress=False)
+    assert list(a.transit) == ["af_2019", END_2020, f"{END_2020}+ssc_2020"]
+    for table in a.transit.values():
+        assert len(table) == 14 and table["kommunkod"].str.startswith("25").all()  # Norrbotten's 14 kommuner
+        assert len(table.attrs["narvaro_transit"]["not_covered"]) == 290 - 14
+        assert (table["af_pop_no_transit_lo"] <= table["af_pop_no_transit"]).all()
+        assert (table["af_pop_no_transit"] <= table["af_pop_no_transit_hi"]).all()
+        assert (table["af_pop_no_transit"] + table["af_pop_transit_le_90min"] <= table["population"] + 1e-6).all()
+    files = a.report(tmp_path / "out", lang="sv", maps_dir=tmp_path / "maps", formats=("csv",))
+    names = {f.name for f in files}
+    assert "transit_af_2019.csv" in names and "transit_af_2019.html" in names
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    text = (tmp_path / "out" / "report.txt").read_text(encoding="utf-8")
+    assert "Kollektivtrafik: snabbaste morgonresan" in page and "Kollektivtrafik: snabbaste morgonresan" in text
+    assert "saknar resa till ett AF-kontor den morgonen: " in text and "Arjeplog" in text
