@@ -162,8 +162,17 @@ def test_default_date_is_a_normal_wednesday():
         assert "calendar_dates.txt" in z.namelist()
 
 
-def test_real_feed_direct_bus_figures(norrbotten):
-    assert norrbotten.feed.n_trips > 500 and norrbotten.feed.date == dt.date(2023, 2, 15)
+def test_real_feed_trips_of_the_day(norrbotten):
+    import pandas as pd
+
+    with zipfile.ZipFile(narvaro.fetch(NORRBOTTEN)) as z:
+        cd = pd.read_csv(z.open("calendar_dates.txt"), dtype=str)
+        trips = pd.read_csv(z.open("trips.txt"), dtype=str)
+    day = cd[cd["date"] == "20230215"]
+    on = set(day.loc[day["exception_type"] == "1", "service_id"]) - set(day.loc[day["exception_type"] == "2",
+                                                                                 "service_id"])
+    assert norrbotten.feed.date == dt.date(2023, 2, 15)
+    assert norrbotten.feed.n_trips == trips["service_id"].isin(on).sum() > 500
 
 
 def test_router_equals_oracle_on_real_norrbotten(norrbotten):

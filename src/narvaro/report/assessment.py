@@ -232,6 +232,11 @@ def assess(
     demand = load_demand_points() if demand is None else demand
     kommuner = load_kommuner() if kommuner is None else kommuner
     drawn = [n for n in names if n not in offices and _drawable(n)]
+    # --- public transport (issue 23): read the feed first, so a bad feed fails before any work ---
+    from ..network.transit import TransitNetwork
+
+    net = TransitNetwork.from_gtfs(gtfs, gtfs_date) if gtfs is not None else None
+    # --- end public transport ---
     bar = _progress(2 + len(names) + 3, progress)
     with bar:
         bar.set_description("office draws")
@@ -267,7 +272,7 @@ def assess(
     # --- public transport (issue 23) ---
     from .transit_section import transit_tables
 
-    transit = transit_tables(gtfs, gtfs_date, names, joint, drawn, lists, demand, kommuner) if gtfs else {}
+    transit = transit_tables(net, None, names, joint, drawn, lists, demand, kommuner) if net is not None else {}
     # --- end public transport ---
     return Assessment(scenarios=tuple(names), coverages=covs, summary=summary, presence=presence,
                       comparisons=comparisons, unknowns=unk, constrained=cons, draws=joint, offices=lists,
