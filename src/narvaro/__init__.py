@@ -41,6 +41,7 @@ from .data import (
 from .errors import NarvaroError
 from .maps import CoverageMap, compare_map, coverage_map, plan_map, save_map
 from .network import RoadGraph, circuity, contract, nearest_office, od_arrays, od_matrix, parse_maxspeed
+from .network.transit import read_gtfs, transit_matrix, transit_times
 from .offices import (
     NETWORKS,
     OfficeDraws,
@@ -118,6 +119,9 @@ __all__ = [
     "plan_offices",
     "plot_plan_curve",
     "read_offices",
+    "read_gtfs",
+    "transit_matrix",
+    "transit_times",
     "save_map",
     "settings",
     "unknowns",

@@ -448,6 +448,12 @@ def report_cmd(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars; print only the files written and errors.")
     ] = False,
+    # --- public transport (issue 23) ---
+    gtfs: Annotated[Path | None, typer.Option("--gtfs", help="A GTFS feed (zip or folder): adds the public-transport "
+                                              "section, its tables and map (kommuner the feed covers).")] = None,
+    gtfs_date: Annotated[str | None, typer.Option("--gtfs-date", help="Service date YYYY-MM-DD (default: a normal "
+                                                  "Wednesday inside the feed's validity).")] = None,
+    # --- end public transport ---
 ) -> None:
     """National summary, kommuner without presence, unknowns, per-kommun tables and the default maps.
 
@@ -476,7 +482,8 @@ def report_cmd(
     g = _graph(method, graph, lang, quiet)
     try:
         result = assess(scenarios, offices=analyst or None, graph=g, thresholds=th,
-                        draws=draws if bounds else 0, seed=seed, progress=False if quiet else None)
+                        draws=draws if bounds else 0, seed=seed, progress=False if quiet else None,
+                        gtfs=gtfs, gtfs_date=gtfs_date)  # gtfs: issue 23
         result.report(out, lang=lang, formats=tuple(dict.fromkeys(fmt)), top=top,
                       maps_dir=maps_dir if write_maps else None)
     except UnreachableError as exc:

@@ -30,6 +30,7 @@ __all__ = [
     "NetworkFileError",
     "UnreachableError",
     "CoverageInputError",
+    "GTFSError",
 ]
 
 _MAX_LISTED = 20
@@ -140,3 +141,8 @@ class UnreachableError(RowError, NetworkError):
 
 class CoverageInputError(RowError):
     """Inputs to the coverage analysis that do not fit together."""
+
+
+class GTFSError(RowError):
+    """A GTFS feed that cannot be read for the service date (missing file, date outside the
+    calendar, stop_times out of order ...); names the file and its offending lines."""

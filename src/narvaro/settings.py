@@ -139,6 +139,33 @@ FERRY_TERMINAL_SNAP_M = 300.0
 OD_BATCH_MEMORY_MB = 512.0
 
 
+# --- Public transport (GTFS; issue 23) ------------------------------------------------------------
+#: Walking speed (km/h) to and from stops and between stops: 5 km/h, the usual planning value
+#: (Trafikverket's and Pipos' accessibility measures walk at 5 km/h).
+TRANSIT_WALK_SPEED_KMH = 5.0
+#: Walking distance / straight-line distance for the walk legs when no road graph is given.
+#: 1.3 is an assumption, near the low end of the road circuity above for trips under 2 km
+#: (1.50-1.74 by car on the drive network, which walkers can short-cut on paths).
+TRANSIT_WALK_CIRCUITY = 1.3
+#: Longest walk (metres, walking distance) from a demand point to a stop and from a stop to an office.
+TRANSIT_ACCESS_MAX_M = 1000.0
+#: Longest walk (metres, walking distance) between two stops for a transfer.
+TRANSIT_TRANSFER_WALK_MAX_M = 300.0
+#: Transfer time (minutes) at one stop (or within one parent station) when transfers.txt gives
+#: no ``min_transfer_time`` for it.
+TRANSIT_TRANSFER_MIN = 2.0
+#: The measure is the quickest journey reaching the office in this window (minutes after
+#: midnight of the service date): 08:00-10:00, a morning appointment.
+TRANSIT_ARRIVE_WINDOW_MIN = (480.0, 600.0)
+#: Journey-time thresholds (minutes) reported for public transport: AF's 2015 closure rule was
+#: "another office within about an hour's travel"; 90 minutes for the long-distance case.
+TRANSIT_THRESHOLDS_MIN = (60.0, 90.0)
+
+#: A län counts as covered by a GTFS feed when its stops served on the service date per resident
+#: are at least this share of the densest län's (so a regional feed's few stops across the
+#: border do not make a neighbouring län look covered). An assumption; see analysis/transit.py.
+TRANSIT_LAN_COVERAGE_RATIO = 0.2
+
 # --- Best estimates ---------------------------------------------------------------------------
 #: Joint office draws behind every best estimate and 90 % interval (narvaro.office_draws). With
 #: 1,000 draws the 5th and 95th percentiles rest on 50 draws each; the Monte Carlo error of a

@@ -221,6 +221,9 @@ def coverage(
     candidates: gpd.GeoDataFrame | None = None,
     status: Mapping[str, pd.DataFrame | pd.Series] | None = None,
     draws: ScenarioDraws | None = None,
+    mode: str = "road",
+    gtfs: Any = None,
+    date: Any = None,
 ) -> gpd.GeoDataFrame:
     """Per-kommun travel distance and time to the nearest office, per organisation group.
 
@@ -260,6 +263,12 @@ def coverage(
         ``X_q05``/``X_q95`` beside the hard bounds ``X_lo``/``X_hi``; ``{g}_p_office`` is the
         share of draws with an office of group g in the kommun (see
         :mod:`narvaro.analysis.intervals`).
+    mode : {"road", "transit"}, default "road"
+        "transit": public transport journey times from the GTFS feed ``gtfs`` (service ``date``,
+        default a normal Wednesday); the table and its columns are those of
+        :func:`narvaro.analysis.transit.transit_coverage` (kommuner the feed covers only).
+    gtfs, date : optional
+        The GTFS feed (path, Feed or TransitNetwork) and service date for ``mode="transit"``.
 
     Returns
     -------
@@ -276,6 +285,18 @@ def coverage(
     UnknownKommunError
         Offices or demand points with a kommunkod that is not in ``kommuner``.
     """
+    # --- public transport (issue 23): its own module -----------------------------------------
+    if mode not in ("road", "transit"):
+        raise CoverageInputError(f"mode must be 'road' or 'transit', not {mode!r}")
+    if mode == "transit":
+        from .transit import complete_draws, transit_coverage
+
+        if gtfs is None:
+            raise CoverageInputError("mode='transit' needs a GTFS feed: coverage(..., gtfs=path)")
+        return transit_coverage(draws if draws is not None else complete_draws(offices),
+                                load_demand_points() if demand is None else demand,
+                                load_kommuner() if kommuner is None else kommuner, gtfs, date=date, name=name)
+    # --- end public transport ------------------------------------------------------------------
     if draws is not None:
         offices = draws.offices if offices is None else offices
         bounds = True

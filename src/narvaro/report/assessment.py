@@ -104,6 +104,7 @@ class Assessment:
     regions: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     files: list[Path] = field(default_factory=list, repr=False)
     text: str = field(default="", repr=False)
+    transit: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # issue 23: scenario -> table
 
     def per_kommun(self, scenario: str | None = None) -> gpd.GeoDataFrame:
         """The per-kommun table of one scenario (default: the first)."""
@@ -182,6 +183,8 @@ def assess(
     kommuner: gpd.GeoDataFrame | None = None,
     constrained: bool = True,
     progress: bool | None = None,
+    gtfs: Any = None,
+    gtfs_date: Any = None,
 ) -> Assessment:
     """Compute the answer for a set of scenarios: one entry point for every surface.
 
@@ -209,6 +212,11 @@ def assess(
         Also compute the national ranges given the published number of kommuner with an office.
     progress : bool, optional
         Show a progress bar on stderr (None: when stderr is a terminal).
+    gtfs, gtfs_date : optional
+        A GTFS feed (path) and service date: adds ``Assessment.transit``, public transport
+        journey times per kommun the feed covers for the scenarios of
+        :data:`narvaro.report.transit_section.TRANSIT_SCENARIOS` that are assessed
+        (:func:`narvaro.coverage` with ``mode="transit"``, from the same draws).
 
     Returns
     -------
@@ -222,6 +230,11 @@ def assess(
     demand = load_demand_points() if demand is None else demand
     kommuner = load_kommuner() if kommuner is None else kommuner
     drawn = [n for n in names if n not in offices and _drawable(n)]
+    # --- public transport (issue 23): read the feed first, so a bad feed fails before any work ---
+    from ..network.transit import TransitNetwork
+
+    net = TransitNetwork.from_gtfs(gtfs, gtfs_date) if gtfs is not None else None
+    # --- end public transport ---
     bar = _progress(2 + len(names) + 3, progress)
     with bar:
         bar.set_description("office draws")
@@ -254,9 +267,14 @@ def assess(
 
         summary = national_summary(covs, constrained=cons or None)
         bar.update()
+    # --- public transport (issue 23) ---
+    from .transit_section import transit_tables
+
+    transit = transit_tables(net, None, names, joint, drawn, lists, demand, kommuner) if net is not None else {}
+    # --- end public transport ---
     return Assessment(scenarios=tuple(names), coverages=covs, summary=summary, presence=presence,
                       comparisons=comparisons, unknowns=unk, constrained=cons, draws=joint, offices=lists,
-                      demand=demand, kommuner=kommuner, graph=graph, analyst_lists=tuple(offices))
+                      demand=demand, kommuner=kommuner, graph=graph, analyst_lists=tuple(offices), transit=transit)
 
 
 def _joint_draws(scenarios: Iterable[str], n: int, seed: int) -> Any:

@@ -73,6 +73,11 @@ def write_report(
     text = report_text(a, page_text, lang, top)
     (out / "report.txt").write_text(text + "\n", encoding="utf-8")
     files.append(out / "report.txt")
+    if getattr(a, "transit", None):  # --- public transport (issue 23) ---
+        from .transit_section import format_transit, write_transit
+
+        files += write_transit(a, out, lang=lang, maps_dir=maps_dir)
+        text += "\n\n" + format_transit(a.transit, lang)
     return files, text
 
 
