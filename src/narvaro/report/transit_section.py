@@ -142,7 +142,10 @@ def safe_name(name: str) -> str:
 
 
 def write_transit(a: Any, out: Path, lang: str = "en", maps_dir: str | Path | None = None) -> list[Path]:
-    """Write the section: exports, maps, and append to report.txt and report.html in ``out``."""
+    """Write the section: exports, maps, and the section of report.html in ``out``.
+
+    report.txt is written by :func:`narvaro.report.writer.write_report`, with :func:`format_transit`.
+    """
     from ..maps.html import save_map
     from ..maps.transit import transit_map
     files: list[Path] = []
@@ -155,10 +158,6 @@ def write_transit(a: Any, out: Path, lang: str = "en", maps_dir: str | Path | No
                             Path(maps_dir) / f"transit_{safe_name(sc)}.html")
             files.append(path)
             maps[sc] = str(Path(path).resolve())
-    text = format_transit(a.transit, lang)
-    txt = out / "report.txt"
-    if txt.exists():
-        txt.write_text(txt.read_text(encoding="utf-8") + "\n" + text + "\n", encoding="utf-8")
     page = out / "report.html"
     if page.exists():
         body = page.read_text(encoding="utf-8")

@@ -71,13 +71,13 @@ def write_report(
     written, page_text = write_outputs(a, out, a.offices, a.demand, a.kommuner, a.graph, lang, maps_dir)
     files += written
     text = report_text(a, page_text, lang, top)
-    (out / "report.txt").write_text(text + "\n", encoding="utf-8")
-    files.append(out / "report.txt")
     if getattr(a, "transit", None):  # --- public transport (issue 23) ---
         from .transit_section import format_transit, write_transit
 
         files += write_transit(a, out, lang=lang, maps_dir=maps_dir)
         text += "\n\n" + format_transit(a.transit, lang)
+    (out / "report.txt").write_text(text + "\n", encoding="utf-8")
+    files.append(out / "report.txt")
     return files, text
 
 
