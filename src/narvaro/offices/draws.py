@@ -520,12 +520,11 @@ def _draw_af(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generato
         a_all.append(a)
         b_all.append(b)
         f_all.append(af20)
-        wt = size / n
-        pa_all.append(pa * wt)
-        pb_all.append(pb * wt)
-        p20_all.append(p20 * wt)
+        pa_all.append(pa * size)
+        pb_all.append(pb * size)
+        p20_all.append(p20 * size)
     a, b, af20 = (_expand(np.vstack(x), n) for x in (a_all, b_all, f_all))
-    pa, pb, p20 = (np.sum(x, axis=0) * (n / sum(sizes)) for x in (pa_all, pb_all, p20_all))
+    pa, pb, p20 = (np.sum(x, axis=0) / sum(sizes) for x in (pa_all, pb_all, p20_all))
     return {"af_2019": (a, pa), END_2020: (b, pb), "af_2020": (af20, p20)}, {"af_2019": c19, END_2020: c_end}
 
 
@@ -554,10 +553,10 @@ def _draw_ssc(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generat
         pa, pb = _marginals(w)
         a_all.append(a)
         b_all.append(b)
-        pa_all.append(pa * size / n)
-        pb_all.append(pb * size / n)
+        pa_all.append(pa * size)
+        pb_all.append(pb * size)
     a, b = (_expand(np.vstack(x), n) for x in (a_all, b_all))
-    pa, pb = (np.sum(x, axis=0) * (n / sum(sizes)) for x in (pa_all, pb_all))
+    pa, pb = (np.sum(x, axis=0) / sum(sizes) for x in (pa_all, pb_all))
     counts = {k: v for k, v in (("ssc_2019", c19), ("ssc_2020", c20)) if v is not None}
     return {"ssc_2019": (a, pa), "ssc_2020": (b, pb)}, counts
 
