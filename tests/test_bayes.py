@@ -69,6 +69,8 @@ def test_p_kommun_matches_draw_frequency_where_no_count_binds(af_draws):
     rule19 = office_status("af_2019").set_index("kommunkod")["rule"].reindex(af_draws["af_2019"].p_kommun.index)
     deduced = rule19.isin(DEDUCED_RULES).to_numpy()  # drawn, not fixed (ErrorSources.deduced)
     assert deduced.sum() == 8
+    drawn_st = af_draws["af_2019"].status.set_index("kommunkod")["status"].reindex(rule19.index)
+    assert (drawn_st[deduced] == "unknown").all()
     for net in ("af_2019", "af_2020", END_2020):
         d = af_draws[net]
         st = d.status.set_index("kommunkod")["status"].reindex(d.p_kommun.index)

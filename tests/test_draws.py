@@ -188,7 +188,7 @@ def test_with_no_unknown_kommun_every_draw_is_identical(draws):
         st = office_status(net)
         present = draws[net].kommun_mask[0]
         st["status"] = np.where(present, "confirmed", "none")
-        truth[net] = st
+        truth[net] = st.drop(columns="rule")  # a complete list: no status deduced from absence
     complete = office_draws(NETS, n=20, seed=3, status=truth)
     for net in NETS:
         km = complete[net].kommun_mask
@@ -200,7 +200,10 @@ def test_with_no_unknown_kommun_every_draw_is_identical(draws):
 def test_describe_and_attributes(draws):
     assert draws.n == 1000 and draws.seed == 0
     line = draws.describe()
-    assert line.startswith("1000 joint office draws, seed 0, logistic presence model (log population")
+    assert line.startswith(
+        "1000 joint office draws, seed 0, Bayesian logistic presence model with a län random intercept "
+        "(log population, log largest tätort, FA-region centre, residence town; posterior draws)"
+    )
     assert "AF 218 kommuner (2019)" in line and "SSC 110 kommuner (Dec 2020)" in line
     assert "AF 106 kommuner (end 2020)" in line
     assert set(NETS) <= set(draws.keys())

@@ -51,8 +51,8 @@ import pandas as pd
 from .. import settings
 from ..data import layers as data
 from ..errors import NarvaroError, UnknownNetworkError
-from .lists import network_table
 from .bayes import DEDUCED_RULES, bayes_presence
+from .lists import network_table
 from .model import FEATURE_LABELS, offices_with_candidates
 from .sources import published_kommun_count
 from .status import COUNTY_CLOSING_SETS, office_status
@@ -344,17 +344,14 @@ class OfficeDraws:
         """One line of provenance: draws, seed, model, the counts conditioned on."""
         used = {f for m in self.models.values() for f in m.split(", ")}
         feats = [label for label in FEATURE_LABELS.values() if label in used]
-        fallback = [f"{k} uses {v.replace('_', ' ')}" for k, v in self.models.items() if v in _FALLBACKS]
         counts = ", ".join(_COUNT_LABEL.get(k, k + " {} kommuner").format(v) for k, v in self.counts.items())
-        extra = f" ({'; '.join(fallback)})" if fallback else ""
         return (
             f"{self.n} joint office draws, seed {self.seed}, Bayesian logistic presence model with "
-            f"a län random intercept ({', '.join(feats)}; posterior draws){extra}, conditioned on "
+            f"a län random intercept ({', '.join(feats)}; posterior draws), conditioned on "
             f"{counts or 'no published count'}"
         )
 
 
-_FALLBACKS = ("population_rank", "constant")
 _COUNT_LABEL = {
     "af_2019": "AF {} kommuner (2019)",
     END_2020: "AF {} kommuner (end 2020)",
@@ -484,12 +481,28 @@ def _expand(x: np.ndarray, n: int) -> np.ndarray:
     return x if len(x) == n else np.repeat(x, n, axis=0)
 
 
-def _undeduce(table: pd.DataFrame, codes: pd.Index, sources: settings.ErrorSources) -> np.ndarray:
-    """Kommuner whose status rests on absence of later evidence (drawn when ``deduced`` is on)."""
-    if not sources.deduced or "rule" not in table:
-        return np.zeros(len(codes), bool)
-    rules = table.set_index("kommunkod")["rule"].reindex(codes)
-    return rules.isin(DEDUCED_RULES).to_numpy()
+def _undeduce(tables: dict[str, pd.DataFrame]) -> None:
+    """Draw, not fix, the statuses that rest on absence of later evidence (``ErrorSources.deduced``).
+
+    af_2019 "none" by a rule of :data:`narvaro.offices.bayes.DEDUCED_RULES` becomes "unknown",
+    and so does the af_2020 / end-2020 "none" that only follows from it (``af_2020_subset_of_2019``).
+    The tables change in place; their ``rule`` column keeps saying why the status was deduced.
+    """
+    t19 = tables.get("af_2019")
+    if t19 is None or "rule" not in t19:
+        return
+    loose = set(t19.loc[t19["rule"].isin(DEDUCED_RULES) & (t19["status"] == "none"), "kommunkod"])
+    t19 = t19.copy()
+    t19.loc[t19["kommunkod"].isin(loose), "status"] = "unknown"
+    tables["af_2019"] = t19
+    for net in ("af_2020", END_2020):
+        t = tables.get(net)
+        if t is None or "rule" not in t:
+            continue
+        t = t.copy()
+        hit = t["kommunkod"].isin(loose) & (t["status"] == "none") & (t["rule"] == "af_2020_subset_of_2019")
+        t.loc[hit, "status"] = "unknown"
+        tables[net] = t
 
 
 def _draw_af(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generator, codes: pd.Index,
@@ -497,10 +510,6 @@ def _draw_af(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generato
     s19 = _status_array(status["af_2019"], codes)
     s_end = _status_array(status[END_2020], codes)
     s20 = _status_array(status["af_2020"], codes)
-    loose = _undeduce(status["af_2019"], codes, sources)
-    s19 = np.where(loose, "unknown", s19)
-    s_end = np.where(loose & (s_end == "none"), "unknown", s_end)
-    s20 = np.where(loose & (s20 == "none"), "unknown", s20)
     sizes = _groups(n, sources)
     p19 = _posterior("af_2019", len(sizes), rng, sources, codes)
     q = _kept_given_existed(_posterior("af_2020", len(sizes), rng, sources, codes), codes)
@@ -591,7 +600,10 @@ def office_draws(
         Seed of the random streams (numpy Generator; the same seed gives the same draws).
     status : mapping, optional
         Status tables to use instead of :func:`office_status` (network -> table with
-        ``kommunkod`` and ``status``), e.g. for a complete official list.
+        ``kommunkod`` and ``status``), e.g. for a complete official list. A table with a
+        ``rule`` column is read like the shipped ones (``sources.deduced`` loosens the rows
+        whose rule deduced the status from absence of evidence); without one, every status is
+        taken as given.
     sources : ErrorSources
         Which sources of error the draws carry (default all): ``offices`` (which unknown
         kommuner have an office; off: one draw repeated ``n`` times, and the switches below
@@ -626,6 +638,8 @@ def office_draws(
     tables = {x: office_status(x) for x in needed}
     if status is not None:
         tables.update({k: pd.DataFrame(v) for k, v in status.items() if k in needed})
+    if sources.deduced and sources.offices:
+        _undeduce(tables)  # rows whose ``rule`` says the status was deduced from absence of evidence
     parts: dict[str, NetworkDraws] = {}
     counts: dict[str, int] = {}
     models: dict[str, str] = {}
