@@ -125,3 +125,23 @@ def test_realistic_selection_coverage_and_it_fails_when_narrowed():
     narrow = selection_coverage(30, seed=11, sources=ErrorSources.only("offices"))
     assert full.coverage >= 0.80, full.describe()
     assert narrow.coverage < full.coverage, (narrow.describe(), full.describe())
+
+
+def test_error_budget_rows_and_sentences():
+    from narvaro.analysis.budget import budget_sentence, budget_table, error_budget
+    from narvaro.report.assessment import assess
+
+    rows = (("all", ErrorSources.names()), ("offices", ("offices",)), ("circuity", ("circuity",)))
+    b = error_budget(assess, ["ssc_2020"], draws=200, rows=rows)
+    assert list(b["sources"].unique()) == ["all", "offices", "circuity"]
+    share = b[b["figure"] == "share_over_25km"].set_index("sources")
+    np.testing.assert_allclose(share["width"], share["q95"] - share["q05"])
+    assert share.loc["all", "share_of_all"] == 1.0
+    assert share.loc["all", "width"] > share.loc["offices", "width"] > 0
+    assert share.loc["all", "q05"] <= share.loc["all", "estimate"] <= share.loc["all", "q95"]
+    assert 5 < share.loc["all", "estimate"] < 40  # per cent
+    table = budget_table(b, "sv")
+    assert "felkällor" in table.columns and "kontor" in set(table["felkällor"])
+    en = budget_sentence(b, "ssc_2020")
+    assert f"{share.loc['all', 'estimate']:.1f} %" in en and "90 % interval" in en
+    assert "90 %-intervall" in budget_sentence(b, "ssc_2020", "sv")
