@@ -10,6 +10,7 @@ import pytest
 
 from narvaro.errors import NarvaroError, UnknownNetworkError
 from narvaro.offices import office_status, published_kommun_count
+from narvaro.offices.bayes import fit_bayes
 from narvaro.offices.draws import (
     END_2020,
     PAIRS,
@@ -17,7 +18,7 @@ from narvaro.offices.draws import (
     joint_sample,
     office_draws,
 )
-from narvaro.offices.model import _logistic
+from narvaro.settings import ALL_SOURCES, ErrorSources
 
 NETS = ("af_2019", "af_2020", END_2020, "ssc_2019", "ssc_2020")
 
@@ -82,26 +83,43 @@ def test_sampler_raises_when_the_count_cannot_be_reached():
         conditional_bernoulli([0.5, 0.5], 3, 10, np.random.default_rng(0))
 
 
-def test_interval_covers_a_synthetic_truth_at_the_nominal_rate():
-    """200 worlds drawn from a known logistic model; a 90 % interval of a weighted total over
-    the unknown units, from draws conditioned on the true count, covers the truth >= 85 %."""
+def _world_coverage(sources: ErrorSources, trials: int = 200) -> float:
+    """Coverage of a 90 % interval of a feature-weighted total over the unknown units.
+
+    Worlds drawn from a known logistic model with group intercepts; the Bayesian presence model
+    (:func:`narvaro.offices.bayes.fit_bayes`) is fitted on the known 40 %; the office draws
+    condition on the true count, each posterior draw serving a block of 20 draws.
+    """
     hits = 0
-    for trial in range(200):
+    for trial in range(trials):
         rng = np.random.default_rng(1000 + trial)
         n_units = 240
         x = rng.normal(size=(n_units, 2))
-        p_true = 1 / (1 + np.exp(-(-0.3 + 1.4 * x[:, 0] - 0.8 * x[:, 1])))
-        truth = rng.random(n_units) < p_true
-        known = rng.random(n_units) < 0.6
-        fit = _logistic().fit(x[known], truth[known].astype(int))
-        p_hat = fit.predict_proba(x[~known])[:, 1]
+        grp = rng.integers(0, 12, n_units)
+        u = rng.normal(0, 0.8, 12)[grp]
+        truth = rng.random(n_units) < 1 / (1 + np.exp(-(-0.3 + 1.4 * x[:, 0] - 0.8 * x[:, 1] + u)))
+        known = rng.random(n_units) < 0.4
+        idx = [f"u{i}" for i in range(n_units)]
+        y = pd.Series(np.where(known, truth.astype(float), np.nan), index=idx)
+        model = fit_bayes(pd.DataFrame(x, columns=["a", "b"], index=idx), y,
+                          pd.Series(grp.astype(str), index=idx), features=("a", "b"))
         m = int(truth[~known].sum())  # the published count, less the known offices
-        sims = conditional_bernoulli(p_hat, m, 400, rng)
-        weight = rng.lognormal(0.0, 1.0, size=(~known).sum())  # residents per unit
+        k = 20 if (sources.coefficients or sources.lan_effects) else 1
+        p = model.sample(k, rng, coefficients=sources.coefficients, lan_effects=sources.lan_effects)[:, ~known]
+        sims = np.vstack([conditional_bernoulli(p[g], m, 400 // k, rng) for g in range(k)])
+        weight = np.exp(x[~known, 0])  # residents per unit, rising with the feature
         q = sims.astype(float) @ weight
         lo, hi = np.quantile(q, [0.05, 0.95])
         hits += lo <= float(truth[~known].astype(float) @ weight) <= hi
-    assert 0.85 <= hits / 200 <= 0.99
+    return hits / trials
+
+
+def test_interval_covers_a_synthetic_truth_at_the_nominal_rate():
+    """200 worlds: the 90 % interval with the model's posterior in the draws covers the truth
+    >= 85 %; narrowed back to the office draws alone (coefficients and group effects fixed at
+    their posterior mean) it does not (72.5 % when written)."""
+    assert 0.85 <= _world_coverage(ALL_SOURCES) <= 0.99
+    assert _world_coverage(ErrorSources.only("offices")) < 0.80
 
 
 # --------------------------------------------------------------------------------------
@@ -188,7 +206,7 @@ def test_with_no_unknown_kommun_every_draw_is_identical(draws):
         st = office_status(net)
         present = draws[net].kommun_mask[0]
         st["status"] = np.where(present, "confirmed", "none")
-        truth[net] = st
+        truth[net] = st.drop(columns="rule")  # a complete list: no status deduced from absence
     complete = office_draws(NETS, n=20, seed=3, status=truth)
     for net in NETS:
         km = complete[net].kommun_mask
@@ -200,7 +218,10 @@ def test_with_no_unknown_kommun_every_draw_is_identical(draws):
 def test_describe_and_attributes(draws):
     assert draws.n == 1000 and draws.seed == 0
     line = draws.describe()
-    assert line.startswith("1000 joint office draws, seed 0, logistic presence model (log population")
+    assert line.startswith(
+        "1000 joint office draws, seed 0, Bayesian logistic presence model with a län random intercept "
+        "(log population, log largest tätort, FA-region centre, residence town; posterior draws)"
+    )
     assert "AF 218 kommuner (2019)" in line and "SSC 110 kommuner (Dec 2020)" in line
     assert "AF 106 kommuner (end 2020)" in line
     assert set(NETS) <= set(draws.keys())

@@ -197,3 +197,35 @@ def test_cli_model_swedish_and_errors(capsys):
     assert run(["model", "--network", "af_2030"]) == 2
     assert "error: no presence model for 'af_2030'" in capsys.readouterr().err
     assert run(["model", "--lang", "fi"]) == 2
+
+
+def test_cli_model_headline_is_the_non_leaky_skill_with_posterior_and_p_before_after(capsys):
+    from narvaro.offices.bayes import lolo_bayes
+
+    assert run(["model", "--network", "af_2020"]) == 0
+    out = capsys.readouterr().out
+    skill = lolo_bayes("af_2020")
+    line = next(x for x in out.splitlines() if x.startswith("Skill (headline, non-leaky)"))
+    assert f"AUC {skill['auc']:.3f}, Brier {skill['brier']:.3f}" in line
+    assert out.index("Skill (headline") < out.index("flattering") < out.index("Coefficients (logistic")
+    assert "län standard deviation (logit)" in out and "closure list), prior" in out
+    ba = out[out.index("P(office) before and after"):]
+    helsingborg = next(x for x in ba.splitlines() if x.strip().startswith("Helsingborg"))
+    before, after = (float(v) for v in helsingborg.split()[1:3])
+    assert 0.85 < before < 1.0 and 0.5 < after < before
+
+
+def test_cli_model_swedish_feature_names(capsys):
+    assert run(["model", "--network", "af_2020", "--lang", "sv"]) == 0
+    out = capsys.readouterr().out
+    assert "Träffsäkerhet (huvudmått, utan läckage)" in out
+    assert "logaritmerad folkmängd" in out and "standardavvikelse mellan län" in out
+    assert "P före" in out and "P efter" in out
+
+
+def test_cli_uncertainty_check_prints_the_coverage(capsys):
+    assert run(["uncertainty", "--check", "--trials", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "Realistic-selection coverage check (4 trials):" in out
+    assert "seeded trials" in out and "%" in out
+    assert run(["uncertainty", "--lang", "fi"]) == 2

@@ -754,6 +754,14 @@ _MODEL_TEXT = {
         "no_complete": "No county has a sourced complete set for this network.",
         "verdict": "Verdict",
         "sample": {"all known": "all known", "sourced-complete counties": "sourced-complete counties"},
+        "bayes": "Bayesian presence model in the office draws (logistic, län random intercept, external features only):",
+        "skill": "Skill (headline, non-leaky): leave-one-län-out AUC {auc:.3f}, Brier {brier:.3f} on {n} known kommuner",
+        "flatter": "For comparison, flattering: full model with label-derived features, leave-one-län-out AUC "
+                   "{auc:.3f}, Brier {brier:.3f} (the closure flag and earlier status come from the labels' own pages)",
+        "post": "Posterior (mean and 90 % interval; coefficients per standard deviation, logit scale):",
+        "before_after": "Unknown kommuner: P(office) before and after the count conditioning ({n} draws):",
+        "cols": ("kommun", "P before", "P after"),
+        "legacy": "Earlier point-estimate model (kept for comparison; not used by the draws):",
     },
     "sv": {
         "title": "Modell för kontorsnärvaro: {label} ({network})",
@@ -763,6 +771,16 @@ _MODEL_TEXT = {
         "no_complete": "Inget län har en källbelagd fullständig lista för detta nät.",
         "verdict": "Slutsats",
         "sample": {"all known": "alla kända", "sourced-complete counties": "län med fullständig lista"},
+        "bayes": "Bayesiansk närvaromodell i kontorsdragningarna (logistisk, slumpintercept per län, "
+                 "endast externa variabler):",
+        "skill": "Träffsäkerhet (huvudmått, utan läckage): AUC {auc:.3f}, Brier {brier:.3f} med ett län i taget "
+                 "utelämnat, {n} kända kommuner",
+        "flatter": "Som jämförelse, smickrande: hela modellen med variabler från etiketternas egna källor, AUC "
+                   "{auc:.3f}, Brier {brier:.3f} (nedläggningsflaggan och tidigare status kommer från samma sidor)",
+        "post": "Aposteriori (medelvärde och 90 %-intervall; koefficienter per standardavvikelse, logitskala):",
+        "before_after": "Okända kommuner: P(kontor) före och efter villkoret på antalet ({n} dragningar):",
+        "cols": ("kommun", "P före", "P efter"),
+        "legacy": "Tidigare punktskattad modell (för jämförelse; används inte av dragningarna):",
     },
 }
 
@@ -796,6 +814,9 @@ def model_cmd(
     with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
         _echo(text["title"].format(label=network_label(network), network=network))
         _echo("")
+        _model_bayes_section(network, cv, text, lang)
+        _echo("")
+        _echo(text["legacy"])
         _echo(text["coef"])
         _echo(model.coefficients.drop(columns=["label"]).to_string(index=False))
         _echo("")
@@ -811,6 +832,42 @@ def model_cmd(
         _echo(rel[["bin", "n", "mean_predicted", "observed"]].to_string(index=False))
     _echo("")
     _echo(f"{text['verdict']}: {_model_verdict(model, cv, lang)}")
+
+
+def _model_bayes_section(network: str, cv: Any, text: Mapping[str, Any], lang: str) -> None:
+    """The Bayesian model of the draws: honest skill, posterior table, P before / after conditioning."""
+    import pandas as pd
+
+    from . import i18n
+    from .data.layers import load_kommuner
+    from .offices.bayes import bayes_presence, lolo_bayes
+    from .offices.draws import DRAWABLE, office_draws
+
+    fit_net = "af_2020" if network.startswith("af_2020") else network
+    bayes = bayes_presence(fit_net)
+    skill = lolo_bayes(fit_net)
+    _echo(text["bayes"])
+    _echo(text["skill"].format(**skill))
+    full = cv[(cv["sample"] == "all known") & (cv["predictor"] == "model")].iloc[0]
+    _echo(text["flatter"].format(auc=full["auc"], brier=full["brier"]))
+    _echo("")
+    _echo(text["post"])
+    post = bayes.coefficient_table()
+    post.insert(0, "name", [i18n.feature(f, lang) for f in post["feature"]])
+    _echo(post.drop(columns=["feature"]).to_string(index=False))
+    if network not in DRAWABLE:
+        return
+    n = settings.N_DRAWS
+    d = office_draws((network,), n=n, seed=0)[network]
+    st = d.status.set_index("kommunkod")["status"]
+    unk = st.index[st == "unknown"]
+    names = load_kommuner().set_index("kommunkod")["kommunnamn"]
+    cols = text["cols"]
+    table = pd.DataFrame({cols[0]: names.reindex(unk).to_numpy(), cols[1]: d.p_kommun.reindex(unk).to_numpy(),
+                          cols[2]: d.p_drawn.reindex(unk).to_numpy()}).sort_values(cols[1], ascending=False)
+    _echo("")
+    _echo(text["before_after"].format(n=n))
+    _echo(table.to_string(index=False))
 
 
 def _model_verdict(model: Any, cv: Any, lang: str) -> str:
@@ -832,6 +889,61 @@ def _model_verdict(model: Any, cv: Any, lang: str) -> str:
         "constant": "varken modellen eller befolkningsrang slår konstanten; konstanten används",
     }[model.chosen]
     return f"{model.network}: {what} ({figures})"
+
+
+_UNCERTAINTY_TEXT = {
+    "en": {
+        "title": "Error budget of the headline figures ({how})",
+        "note": "Coefficients, län effects and deduced statuses act through the office draws, so their rows "
+                "are 'offices + ...'; compare them with the row 'offices'.",
+        "check": "Realistic-selection coverage check ({trials} trials):",
+    },
+    "sv": {
+        "title": "Felbudget för huvudsiffrorna ({how})",
+        "note": "Koefficienter, länseffekter och härledda statusar verkar genom kontorsdragningarna, så deras "
+                "rader är 'kontor + ...'; jämför med raden 'kontor'.",
+        "check": "Täckningskontroll med realistiskt urval ({trials} försök):",
+    },
+}
+
+
+@app.command("uncertainty")
+def uncertainty_cmd(
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="One scenario (default: the headline scenarios).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Run the realistic-selection coverage check instead of the budget.")
+    ] = False,
+    trials: Annotated[int, typer.Option("--trials", help="Trials of --check (at least 200 for the figure).")] = 200,
+    lang: Annotated[str, typer.Option("--lang", help="Language: en or sv (svenska).")] = "en",
+) -> None:
+    """Print the error budget of the headline figures, or (--check) the coverage of the 90 % interval."""
+    import pandas as pd
+
+    if lang not in _UNCERTAINTY_TEXT:
+        raise CLIError(f"--lang must be 'en' or 'sv', not {lang!r}")
+    text = _UNCERTAINTY_TEXT[lang]
+    if check:
+        from .analysis.selection_check import selection_coverage
+
+        if trials < 1:
+            raise CLIError(f"--trials must be at least 1, not {trials}")
+        result = selection_coverage(trials)
+        _echo(text["check"].format(trials=trials))
+        _echo(result.describe())
+        return
+    from .analysis.budget import budget_sentence, budget_table, error_budget
+    from .report.assessment import HEADLINE_SCENARIOS, assess
+
+    scenarios = [scenario] if scenario else list(HEADLINE_SCENARIOS)
+    budget = error_budget(assess, scenarios)
+    with pd.option_context("display.width", 220, "display.max_columns", 20):
+        _echo(text["title"].format(how=budget.attrs["how"]))
+        _echo(budget_table(budget, lang).to_string(index=False))
+    _echo(text["note"])
+    for sc in scenarios:
+        _echo(budget_sentence(budget, sc, lang))
 
 
 # --------------------------------------------------------------------------------------

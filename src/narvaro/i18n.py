@@ -82,6 +82,10 @@ FEATURES: dict[str, tuple[str, str]] = {
     "closure_listed": ("only office on the 2019 closure list", "enda kontoret på 2019 års nedläggningslista"),
     "log_dist_nearest_km": ("distance to nearest confirmed office",
                             "avstånd till närmaste bekräftade kontor"),
+    "intercept": ("intercept", "intercept"),
+    "lan_sd": ("län standard deviation (logit)", "standardavvikelse mellan län (logit)"),
+    "closure_prior": ("P(another office | only office on the closure list), prior",
+                      "P(annat kontor | enda kontoret på nedläggningslistan), prior"),
 }
 
 

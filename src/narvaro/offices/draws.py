@@ -51,8 +51,9 @@ import pandas as pd
 from .. import settings
 from ..data import layers as data
 from ..errors import NarvaroError, UnknownNetworkError
+from .bayes import DEDUCED_RULES, bayes_presence
 from .lists import network_table
-from .model import FEATURE_LABELS, offices_with_candidates, presence_model
+from .model import FEATURE_LABELS, offices_with_candidates
 from .sources import published_kommun_count
 from .status import COUNTY_CLOSING_SETS, office_status
 
@@ -343,16 +344,14 @@ class OfficeDraws:
         """One line of provenance: draws, seed, model, the counts conditioned on."""
         used = {f for m in self.models.values() for f in m.split(", ")}
         feats = [label for label in FEATURE_LABELS.values() if label in used]
-        fallback = [f"{k} uses {v.replace('_', ' ')}" for k, v in self.models.items() if v in _FALLBACKS]
         counts = ", ".join(_COUNT_LABEL.get(k, k + " {} kommuner").format(v) for k, v in self.counts.items())
-        extra = f" ({'; '.join(fallback)})" if fallback else ""
         return (
-            f"{self.n} joint office draws, seed {self.seed}, logistic presence model "
-            f"({', '.join(feats)}){extra}, conditioned on {counts or 'no published count'}"
+            f"{self.n} joint office draws, seed {self.seed}, Bayesian logistic presence model with "
+            f"a län random intercept ({', '.join(feats)}; posterior draws), conditioned on "
+            f"{counts or 'no published count'}"
         )
 
 
-_FALLBACKS = ("population_rank", "constant")
 _COUNT_LABEL = {
     "af_2019": "AF {} kommuner (2019)",
     END_2020: "AF {} kommuner (end 2020)",
@@ -445,40 +444,96 @@ def _marginals(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (w[:, 1] + w[:, 3]) / tot, (w[:, 2] + w[:, 3]) / tot
 
 
-def _kept_given_existed(network: str, codes: pd.Index) -> np.ndarray:
-    """P(office in ``network`` | the kommun had one in the earlier network), per kommun.
+def _posterior(network: str, k: int, rng: np.random.Generator, sources: settings.ErrorSources,
+               codes: pd.Index) -> np.ndarray:
+    """``k`` posterior draws of the Bayesian presence model's P(office), shape (k, len(codes))."""
+    m = bayes_presence(network)
+    p = m.sample(k, rng, coefficients=sources.coefficients, lan_effects=sources.lan_effects)
+    return pd.DataFrame(p, columns=m.index).reindex(columns=codes).to_numpy(float)
 
-    The model's estimate, except in counties whose complete list of closing offices is sourced
+
+def _kept_given_existed(q: np.ndarray, codes: pd.Index) -> np.ndarray:
+    """P(office in af_2020 | the kommun had one in 2019), per posterior draw and kommun.
+
+    The model's estimate (``q``, the af_2020 Bayesian model, fitted on kommuner that had a 2019
+    office), except in counties whose complete list of closing offices is sourced
     (:data:`narvaro.offices.status.COUNTY_CLOSING_SETS`, e.g. Stockholms län, mitti.se
     2019-05-26): there a kommun off the list that had an office kept it (probability 1), the
     same reading as the status rule ``not_in_county_closing_set``.
     """
-    m = presence_model(network)
-    q = m.predict_with(previous_status=1.0) if "previous_status" in m.features else m.p_model
-    q = q.reindex(codes).to_numpy(float)
     lan = data.load_kommuner().set_index("kommunkod")["lanskod"].reindex(codes).to_numpy()
     closing = set().union(*(kods for kods, _src, _what in COUNTY_CLOSING_SETS.values()))
     kept_for_sure = np.isin(lan, list(COUNTY_CLOSING_SETS)) & ~np.isin(codes, list(closing))
-    return np.where(kept_for_sure, 1.0, q)
+    return np.where(kept_for_sure[None, :], 1.0, q)
 
 
-def _draw_af(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generator, codes: pd.Index):
+def _groups(n: int, sources: settings.ErrorSources) -> list[int]:
+    """Office draws per posterior draw: each posterior draw serves a block of the ``n`` draws."""
+    if not sources.offices:
+        return [1]
+    k = min(n, settings.N_POSTERIOR) if (sources.coefficients or sources.lan_effects) else 1
+    base, extra = divmod(n, k)
+    return [base + (1 if i < extra else 0) for i in range(k)]
+
+
+def _expand(x: np.ndarray, n: int) -> np.ndarray:
+    """Offices off: the single draw repeated ``n`` times."""
+    return x if len(x) == n else np.repeat(x, n, axis=0)
+
+
+def _undeduce(tables: dict[str, pd.DataFrame]) -> None:
+    """Draw, not fix, the statuses that rest on absence of later evidence (``ErrorSources.deduced``).
+
+    af_2019 "none" by a rule of :data:`narvaro.offices.bayes.DEDUCED_RULES` becomes "unknown",
+    and so does the af_2020 / end-2020 "none" that only follows from it (``af_2020_subset_of_2019``).
+    The tables change in place; their ``rule`` column keeps saying why the status was deduced.
+    """
+    t19 = tables.get("af_2019")
+    if t19 is None or "rule" not in t19:
+        return
+    loose = set(t19.loc[t19["rule"].isin(DEDUCED_RULES) & (t19["status"] == "none"), "kommunkod"])
+    t19 = t19.copy()
+    t19.loc[t19["kommunkod"].isin(loose), "status"] = "unknown"
+    tables["af_2019"] = t19
+    for net in ("af_2020", END_2020):
+        t = tables.get(net)
+        if t is None or "rule" not in t:
+            continue
+        t = t.copy()
+        hit = t["kommunkod"].isin(loose) & (t["status"] == "none") & (t["rule"] == "af_2020_subset_of_2019")
+        t.loc[hit, "status"] = "unknown"
+        tables[net] = t
+
+
+def _draw_af(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generator, codes: pd.Index,
+             sources: settings.ErrorSources = settings.ALL_SOURCES):
     s19 = _status_array(status["af_2019"], codes)
     s_end = _status_array(status[END_2020], codes)
     s20 = _status_array(status["af_2020"], codes)
-    p19 = presence_model("af_2019").p.reindex(codes).to_numpy(float)
-    q = _kept_given_existed("af_2020", codes)
-    w = _pair_weights(s19, s_end, p19, q, np.zeros(len(codes)))
+    sizes = _groups(n, sources)
+    p19 = _posterior("af_2019", len(sizes), rng, sources, codes)
+    q = _kept_given_existed(_posterior("af_2020", len(sizes), rng, sources, codes), codes)
     c19 = _count("af_2019")
     c_end = _count(END_2020)
-    a, b = _draw_pairs(w, c19, c_end, n, rng)
     # af_2020 from the end-2020 draw: the June 2020 changes only re-added known offices
     by_change = (s_end == "confirmed") & (s20 == "unknown")
-    extra = rng.random((n, len(codes))) < q[None, :]
-    af20 = np.where(s20 == "confirmed", True, np.where(s20 == "none", False, np.where(by_change, extra, b)))
-    af20 &= b
-    pa, pb = _marginals(w)
-    p20 = np.where(s20 == "confirmed", 1.0, np.where(s20 == "none", 0.0, np.where(by_change, q, pb)))
+    a_all, b_all, f_all, pa_all, pb_all, p20_all = [], [], [], [], [], []
+    for g, size in enumerate(sizes):
+        w = _pair_weights(s19, s_end, p19[g], q[g], np.zeros(len(codes)))
+        a, b = _draw_pairs(w, c19, c_end, size, rng)
+        extra = rng.random((size, len(codes))) < q[g][None, :]
+        af20 = np.where(s20 == "confirmed", True, np.where(s20 == "none", False, np.where(by_change, extra, b)))
+        af20 &= b
+        pa, pb = _marginals(w)
+        p20 = np.where(s20 == "confirmed", 1.0, np.where(s20 == "none", 0.0, np.where(by_change, q[g], pb)))
+        a_all.append(a)
+        b_all.append(b)
+        f_all.append(af20)
+        pa_all.append(pa * size)
+        pb_all.append(pb * size)
+        p20_all.append(p20 * size)
+    a, b, af20 = (_expand(np.vstack(x), n) for x in (a_all, b_all, f_all))
+    pa, pb, p20 = (np.sum(x, axis=0) / sum(sizes) for x in (pa_all, pb_all, p20_all))
     return {"af_2019": (a, pa), END_2020: (b, pb), "af_2020": (af20, p20)}, {"af_2019": c19, END_2020: c_end}
 
 
@@ -487,20 +542,30 @@ def _ssc_openings_2020() -> set[str]:
     return set(rows.loc[rows["valid_from"].astype(str).str.startswith("2020-06"), "kommunkod"])
 
 
-def _draw_ssc(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generator, codes: pd.Index):
+def _draw_ssc(status: Mapping[str, pd.DataFrame], n: int, rng: np.random.Generator, codes: pd.Index,
+              sources: settings.ErrorSources = settings.ALL_SOURCES):
     s19 = _status_array(status["ssc_2019"], codes)
     s20 = _status_array(status["ssc_2020"], codes)
-    p19 = presence_model("ssc_2019").p.reindex(codes).to_numpy(float)
-    p20 = presence_model("ssc_2020").p.reindex(codes).to_numpy(float)
+    sizes = _groups(n, sources)
+    p19 = _posterior("ssc_2019", len(sizes), rng, sources, codes)
+    p20 = _posterior("ssc_2020", len(sizes), rng, sources, codes)
     opening = codes.isin(list(_ssc_openings_2020()))
-    # unknown in both years: one event (no closure, no other opening) with the ssc_2020 model's P;
-    # a kommun known in 2020 but not in 2019 keeps its 2019 model P
-    p_a = np.where((s20 == "unknown") & (s19 == "unknown"), p20, p19)
-    w = _pair_weights(s19, s20, p_a, np.ones(len(codes)), opening.astype(float))
     c19 = _count("ssc_2019")
     c20 = _count("ssc_2020")
-    a, b = _draw_pairs(w, c19, c20, n, rng)
-    pa, pb = _marginals(w)
+    a_all, b_all, pa_all, pb_all = [], [], [], []
+    for g, size in enumerate(sizes):
+        # unknown in both years: one event (no closure, no other opening) with the ssc_2020
+        # model's P; a kommun known in 2020 but not in 2019 keeps its 2019 model P
+        p_a = np.where((s20 == "unknown") & (s19 == "unknown"), p20[g], p19[g])
+        w = _pair_weights(s19, s20, p_a, np.ones(len(codes)), opening.astype(float))
+        a, b = _draw_pairs(w, c19, c20, size, rng)
+        pa, pb = _marginals(w)
+        a_all.append(a)
+        b_all.append(b)
+        pa_all.append(pa * size)
+        pb_all.append(pb * size)
+    a, b = (_expand(np.vstack(x), n) for x in (a_all, b_all))
+    pa, pb = (np.sum(x, axis=0) / sum(sizes) for x in (pa_all, pb_all))
     counts = {k: v for k, v in (("ssc_2019", c19), ("ssc_2020", c20)) if v is not None}
     return {"ssc_2019": (a, pa), "ssc_2020": (b, pb)}, counts
 
@@ -519,6 +584,7 @@ def office_draws(
     seed: int = 0,
     *,
     status: Mapping[str, pd.DataFrame] | None = None,
+    sources: settings.ErrorSources = settings.ALL_SOURCES,
 ) -> OfficeDraws:
     """Draw ``n`` complete office sets per network, jointly, consistent with everything known.
 
@@ -534,7 +600,19 @@ def office_draws(
         Seed of the random streams (numpy Generator; the same seed gives the same draws).
     status : mapping, optional
         Status tables to use instead of :func:`office_status` (network -> table with
-        ``kommunkod`` and ``status``), e.g. for a complete official list.
+        ``kommunkod`` and ``status``), e.g. for a complete official list. A table with a
+        ``rule`` column is read like the shipped ones (``sources.deduced`` loosens the rows
+        whose rule deduced the status from absence of evidence); without one, every status is
+        taken as given.
+    sources : ErrorSources
+        Which sources of error the draws carry (default all): ``offices`` (which unknown
+        kommuner have an office; off: one draw repeated ``n`` times, and the switches below
+        act through it, so they are on only with it), ``coefficients`` (the presence model's
+        intercept, coefficients and closure prior drawn from their posterior; off: posterior
+        mean), ``lan_effects`` (the län intercepts drawn; off: posterior mean), ``deduced``
+        (statuses deduced from absence of later evidence, :data:`narvaro.offices.bayes.DEDUCED_RULES`,
+        drawn like unknown ones; off: fixed). Each posterior draw of the model serves a block
+        of ``n / settings.N_POSTERIOR`` office draws, conditioned exactly on the counts.
 
     Returns
     -------
@@ -560,12 +638,14 @@ def office_draws(
     tables = {x: office_status(x) for x in needed}
     if status is not None:
         tables.update({k: pd.DataFrame(v) for k, v in status.items() if k in needed})
+    if sources.deduced and sources.offices:
+        _undeduce(tables)  # rows whose ``rule`` says the status was deduced from absence of evidence
     parts: dict[str, NetworkDraws] = {}
     counts: dict[str, int] = {}
     models: dict[str, str] = {}
     for org in orgs:
         rng = np.random.default_rng([int(seed), _ORG_STREAM[org]])
-        drawn, cnt = (_draw_af if org == "af" else _draw_ssc)(tables, int(n), rng, codes)
+        drawn, cnt = (_draw_af if org == "af" else _draw_ssc)(tables, int(n), rng, codes, sources)
         counts.update(cnt)
         for name, (mask, p) in drawn.items():
             full = office_status(name)
@@ -573,10 +653,7 @@ def office_draws(
             st["status"] = _status_array(tables[name], pd.Index(full["kommunkod"]))
             parts[name] = _network_draws(name, mask, p, st, codes)
         for net in ("af_2019", "af_2020") if org == "af" else ("ssc_2019", "ssc_2020"):
-            pm = presence_model(net)
-            models[net] = (
-                ", ".join(FEATURE_LABELS[f] for f in pm.features) if pm.chosen == "model" else pm.chosen
-            )
+            models[net] = ", ".join(FEATURE_LABELS[f] for f in bayes_presence(net).features)
     order = [x for x in (*nets, *DRAWABLE) if x in parts]
     return OfficeDraws(
         n=int(n),

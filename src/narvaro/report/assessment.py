@@ -185,6 +185,7 @@ def assess(
     progress: bool | None = None,
     gtfs: Any = None,
     gtfs_date: Any = None,
+    sources: settings.ErrorSources = settings.ALL_SOURCES,
 ) -> Assessment:
     """Compute the answer for a set of scenarios: one entry point for every surface.
 
@@ -204,6 +205,9 @@ def assess(
         bounds only.
     seed : int
         Seed of the draws (the same seed gives the same numbers, byte for byte).
+    sources : settings.ErrorSources
+        Which sources of error the 90 % intervals carry (default all; ``narvaro uncertainty``
+        switches them one by one). Passed to :func:`narvaro.office_draws`.
     thresholds : optional
         Distance and time thresholds, as for :func:`narvaro.coverage`.
     demand, kommuner : GeoDataFrame, optional
@@ -238,7 +242,7 @@ def assess(
     bar = _progress(2 + len(names) + 3, progress)
     with bar:
         bar.set_description("office draws")
-        joint = _joint_draws(drawn, int(draws), int(seed))
+        joint = _joint_draws(drawn, int(draws), int(seed), sources)
         bar.update()
         covs: dict[str, gpd.GeoDataFrame] = {}
         lists: dict[str, gpd.GeoDataFrame] = {}
@@ -277,12 +281,14 @@ def assess(
                       demand=demand, kommuner=kommuner, graph=graph, analyst_lists=tuple(offices), transit=transit)
 
 
-def _joint_draws(scenarios: Iterable[str], n: int, seed: int) -> Any:
+def _joint_draws(
+    scenarios: Iterable[str], n: int, seed: int, sources: settings.ErrorSources = settings.ALL_SOURCES
+) -> Any:
     """One set of joint office draws for every shipped network the scenarios use (None if none)."""
     nets = list(dict.fromkeys(p for sc in scenarios for p in split_scenario(sc)))
     if n <= 0 or not nets:
         return None
-    return office_draws(nets, n=n, seed=seed)
+    return office_draws(nets, n=n, seed=seed, sources=sources)
 
 
 def _presence(covs: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
