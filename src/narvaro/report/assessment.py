@@ -184,6 +184,7 @@ def assess(
     kommuner: gpd.GeoDataFrame | None = None,
     constrained: bool = True,
     progress: bool | None = None,
+    sources: settings.ErrorSources = settings.ALL_SOURCES,
 ) -> Assessment:
     """Compute the answer for a set of scenarios: one entry point for every surface.
 
@@ -211,6 +212,11 @@ def assess(
         Also compute the national ranges given the published number of kommuner with an office.
     progress : bool, optional
         Show a progress bar on stderr (None: when stderr is a terminal).
+    sources : ErrorSources, default every source
+        Which sources of error the 90 % intervals carry (``narvaro.settings.ErrorSources``);
+        the coverage tables read ``circuity``, ``speed`` and ``demand`` (drawn from their own
+        random streams with ``seed``, so the office draws do not change). The hard bounds
+        cover the office lists only; the distance sources widen the interval, not the bounds.
 
     Returns
     -------
@@ -240,7 +246,7 @@ def assess(
                 off = sc_draws.offices if sc_draws is not None else load_offices(sc, include_candidates=True)
             lists[sc] = off
             covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
-                                bounds=True, name=sc, draws=sc_draws)
+                                bounds=True, name=sc, draws=sc_draws, sources=sources, seed=int(seed))
             bar.update()
         bar.set_description("ranges given the published counts")
         cons = {sc: constrained_range(cov) for sc, cov in covs.items()} if constrained else {}
