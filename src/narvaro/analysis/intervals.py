@@ -35,9 +35,10 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from .. import settings
-from ..network.distance import circuity, od_arrays, od_matrix
+from ..network.distance import circuity_spread, circuity, od_arrays, od_matrix
 from ..network.graph import points_xy
 from .metrics import group_metric_columns, threshold_label
 
@@ -125,8 +126,11 @@ class DistanceFactors:
     systematic factor per draw and one per kommun and draw on the times
     (:data:`~narvaro.settings.SPEED_SYSTEMATIC_SIGMA`, :data:`~narvaro.settings.SPEED_LOCAL_SIGMA`).
     Demand placement is per point and draw (where a point's residents live inside its cell
-    or disc is independent of the next cell's): a normal offset of the point's distance with
-    the standard deviation :data:`~narvaro.settings.DEMAND_OFFSET_SD_KM` of its ``kind``.
+    or disc is independent of the next cell's): a normal offset of the point's straight-line
+    (estimate) or road distance with the standard deviation
+    :data:`~narvaro.settings.DEMAND_OFFSET_SD_KM` of its ``kind``, at the circuity of the
+    point's own trip and, for times, at the estimate speed; the nearest office stays the
+    point's.
 
     Attributes
     ----------
@@ -159,8 +163,6 @@ class DistanceFactors:
     def kommun(self, code: str) -> tuple[np.ndarray, np.ndarray]:
         """One kommun's circuity quantile (n_draws,) and speed factor on times (n_draws,)."""
         u = np.random.default_rng([self.seed, _LOCAL_STREAM, _code_key(code)]).random((self.n_draws, 2))
-        from scipy.special import ndtri
-
         q = np.clip(u[:, 0], 1e-9, 1 - 1e-9)
         speed = np.exp(settings.SPEED_SYSTEMATIC_SIGMA * self.speed_z
                        + settings.SPEED_LOCAL_SIGMA * ndtri(np.clip(u[:, 1], 1e-9, 1 - 1e-9)))
@@ -169,7 +171,8 @@ class DistanceFactors:
     def demand_offsets(self, code: str, sd_km: np.ndarray) -> np.ndarray:
         """Offsets (km) of the distances of one kommun's points (n_draws, len(sd_km))."""
         rng = np.random.default_rng([self.seed, _DEMAND_STREAM, _code_key(code)])
-        return rng.standard_normal((self.n_draws, len(sd_km))) * np.asarray(sd_km, dtype=float)[None, :]
+        z = rng.standard_normal((self.n_draws, len(sd_km)), dtype=np.float32)
+        return z * np.asarray(sd_km, dtype=np.float32)[None, :]
 
 
 def _demand_sd(demand: Any) -> np.ndarray:
@@ -217,14 +220,19 @@ def _nearest_values(base: np.ndarray, od: np.ndarray, present: np.ndarray) -> np
     return val
 
 
-def _row_stats(d: np.ndarray, t: np.ndarray, w: np.ndarray, group: str, km: Sequence[float],
-               mins: Sequence[float]) -> dict[str, np.ndarray]:
+def _row_stats(d: np.ndarray, t: np.ndarray | None, w: np.ndarray, group: str, km: Sequence[float],
+               mins: Sequence[float], min_per_km: float | None = None, kind: str = "stable",
+               ) -> dict[str, np.ndarray]:
     """Per-row statistics of value matrices (rows x points), as :func:`aggregate_arrays` per group.
 
     Same definitions: reachable points with residents enter means, quantiles (inverted CDF,
     smallest value whose cumulative share >= q) and maxima; unreachable residents count beyond
-    every threshold.
+    every threshold. ``t=None`` with ``min_per_km``: times are ``d * min_per_km`` (estimate
+    mode), so their statistics are the distance's scaled (one sort instead of two). ``kind``:
+    numpy's sort (the statistics do not depend on the order of equal values).
     """
+    if t is None:
+        t = d * min_per_km
     reach = np.isfinite(d) & np.isfinite(t)
     use = reach & (w > 0)[None, :]
     wu = np.where(use, w[None, :], 0.0)
@@ -233,8 +241,12 @@ def _row_stats(d: np.ndarray, t: np.ndarray, w: np.ndarray, group: str, km: Sequ
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, vals in (("dist", d), ("time", t)):
             unit = "km" if name == "dist" else "min"
+            if name == "time" and min_per_km is not None:
+                for label in ("mean", "median", "p90", "max"):
+                    out[f"{group}_time_{label}_min"] = out[f"{group}_dist_{label}_km"] * min_per_km
+                continue
             x = np.where(use, vals, np.inf)
-            order = np.argsort(x, axis=1, kind="stable")
+            order = np.argsort(x, axis=1, kind=kind)
             xs = np.take_along_axis(x, order, axis=1)
             cw = np.cumsum(np.take_along_axis(wu, order, axis=1), axis=1) / wsum[:, None]
             out[f"{group}_{name}_mean_{unit}"] = np.where(wsum > 0, (np.where(use, vals, 0.0) * wu).sum(axis=1) / wsum,
@@ -401,10 +413,14 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
     n_draws, n_off = mask.shape
     n = len(codes)
     fixed = mask.all(axis=0)
-    od_d, od_t = _od(demand, universe, fixed, graph)
     circ_on, speed_on, demand_on = active
     perturb = factors is not None and any(active)
     od_s = _straight_km(demand, universe) if perturb and graph is None else None
+    if od_s is not None:  # the values od_matrix gives (straight km x median circuity), from the same km
+        od_d = od_s * circuity(od_s)
+        od_t = od_d / settings.ESTIMATE_SPEED_KMH * 60.0
+    else:
+        od_d, od_t = _od(demand, universe, fixed, graph)
     var = np.flatnonzero(mask.any(axis=0) & ~fixed)
     fixed_idx = np.flatnonzero(fixed)
     if len(fixed_idx):
@@ -445,6 +461,14 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
             code = str(codes[k])
             q_k, speed_k = factors.kommun(code)
             offsets = factors.demand_offsets(code, sd[pts]) if demand_on else None
+            min_per_km = None
+            if s_pat is not None:  # circuity at each point's own trip, per pattern (cheap), then per draw
+                min_per_km = 60.0 / settings.ESTIMATE_SPEED_KMH
+                med = circuity(s_pat)
+                if circ_on:
+                    lo, hi = circuity_spread(s_pat)
+                    z = ndtri(q_k)
+                    sys_k = factors.circuity_systematic()
             step = _rows_per_chunk(len(pts))
             for r0 in range(0, n_draws, step):
                 rows = slice(r0, min(r0 + step, n_draws))
@@ -454,18 +478,21 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
                     if offsets is not None:
                         s_km = np.maximum(s_km + offsets[rows], 0.0)
                     if circ_on:
-                        d = s_km * circuity(s_km, q_k[rows, None]) * factors.circuity_systematic()[rows, None]
+                        zr = z[rows, None]
+                        factor = np.maximum(med[inv] * np.exp(zr * np.where(zr < 0, lo[inv], hi[inv])), 1.0)
+                        d = (s_km * factor * sys_k[rows, None]).astype(np.float32)
                     else:
-                        d = s_km * circuity(s_km)
-                    t = d / settings.ESTIMATE_SPEED_KMH * 60.0
+                        d = (s_km * med[inv]).astype(np.float32)
+                    t = None
                 else:
                     d, t = d_pat[inv], t_pat[inv]
                     if offsets is not None:
                         d = np.maximum(d + offsets[rows], 0.0)
-                        t = np.maximum(t + offsets[rows] / settings.ESTIMATE_SPEED_KMH * 60.0, 0.0)
+                        t = np.maximum(t + offsets[rows] * (60.0 / settings.ESTIMATE_SPEED_KMH), 0.0)
                     if speed_on:
                         t = t * speed_k[rows, None]
-                vals = _row_stats(d, t, w[pts], group, km, mins)
+                    d, t = d.astype(np.float32), t.astype(np.float32)
+                vals = _row_stats(d, t, w[pts], group, km, mins, min_per_km, kind="quicksort")
                 for col in names:
                     per_kommun[col][rows, k] = vals[col]
                 reach_pop[rows, k] = w[pts].sum() - vals[f"{group}_pop_unreachable"]

@@ -57,7 +57,7 @@ from ..provenance import set_provenance
 from .graph import RoadGraph, points_xy
 from .progress import progress_bar
 
-__all__ = ["nearest_office", "od_matrix", "od_arrays", "ODArrays", "circuity", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
+__all__ = ["nearest_office", "od_matrix", "od_arrays", "ODArrays", "circuity", "circuity_spread", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
 
 #: Provenance text of estimate mode.
 ESTIMATE_DESCRIPTION = (
@@ -77,8 +77,11 @@ RESULT_COLUMNS = [
 _OFFSET = 1.0
 
 
-def _split_sigmas(straight_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def circuity_spread(straight_km: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """Log-scale spread of single trips below and above the median at each straight-line distance.
+
+    ``circuity(s, q) == max(circuity(s) * exp(z_q * spread), 1)`` with the lower spread for
+    ``q < 0.5`` and the upper one above (``z_q`` the standard-normal quantile).
 
     The larger of the Chalmers band read as the interquartile range
     (:data:`narvaro.settings.CIRCUITY_BAND_BY_DISTANCE_KM`, :data:`~narvaro.settings.CIRCUITY_BAND_Z`)
@@ -93,7 +96,8 @@ def _split_sigmas(straight_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pair_hi = np.log(q95 / settings.CIRCUITY_PAIR_MEDIAN) / z95
     lo = np.maximum(np.log(med / band[:, 1]) / settings.CIRCUITY_BAND_Z, pair_lo)
     hi = np.maximum(np.log(band[:, 2] / med) / settings.CIRCUITY_BAND_Z, pair_hi)
-    return np.interp(straight_km, band[:, 0], lo), np.interp(straight_km, band[:, 0], hi)
+    km = np.asarray(straight_km, dtype=float)
+    return np.interp(km, band[:, 0], lo), np.interp(km, band[:, 0], hi)
 
 
 def circuity(straight_km: np.ndarray | float, q: np.ndarray | float = 0.5) -> np.ndarray:
@@ -150,7 +154,7 @@ def circuity(straight_km: np.ndarray | float, q: np.ndarray | float = 0.5) -> np
     from scipy.special import ndtri
 
     z = ndtri(qa)
-    lo, hi = _split_sigmas(km)
+    lo, hi = circuity_spread(km)
     return np.maximum(med * np.exp(z * np.where(z < 0, lo, hi)), 1.0)
 
 
