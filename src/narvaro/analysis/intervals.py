@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from .. import settings
-from ..network.distance import circuity_spread, circuity, od_arrays, od_matrix
+from ..network.distance import circuity, circuity_spread, od_arrays, od_matrix
 from ..network.graph import points_xy
 from .metrics import group_metric_columns, threshold_label
 
