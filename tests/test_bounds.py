@@ -18,6 +18,10 @@ from narvaro.analysis.metrics import group_metric_columns
 from narvaro.analysis.presence import compare, kommuner_without_presence
 from narvaro.errors import CoverageInputError
 from narvaro.offices import published_kommun_count
+from narvaro.settings import ErrorSources
+
+#: The office draws alone: these tests check the draws' mechanics exactly.
+OFFICES_ONLY = ErrorSources.only("offices")
 
 KM, MINS = (10.0, 25.0, 50.0), (30.0, 45.0, 60.0)
 
@@ -324,7 +328,7 @@ def test_unknowns_ranked_by_how_much_knowing_them_narrows_the_interval(org):
     kom["lansnamn"] = ["Län A", "Län A", "Län A", "Län B", "Län B"]
     combos = np.array(list(itertools.product([False, True], repeat=3)))
     mask = np.column_stack([np.ones(8, dtype=bool), combos, np.ones(8, dtype=bool)])
-    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=((25.0,), (25.0,)))
     unk = unknowns(cov)
     assert unk["kommunkod"].tolist() == ["0002", "0003", "0004", "0005"]
     assert unk["kommunnamn"].tolist() == ["K0002", "K0003", "K0004", "K0005"]
@@ -368,7 +372,7 @@ def test_narrowing_without_lan_and_with_uneven_draws():
     off, dem, kom, graph = star.two_unknowns()
     kom = kom.drop(columns=["lansnamn"])
     mask = np.array([[1, 1, 1], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
-    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=((25.0,), (25.0,)))
     unk = unknowns(cov).set_index("kommunkod")
     sd = np.sqrt(2675.0)
     explained2 = 0.25 * 0.75 * (0.0 - 340.0 / 3) ** 2  # x2 = 1 once (Y 0), else Y 100, 140, 100

@@ -18,6 +18,10 @@ from shapely.geometry import Point
 from narvaro.analysis import coverage
 from narvaro.analysis.bounds import bounds_info, collect_candidates, status_labels, unknowns
 from narvaro.errors import CoverageInputError
+from narvaro.settings import ErrorSources
+
+#: The office draws alone: these tests check the draws' mechanics exactly.
+OFFICES_ONLY = ErrorSources.only("offices")
 
 LONE_NOTE = "af_t: 1 unknown kommuner have no candidate office and are treated as without an office in the ranges"
 
@@ -247,7 +251,7 @@ def test_value_of_knowing_a_kommun_with_its_office_in_one_draw():
     län) explain all of Var(Y); without the län column, one question for AF."""
     off, dem, kom, graph = star.two_unknowns()
     mask = np.array([[1, 1, 0], [1, 0, 1], [1, 0, 0], [1, 0, 1]], dtype=bool)
-    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=((25.0,), (25.0,)))
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=((25.0,), (25.0,)))
     sd = np.sqrt(1275.0)
     explained2 = 0.25 * 0.75 * (40.0 - 340.0 / 3) ** 2
     explained3 = 0.5 * 0.5 * (100.0 - 90.0) ** 2

@@ -78,3 +78,34 @@ def test_od_matrix_distance_unit_and_bad_input(capsys):
                              geometry=gpd.points_from_xy([2.35], [48.85]), crs=4326)
     with pytest.raises(Exception, match="Offices lie outside Sweden's bounding box"):
         od_matrix(dem, paris, progress=False)
+
+
+def test_circuity_quantiles_are_monotone_in_q_never_below_one_and_the_median_is_the_table():
+    from narvaro import settings
+    from narvaro.network.distance import circuity_spread
+
+    km = np.array([0.5, 1.0, 5.0, 12.0, 30.0, 75.0, 160.0, 400.0])
+    table = np.asarray(settings.CIRCUITY_BY_DISTANCE_KM)
+    assert np.array_equal(circuity(table[:, 0], 0.5), table[:, 1])  # the median is the Chalmers table
+    qs = np.linspace(0.01, 0.99, 25)[:, None]
+    c = circuity(km[None, :], qs)
+    assert (np.diff(c, axis=0) >= 0).all() and (np.diff(c, axis=0)[:, 2:] > 0).any()
+    assert (c >= 1.0).all()
+    # beyond the Chalmers band's reach the spread is the measured one: 5th-95th 0.86-1.34 of the pair median
+    lo, hi = circuity_spread(30.0)
+    assert circuity(30.0, 0.05) / 1.22 == pytest.approx(0.86 / 1.016)
+    assert circuity(30.0, 0.95) / 1.22 == pytest.approx(1.34 / 1.016)
+    assert (float(lo), float(hi)) == pytest.approx((0.1013, 0.1683), abs=1e-4)
+    # at 1 km the Chalmers band (read as the quartiles) is wider: its quartiles are the band
+    assert circuity(1.0, 0.25) == pytest.approx(1.59, rel=1e-3)
+    assert circuity(1.0, 0.75) == pytest.approx(2.00, rel=1e-3)
+    # the travel survey's reported trip lengths lie between the median and the 95th percentile
+    for d, ratio in settings.CIRCUITY_TRAVEL_SURVEY:
+        assert circuity(d) < ratio < circuity(d, 0.95)
+
+
+def test_circuity_quantile_outside_zero_one_is_refused():
+    from narvaro.errors import InputValueError
+
+    with pytest.raises(InputValueError, match=r"strictly between 0 and 1.*\[0\.0, 1\.0\]"):
+        circuity([10.0, 20.0], [0.0, 1.0])

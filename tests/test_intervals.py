@@ -19,6 +19,10 @@ from narvaro.analysis import compare, coverage, kommuner_without_presence, natio
 from narvaro.analysis.intervals import DRAWS_ATTR, summarise
 from narvaro.analysis.metrics import group_metric_columns
 from narvaro.errors import CoverageInputError
+from narvaro.settings import ErrorSources
+
+#: The office draws alone: these tests check the draws' mechanics exactly.
+OFFICES_ONLY = ErrorSources.only("offices")
 
 KM, MINS = (10.0, 25.0, 50.0), (30.0, 45.0, 60.0)
 
@@ -54,7 +58,7 @@ def _draws(n: int = 400, p_c1: float = 0.7, p_b: float = 0.2, seed: int = 1) -> 
 
 
 def _cov(draws: Draws):
-    return coverage(None, syn.demand(), syn.kommuner(), draws=draws, thresholds=(KM, MINS))
+    return coverage(None, syn.demand(), syn.kommuner(), draws=draws, sources=OFFICES_ONLY, thresholds=(KM, MINS))
 
 
 def test_every_draw_equals_a_coverage_of_its_own_office_set():
@@ -241,7 +245,7 @@ def test_random_worlds_every_draw_equals_its_own_coverage(seed):
     """Many candidates nearer than the confirmed offices, residents-less points, exact per draw."""
     demand, kom, offices, mask = _random_world(seed)
     th = ((5.0, 15.0, 30.0), (5.0, 15.0, 30.0))
-    cov = coverage(None, demand, kom, draws=Draws(offices, mask), thresholds=th)
+    cov = coverage(None, demand, kom, draws=Draws(offices, mask), sources=OFFICES_ONLY, thresholds=th)
     values = cov.attrs[DRAWS_ATTR]
     for r in range(len(mask)):
         truth = coverage(offices[mask[r]].assign(basis="confirmed"), demand, kom, thresholds=th)
@@ -311,7 +315,7 @@ def test_small_and_resident_less_kommuner_in_every_draw():
     th = ((25.0, 40.0), (25.0, 40.0))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cov = coverage(None, demand, kom, draws=Draws(offices, mask), thresholds=th)
+        cov = coverage(None, demand, kom, draws=Draws(offices, mask), sources=OFFICES_ONLY, thresholds=th)
     values = cov.attrs[DRAWS_ATTR]
     _assert_draws_equal_truths(values, _draw_truths(offices, demand, kom, mask, th), th)
     # the single resident of kommun 1: 23 km straight from A (x 1.22 = 28.06 km) or 3 km from C
@@ -339,7 +343,7 @@ def test_nearest_office_is_the_one_nearest_most_residents_not_most_points():
     offices = gpd.GeoDataFrame({"office_id": ["A", "B"], "org": "af", "name": ["AF A", "AF B"],
                                 "kommunkod": "0001", "basis": ["confirmed", "candidate"]},
                                geometry=[Point(_star.X0 + x * 1e3, _star.YM) for x in (10.0, 45.0)], crs="EPSG:3006")
-    cov = coverage(None, demand, kom, draws=Draws(offices, np.ones((3, 2), dtype=bool)), thresholds=((25.0,), (25.0,)))
+    cov = coverage(None, demand, kom, draws=Draws(offices, np.ones((3, 2), dtype=bool)), sources=OFFICES_ONLY, thresholds=((25.0,), (25.0,)))
     truth = coverage(offices.assign(basis="confirmed"), demand, kom, thresholds=((25.0,), (25.0,)))
     assert cov.loc[0, "af_nearest_office"] == truth.loc[0, "af_nearest_office"] == "AF A"
 
@@ -363,7 +367,7 @@ def test_road_draws_with_unreachable_residents_and_a_nearer_but_slower_candidate
     off, dem, kom, graph = _road_world()
     mask = np.array([[True, False], [True, True], [True, False], [True, True], [True, True]])
     th = ((10.0, 25.0), (40.0, 45.0))
-    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=th)
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=th)
     values = cov.attrs[DRAWS_ATTR]
     _assert_draws_equal_truths(values, _draw_truths(off, dem, kom, mask, th, graph=graph), th)
     per, nat = values.per_kommun, values.national
@@ -392,7 +396,7 @@ def test_road_draws_without_any_office():
     th = ((25.0,), (45.0,))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=th)
+        cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=th)
     values = cov.attrs[DRAWS_ATTR]
     per, nat = values.per_kommun, values.national
     none = [0, 2, 4]
@@ -421,7 +425,7 @@ def test_recent_evaluations_are_reused_only_for_the_same_inputs():
     th = ((25.0,), (45.0,))
 
     def per(demand, g):
-        cov = coverage(None, demand, kom, graph=g, draws=Draws(off, mask), thresholds=th)
+        cov = coverage(None, demand, kom, graph=g, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=th)
         return cov.attrs[DRAWS_ATTR].per_kommun
 
     def mean_km(demand, g):
@@ -432,7 +436,7 @@ def test_recent_evaluations_are_reused_only_for_the_same_inputs():
     # the same points, kommun 1's reachable point a with 300 residents: its mean stays 10 km but
     # the national mean moves to (300 x 10 + 200 x 40) / 500 = 22 km in the draw without C
     more = dem.assign(population=[300.0, 300.0, 200.0])
-    cov = coverage(None, more, kom.assign(population=[600, 200]), graph=graph, draws=Draws(off, mask), thresholds=th)
+    cov = coverage(None, more, kom.assign(population=[600, 200]), graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=th)
     assert cov.attrs[DRAWS_ATTR].national["af_dist_mean_km"][0] == pytest.approx(22.0)
     # another road graph over the same nodes: a's road to F is 12 km
     _, _, _, longer = _star.country(
@@ -478,7 +482,7 @@ def test_road_draws_cut_at_the_farthest_road_trip_to_a_fixed_office():
         [("p", "F", 50.0, 55.0), ("q", "F", 20.0), ("q", "C", 5.0)], 1)
     mask = np.array([[True, False], [True, True], [True, True]])
     th = ((10.0, 30.0), (10.0, 30.0))
-    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), thresholds=th)
+    cov = coverage(None, dem, kom, graph=graph, draws=Draws(off, mask), sources=OFFICES_ONLY, thresholds=th)
     per = cov.attrs[DRAWS_ATTR].per_kommun
     np.testing.assert_allclose(per["af_dist_max_km"][:, 0], [50.0] * 3)
     np.testing.assert_allclose(per["af_time_max_min"][:, 0], [55.0] * 3)

@@ -14,6 +14,10 @@ import pytest
 
 import narvaro
 from narvaro import settings
+from narvaro.settings import ErrorSources
+
+#: The office draws alone: these tests check the draws' mechanics exactly.
+OFFICES_ONLY = ErrorSources.only("offices")
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +109,7 @@ def test_draws_in_road_mode_equal_a_coverage_of_each_draws_office_set(sodermalm)
     mask[:, 1:] = rng.random((12, 3)) < 0.5
     th = ((0.5, 1.0, 2.0), (2.0, 4.0, 6.0))
     cov = narvaro.coverage(None, demand=demand, kommuner=stockholm, graph=graph, draws=Draws(offices, mask),
+                           sources=OFFICES_ONLY,
                            thresholds=th)
     per = cov.attrs[DRAWS_ATTR].per_kommun
     for r in range(len(mask)):

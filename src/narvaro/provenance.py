@@ -30,6 +30,10 @@ Keys used (all optional):
 ``estimates``
     the older English line of the draws (``OfficeDraws.describe()``); read into ``draws``
     by :func:`draw_facts` when ``draws`` is missing.
+``interval_sources``
+    the sources of error the 90 % intervals carry besides the office draws, as codes of
+    :class:`narvaro.settings.ErrorSources` (e.g. ``["circuity", "demand"]``); rendered after
+    the draws (:func:`describe`), each with how it is drawn.
 ``population``, ``population_year``
     the population source, e.g. ``"SCB folkmängd 2021 per kommun; SCB tätorter 2020 points +
     5 km land grid for the rest"``, and its year.
@@ -116,6 +120,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "draws.unread": "joint office draws ({text})",
         "draws.fallback": "{network} uses {what}",
         "draws.no_count": "no published count",
+        "interval_sources": "the intervals also carry {sources}",
+        "source.offices": "which unknown kommuner have an office",
+        "source.coefficients": "the presence model's coefficients",
+        "source.lan_effects": "the län effects of the presence model",
+        "source.deduced": "statuses deduced from absence of later evidence",
+        "source.circuity": "the road / straight-line ratio (one systematic factor per draw, one quantile "
+                           "per kommun and draw)",
+        "source.speed": "driven speeds against the limits (one factor per draw and one per kommun and draw)",
+        "source.demand": "where residents live inside grid cells and tätort discs (per point and draw)",
         "count": "{org} {n} kommuner ({when})",
         "count.other": "{network} {n} kommuner",
         "population": "Population: {source}",
@@ -142,6 +155,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "draws.unread": "samtidiga dragningar av kontor",
         "draws.fallback": "{network} använder {what}",
         "draws.no_count": "inget publicerat antal",
+        "interval_sources": "intervallen bär också {sources}",
+        "source.offices": "vilka okända kommuner som har ett kontor",
+        "source.coefficients": "närvaromodellens koefficienter",
+        "source.lan_effects": "närvaromodellens länseffekter",
+        "source.deduced": "statusar härledda ur att senare belägg saknas",
+        "source.circuity": "kvoten väg / fågelväg (en systematisk faktor per dragning, en kvantil per "
+                           "kommun och dragning)",
+        "source.speed": "körda hastigheter mot gränserna (en faktor per dragning och en per kommun och dragning)",
+        "source.demand": "var invånarna bor inom rutor och tätortsskivor (per punkt och dragning)",
         "count": "{org} {n} kommuner ({when})",
         "count.other": "{network} {n} kommuner",
         "population": "Befolkning: {source}",
@@ -275,8 +297,15 @@ def _estimates_part(prov: Mapping[str, Any], words: Mapping[str, str], lang: str
         facts = draw_facts(str(prov["estimates"]))
         if facts is None:  # a line of a form this module does not know: English keeps it, Swedish says less
             text = str(prov["estimates"])
-            return words["estimates"].format(draws=words["draws.unread"].format(text=text))
-    return words["estimates"].format(draws=_draws_line(facts, words, lang)) if facts else ""
+            return words["estimates"].format(draws=words["draws.unread"].format(text=text)) + _sources_part(prov, words)
+    return words["estimates"].format(draws=_draws_line(facts, words, lang)) + _sources_part(prov, words) if facts else ""
+
+
+def _sources_part(prov: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    codes = [c for c in prov.get("interval_sources") or () if f"source.{c}" in words]
+    if not codes:
+        return ""
+    return "; " + words["interval_sources"].format(sources=", ".join(words[f"source.{c}"] for c in codes))
 
 
 def _draws_line(facts: Mapping[str, Any], words: Mapping[str, str], lang: str) -> str:

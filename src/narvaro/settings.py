@@ -120,6 +120,61 @@ CIRCUITY_BY_DISTANCE_KM: tuple[tuple[float, float], ...] = (
     (11.4, 1.25), (15.3, 1.23), (20.9, 1.22), (28.2, 1.22), (38.9, 1.22), (51.2, 1.22),
     (74.1, 1.21), (97.4, 1.16), (162.1, 1.18), (222.0, 1.17),
 )
+#: The same source's band (lower, upper) of the ratio in each bin of
+#: :data:`CIRCUITY_BY_DISTANCE_KM` (same distances). The source does not say what the band is;
+#: narvaro reads it as the interquartile range of single trips (:data:`CIRCUITY_BAND_Z`), which
+#: gives per-trip spreads of the size of the independent measurement below (at 20.9 km the
+#: quartiles are -6 % / +8 %, against -7 % / +12 % from the measured 5th-95th percentiles).
+CIRCUITY_BAND_BY_DISTANCE_KM: tuple[tuple[float, float, float], ...] = (
+    (1.0, 1.59, 2.00), (1.9, 1.39, 1.67), (3.4, 1.28, 1.50), (4.7, 1.25, 1.45), (6.3, 1.23, 1.41),
+    (8.5, 1.20, 1.37), (11.4, 1.18, 1.35), (15.3, 1.16, 1.31), (20.9, 1.15, 1.32), (28.2, 1.16, 1.35),
+    (38.9, 1.14, 1.36), (51.2, 1.15, 1.31), (74.1, 1.16, 1.26), (97.4, 1.13, 1.21), (162.1, 1.16, 1.18),
+    (222.0, 1.11, 1.19),
+)
+#: Standard-normal quantile of the band's ends (0.6745: the band read as the 25th-75th percentile).
+CIRCUITY_BAND_Z = 0.6745
+#: Single-trip spread measured against about 2,000 road distances between Swedish towns
+#: (issue 22's review, an independent set kept outside the project): road distance / estimate
+#: has median 1.016 and 5th-95th percentiles 0.86-1.34. Relative to that median this is a
+#: split-lognormal spread of 0.101 (below) and 0.168 (above) on the log scale: the floor of the
+#: per-trip spread at every distance (the Chalmers band is wider only below about 3 km).
+CIRCUITY_PAIR_MEDIAN = 1.016
+CIRCUITY_PAIR_Q05_Q95: tuple[float, float] = (0.86, 1.34)
+#: Swedish national travel survey (RVU), as reported by the same repository: reported trip
+#: distance / straight line between DeSO centroids, by straight-line km. Routes people drive
+#: are longer than the shortest path; these lie between the median and the 95th percentile of
+#: :func:`narvaro.circuity` (a consistency check in the tests, not an input).
+CIRCUITY_TRAVEL_SURVEY: tuple[tuple[float, float], ...] = ((12.0, 1.42), (26.0, 1.31), (56.0, 1.26),
+                                                           (120.0, 1.25), (250.0, 1.25))
+#: Systematic circuity error (log-scale standard deviation of one factor per draw on every
+#: estimated distance). The measured median road / estimate is 1.016 overall and 0.99-1.04 in
+#: every distance band and north of latitude 63 (issue 22): a lognormal of 0.03 puts 90 % of
+#: the draws within 0.95-1.05, which covers all of them.
+CIRCUITY_SYSTEMATIC_SIGMA = 0.03
+
+#: Systematic speed error in road mode (log-scale standard deviation of one factor per draw on
+#: every travel time). The graph drives at the speed limits (tagged or default); VTI rapport 815
+#: (measurements 2013, repeated in rapport 1077 with 2020 data) measured mean speeds below the
+#: limits by 2 % (40 km/h streets: 39.2) to 12 % (70 km/h: 61.9), 49.3 km/h over all. A factor of
+#: median 1 and 0.075 puts 90 % of the draws within x0.88-1.13 on times: the whole measured gap.
+SPEED_SYSTEMATIC_SIGMA = 0.075
+#: Local speed error (log-scale standard deviation of one factor per kommun and draw on the
+#: times of its residents): the spread of VTI's measured / limit ratios between limit classes
+#: (0.88-0.98), which is how much a kommun's road mix can move its own ratio.
+SPEED_LOCAL_SIGMA = 0.04
+
+#: Demand placement: standard deviation (km) of a resident's true distance to an office around
+#: the distance from the point that stands for them, by the point's ``kind``. A resident placed
+#: uniformly in a square cell of side a differs from its centre by a / sqrt(12) along any
+#: direction (1.44 km for the 5 km residual grid); a tätort point stands for residents within
+#: about 300 m when spread (500 m spacing: 0.14 km) and for a disc of at most 300 ha (radius
+#: 0.98 km, R / 2 = 0.49 km) when kept as one point; 0.49 km covers both. Points without
+#: ``kind`` (an analyst's own points) are taken as exact. Drawn per point and draw.
+DEMAND_OFFSET_SD_KM: dict[str, float] = {
+    "residual": RESIDUAL_GRID_M / 1000.0 / 12 ** 0.5,
+    "tatort": 0.49,
+}
+
 #: Mean car speed (km/h) assumed in estimate mode. Between VTI rapport 815's measured mean
 #: on urban streets (49.3 km/h) and the 70 km/h rural default limit; an assumption, which
 #: is why every estimate row says ``method="estimate"``.

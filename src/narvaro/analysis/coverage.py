@@ -63,7 +63,7 @@ from ..network.distance import nearest_office
 from ..offices.lists import is_candidate
 from ..provenance import get_provenance, set_provenance
 from .bounds import BOUNDS_ATTR, Frozen, build_info, collect_candidates, deduced_offices, span, status_labels
-from .intervals import DRAWS_ATTR, DrawValues, ScenarioDraws, evaluate_draws, summarise
+from .intervals import DRAWS_ATTR, DrawValues, ScenarioDraws, distance_sources, evaluate_draws, summarise
 from .metrics import (
     GROUP_ORGS,
     GROUPS,
@@ -224,6 +224,8 @@ def coverage(
     mode: str = "road",
     gtfs: Any = None,
     date: Any = None,
+    sources: settings.ErrorSources = settings.ALL_SOURCES,
+    seed: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Per-kommun travel distance and time to the nearest office, per organisation group.
 
@@ -269,6 +271,22 @@ def coverage(
         :func:`narvaro.analysis.transit.transit_coverage` (kommuner the feed covers only).
     gtfs, date : optional
         The GTFS feed (path, Feed or TransitNetwork) and service date for ``mode="transit"``.
+    sources : ErrorSources, default every source
+        Which sources of error the 90 % interval carries besides the office draws themselves
+        (read here: ``circuity`` in estimate mode, ``speed`` for road mode's times, ``demand``
+        for points with a ``kind``; see :class:`narvaro.analysis.intervals.DistanceFactors`).
+        ``ErrorSources.only("offices")`` gives the interval of the office draws alone. Only
+        with ``draws``.
+    seed : int, optional
+        Seed of those sources' random streams (separate from the office draws' streams);
+        default the draws' own ``seed`` attribute, else 0. ``narvaro.assess`` passes its seed.
+
+    Point values and hard bounds
+        Without draws ``X`` is the point value at the median circuity and the assumed speeds.
+        The hard bounds ``X_lo``/``X_hi`` cover the office lists only (what is logically
+        possible given the confirmed and candidate offices), at the median circuity and the
+        assumed speeds: the circuity, speed and demand-placement spreads enter the 90 %
+        interval, not the bounds, so an interval end may lie outside the bounds.
 
     Returns
     -------
@@ -390,7 +408,9 @@ def coverage(
         office_prov = status_labels(office_prov, info)
     draw_values = None
     if draws is not None:
-        draw_values = _apply_draws(columns, nat, draws, demand, w, g, codes, names, groups, graph, km, mins)
+        draw_seed = int(getattr(draws, "seed", 0) if seed is None else seed)
+        draw_values = _apply_draws(columns, nat, draws, demand, w, g, codes, names, groups, graph, km, mins,
+                                   sources, draw_seed)
     elif bounds:
         _drop_worst_case(columns, nat, [gr for gr in groups if len(info_inputs[gr][1])], km, mins)
     columns["method"] = np.full(len(codes), method, dtype=object)
@@ -410,6 +430,7 @@ def coverage(
         groups=list(groups),
         bounds=bool(bounds),
         estimates=draw_values.description if draw_values is not None else None,
+        interval_sources=distance_sources(sources, graph, demand) if draw_values is not None else None,
     )
     nat["population"] = float(w.sum())
     nat["n_kommuner"] = len(codes)
@@ -435,7 +456,8 @@ def _drop_worst_case(columns: dict[str, Any], nat: dict[str, Any], groups: Seque
 
 def _apply_draws(columns: dict[str, Any], nat: dict[str, Any], draws: ScenarioDraws, demand: Any,
                  w: np.ndarray, g: np.ndarray, codes: pd.Index, names: pd.Series, groups: Sequence[str],
-                 graph: Any, km, mins) -> DrawValues:
+                 graph: Any, km, mins, sources: settings.ErrorSources = settings.ALL_SOURCES,
+                 seed: int = 0) -> DrawValues:
     """Replace every plain metric by its best estimate over the draws and add the 90 % interval."""
     universe = draws.offices.reset_index(drop=True)
     mask = np.asarray(draws.mask, dtype=bool)
@@ -445,7 +467,8 @@ def _apply_draws(columns: dict[str, Any], nat: dict[str, Any], draws: ScenarioDr
     nat_all: dict[str, np.ndarray] = {}
     for gr in groups:
         sel = universe["org"].isin(GROUP_ORGS[gr]).to_numpy()
-        per_k, nat_d, near = evaluate_draws(demand, w, g, codes, universe[sel], mask[:, sel], graph, gr, km, mins)
+        per_k, nat_d, near = evaluate_draws(demand, w, g, codes, universe[sel], mask[:, sel], graph, gr, km,
+                                          mins, sources, seed)
         per_all.update(per_k)
         nat_all.update(nat_d)
         for col in group_metric_columns(gr, km, mins):

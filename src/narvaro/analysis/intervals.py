@@ -27,6 +27,7 @@ How the draws are evaluated (one OD pass, then cheap per-draw work)
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,15 +35,19 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from .. import settings
-from ..network.distance import od_arrays, od_matrix
+from ..network.distance import circuity, circuity_spread, od_arrays, od_matrix
+from ..network.graph import points_xy
 from .metrics import group_metric_columns, threshold_label
 
 __all__ = [
     "DRAWS_ATTR",
+    "DistanceFactors",
     "DrawValues",
     "ScenarioDraws",
+    "distance_sources",
     "evaluate_draws",
     "summarise",
 ]
@@ -91,6 +96,93 @@ class DrawValues:
         return self
 
 
+#: Random streams of the distance sources, apart from the office draws' (``[seed, 0]`` AF,
+#: ``[seed, 1]`` SSC), so switching a distance source on or off never changes an office draw.
+_SYSTEMATIC_STREAM = 2200
+_LOCAL_STREAM = 2201
+_DEMAND_STREAM = 2202
+
+
+def _code_key(code: str) -> int:
+    return zlib.crc32(str(code).encode())
+
+
+@dataclass(frozen=True)
+class DistanceFactors:
+    """The random parts of the distance sources of one set of draws (circuity, speed, demand).
+
+    Every number depends only on the seed, the draw's position and the kommunkod (and, for
+    demand, the point's position inside its kommun), never on the scenario, the organisation
+    group or the other switches: the same draw of two scenarios (``compare``) or two groups
+    ("af" and "any") meets the same roads, speeds and residents.
+
+    Why per kommun: single trips spread widely around the median circuity (5th-95th
+    percentile 0.86-1.34), but the trips of one kommun's residents to their nearest offices
+    share the same roads, lakes and fjords, so their errors do not average out inside the
+    kommun; across kommuner they do. Each draw therefore puts all of a kommun's trips at one
+    quantile ``q`` of :func:`narvaro.circuity` (drawn uniformly; the upper bound on the
+    correlation inside a kommun) and multiplies every distance of the draw by one systematic
+    factor (lognormal, :data:`narvaro.settings.CIRCUITY_SYSTEMATIC_SIGMA`). Speeds likewise: one
+    systematic factor per draw and one per kommun and draw on the times
+    (:data:`~narvaro.settings.SPEED_SYSTEMATIC_SIGMA`, :data:`~narvaro.settings.SPEED_LOCAL_SIGMA`).
+    Demand placement is per point and draw (where a point's residents live inside its cell
+    or disc is independent of the next cell's): a normal offset of the point's straight-line
+    (estimate) or road distance with the standard deviation
+    :data:`~narvaro.settings.DEMAND_OFFSET_SD_KM` of its ``kind``, at the circuity of the
+    point's own trip and, for times, at the estimate speed; the nearest office stays the
+    point's.
+
+    Attributes
+    ----------
+    sources : ErrorSources
+        The switches.
+    seed : int
+        Seed of the streams.
+    n_draws : int
+    circuity_z, speed_z : ndarray (n_draws,)
+        Standard-normal systematic deviates of each draw.
+    """
+
+    sources: settings.ErrorSources
+    seed: int
+    n_draws: int
+    circuity_z: np.ndarray
+    speed_z: np.ndarray
+
+    @classmethod
+    def draw(cls, n_draws: int, seed: int = 0, sources: settings.ErrorSources = settings.ALL_SOURCES,
+             ) -> DistanceFactors:
+        """The factors of ``n_draws`` draws with ``seed``."""
+        z = np.random.default_rng([int(seed), _SYSTEMATIC_STREAM]).standard_normal((int(n_draws), 2))
+        return cls(sources=sources, seed=int(seed), n_draws=int(n_draws), circuity_z=z[:, 0], speed_z=z[:, 1])
+
+    def circuity_systematic(self) -> np.ndarray:
+        """The systematic circuity factor of each draw (n_draws,)."""
+        return np.exp(settings.CIRCUITY_SYSTEMATIC_SIGMA * self.circuity_z)
+
+    def kommun(self, code: str) -> tuple[np.ndarray, np.ndarray]:
+        """One kommun's circuity quantile (n_draws,) and speed factor on times (n_draws,)."""
+        u = np.random.default_rng([self.seed, _LOCAL_STREAM, _code_key(code)]).random((self.n_draws, 2))
+        q = np.clip(u[:, 0], 1e-9, 1 - 1e-9)
+        speed = np.exp(settings.SPEED_SYSTEMATIC_SIGMA * self.speed_z
+                       + settings.SPEED_LOCAL_SIGMA * ndtri(np.clip(u[:, 1], 1e-9, 1 - 1e-9)))
+        return q, speed
+
+    def demand_offsets(self, code: str, sd_km: np.ndarray) -> np.ndarray:
+        """Offsets (km) of the distances of one kommun's points (n_draws, len(sd_km))."""
+        rng = np.random.default_rng([self.seed, _DEMAND_STREAM, _code_key(code)])
+        z = rng.standard_normal((self.n_draws, len(sd_km)), dtype=np.float32)
+        return z * np.asarray(sd_km, dtype=np.float32)[None, :]
+
+
+def _demand_sd(demand: Any) -> np.ndarray:
+    """Per demand point, the standard deviation (km) of where its residents live (0: exact)."""
+    if "kind" not in getattr(demand, "columns", ()):
+        return np.zeros(len(demand))
+    sd = demand["kind"].map(settings.DEMAND_OFFSET_SD_KM)
+    return pd.to_numeric(sd, errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
 def _points_by_kommun(g: np.ndarray, n: int) -> Iterator[tuple[int, np.ndarray]]:
     order = np.argsort(g, kind="stable")
     bounds = np.searchsorted(g[order], np.arange(n + 1))
@@ -128,14 +220,19 @@ def _nearest_values(base: np.ndarray, od: np.ndarray, present: np.ndarray) -> np
     return val
 
 
-def _row_stats(d: np.ndarray, t: np.ndarray, w: np.ndarray, group: str, km: Sequence[float],
-               mins: Sequence[float]) -> dict[str, np.ndarray]:
+def _row_stats(d: np.ndarray, t: np.ndarray | None, w: np.ndarray, group: str, km: Sequence[float],
+               mins: Sequence[float], min_per_km: float | None = None, kind: str = "stable",
+               ) -> dict[str, np.ndarray]:
     """Per-row statistics of value matrices (rows x points), as :func:`aggregate_arrays` per group.
 
     Same definitions: reachable points with residents enter means, quantiles (inverted CDF,
     smallest value whose cumulative share >= q) and maxima; unreachable residents count beyond
-    every threshold.
+    every threshold. ``t=None`` with ``min_per_km``: times are ``d * min_per_km`` (estimate
+    mode), so their statistics are the distance's scaled (one sort instead of two). ``kind``:
+    numpy's sort (the statistics do not depend on the order of equal values).
     """
+    if t is None:
+        t = d * min_per_km
     reach = np.isfinite(d) & np.isfinite(t)
     use = reach & (w > 0)[None, :]
     wu = np.where(use, w[None, :], 0.0)
@@ -144,8 +241,12 @@ def _row_stats(d: np.ndarray, t: np.ndarray, w: np.ndarray, group: str, km: Sequ
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, vals in (("dist", d), ("time", t)):
             unit = "km" if name == "dist" else "min"
+            if name == "time" and min_per_km is not None:
+                for label in ("mean", "median", "p90", "max"):
+                    out[f"{group}_time_{label}_min"] = out[f"{group}_dist_{label}_km"] * min_per_km
+                continue
             x = np.where(use, vals, np.inf)
-            order = np.argsort(x, axis=1, kind="stable")
+            order = np.argsort(x, axis=1, kind=kind)
             xs = np.take_along_axis(x, order, axis=1)
             cw = np.cumsum(np.take_along_axis(wu, order, axis=1), axis=1) / wsum[:, None]
             out[f"{group}_{name}_mean_{unit}"] = np.where(wsum > 0, (np.where(use, vals, 0.0) * wu).sum(axis=1) / wsum,
@@ -206,6 +307,7 @@ def _kommun_nearest_over_draws(base_idx: np.ndarray, base_t: np.ndarray, od_t: n
 
 def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
                    mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float],
+                   sources: settings.ErrorSources = settings.ALL_SOURCES, seed: int = 0,
                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
     """Per-draw metrics of one organisation group.
 
@@ -224,6 +326,13 @@ def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, u
         Road network; None = estimate mode.
     group, km, mins
         Group name and thresholds, as for :func:`narvaro.analysis.coverage.coverage`.
+    sources : ErrorSources
+        Which distance sources the draws carry besides the offices (see
+        :class:`DistanceFactors`): ``circuity`` (estimate mode), ``speed`` (road mode's times;
+        estimate mode's 60 km/h is an assumption, not drawn), ``demand`` (points with a
+        ``kind``). All off: each distinct office pattern is evaluated once, as the point value.
+    seed : int
+        Seed of the distance sources' random streams (the office draws' seed).
 
     Returns
     -------
@@ -235,11 +344,15 @@ def evaluate_draws(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, u
     """
     mask = np.asarray(mask, dtype=bool)
     universe = universe.reset_index(drop=True)
+    sd = _demand_sd(demand)
+    active = _active(sources, graph, sd)
     key = _memo_key(demand, w, g, codes, universe, mask, graph, group, km, mins)
+    key += f"|{active}|{int(seed)}|{hashlib.sha256(sd.tobytes()).hexdigest() if active[2] else ''}"
     if key in _MEMO:
         _MEMO.move_to_end(key)
         return _MEMO[key]
-    result = _evaluate(demand, w, g, codes, universe, mask, graph, group, km, mins)
+    factors = DistanceFactors.draw(len(mask), seed, sources) if any(active) else None
+    result = _evaluate(demand, w, g, codes, universe, mask, graph, group, km, mins, factors, active, sd)
     _MEMO[key] = result
     while len(_MEMO) > _MEMO_SIZE:
         _MEMO.popitem(last=False)
@@ -270,13 +383,44 @@ def _memo_key(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
     return digest.hexdigest()
 
 
+def distance_sources(sources: settings.ErrorSources, graph: Any, demand: Any) -> list[str]:
+    """The distance sources that act on draws evaluated with these switches, graph and demand.
+
+    ``circuity`` in estimate mode (``graph`` None), ``speed`` in road mode, ``demand`` where
+    some demand point has a ``kind`` with a placement spread; codes of
+    :class:`narvaro.settings.ErrorSources`, for the provenance (``interval_sources``).
+    """
+    active = _active(sources, graph, _demand_sd(demand))
+    return [name for name, on in zip(("circuity", "speed", "demand"), active, strict=True) if on]
+
+
+def _active(sources: settings.ErrorSources, graph: Any, sd: np.ndarray) -> tuple[bool, bool, bool]:
+    """Which distance sources act: (circuity, speed, demand)."""
+    estimate = graph is None
+    return (bool(sources.circuity and estimate), bool(sources.speed and not estimate),
+            bool(sources.demand and (sd > 0).any()))
+
+
+def _rows_per_chunk(p: int) -> int:
+    return max(1, _CHUNK_ELEMENTS // (10 * max(p, 1)))
+
+
 def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, universe: pd.DataFrame,
               mask: np.ndarray, graph: Any, group: str, km: Sequence[float], mins: Sequence[float],
+              factors: DistanceFactors | None = None, active: tuple[bool, bool, bool] = (False, False, False),
+              sd: np.ndarray | None = None,
               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
     n_draws, n_off = mask.shape
     n = len(codes)
     fixed = mask.all(axis=0)
-    od_d, od_t = _od(demand, universe, fixed, graph)
+    circ_on, speed_on, demand_on = active
+    perturb = factors is not None and any(active)
+    od_s = _straight_km(demand, universe) if perturb and graph is None else None
+    if od_s is not None:  # the values od_matrix gives (straight km x median circuity), from the same km
+        od_d = od_s * circuity(od_s)
+        od_t = od_d / settings.ESTIMATE_SPEED_KMH * 60.0
+    else:
+        od_d, od_t = _od(demand, universe, fixed, graph)
     var = np.flatnonzero(mask.any(axis=0) & ~fixed)
     fixed_idx = np.flatnonzero(fixed)
     if len(fixed_idx):
@@ -288,6 +432,8 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
         base_d = np.full(len(w), np.inf)
         base_t = np.full(len(w), np.inf)
         base_idx = np.full(len(w), -1)
+    if od_s is not None:
+        base_s = od_s[:, fixed_idx].min(axis=1) if len(fixed_idx) else np.full(len(w), np.inf)
     matters = (od_d[:, var] < base_d[:, None]) | (od_t[:, var] < base_t[:, None])
 
     per_kommun: dict[str, np.ndarray] = {}
@@ -304,12 +450,59 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
         else:
             patterns, inverse = np.zeros((1, 0), dtype=bool), np.zeros(n_draws, dtype=np.int64)
         u = len(patterns)
-        d = _nearest_values(base_d[pts], od_d[np.ix_(pts, cols)], patterns)
-        t = _nearest_values(base_t[pts], od_t[np.ix_(pts, cols)], patterns)
-        vals = _row_stats(d, t, w[pts], group, km, mins)
-        for col in names:
-            per_kommun[col][:, k] = vals[col][inverse]
-        reach_pop[:, k] = (w[pts].sum() - vals[f"{group}_pop_unreachable"])[inverse]
+        if perturb:
+            if od_s is not None:  # estimate mode: the nearest office by straight line is the nearest by any circuity
+                s_pat = _nearest_values(base_s[pts], od_s[np.ix_(pts, cols)], patterns)
+                d_pat = t_pat = None
+            else:
+                s_pat = None
+                d_pat = _nearest_values(base_d[pts], od_d[np.ix_(pts, cols)], patterns)
+                t_pat = _nearest_values(base_t[pts], od_t[np.ix_(pts, cols)], patterns)
+            code = str(codes[k])
+            q_k, speed_k = factors.kommun(code)
+            offsets = factors.demand_offsets(code, sd[pts]) if demand_on else None
+            min_per_km = None
+            if s_pat is not None:  # circuity at each point's own trip, per pattern (cheap), then per draw
+                min_per_km = 60.0 / settings.ESTIMATE_SPEED_KMH
+                med = circuity(s_pat)
+                if circ_on:
+                    lo, hi = circuity_spread(s_pat)
+                    z = ndtri(q_k)
+                    sys_k = factors.circuity_systematic()
+            step = _rows_per_chunk(len(pts))
+            for r0 in range(0, n_draws, step):
+                rows = slice(r0, min(r0 + step, n_draws))
+                inv = inverse[rows]
+                if s_pat is not None:
+                    s_km = s_pat[inv]
+                    if offsets is not None:
+                        s_km = np.maximum(s_km + offsets[rows], 0.0)
+                    if circ_on:
+                        zr = z[rows, None]
+                        factor = np.maximum(med[inv] * np.exp(zr * np.where(zr < 0, lo[inv], hi[inv])), 1.0)
+                        d = (s_km * factor * sys_k[rows, None]).astype(np.float32)
+                    else:
+                        d = (s_km * med[inv]).astype(np.float32)
+                    t = None
+                else:
+                    d, t = d_pat[inv], t_pat[inv]
+                    if offsets is not None:
+                        d = np.maximum(d + offsets[rows], 0.0)
+                        t = np.maximum(t + offsets[rows] * (60.0 / settings.ESTIMATE_SPEED_KMH), 0.0)
+                    if speed_on:
+                        t = t * speed_k[rows, None]
+                    d, t = d.astype(np.float32), t.astype(np.float32)
+                vals = _row_stats(d, t, w[pts], group, km, mins, min_per_km, kind="quicksort")
+                for col in names:
+                    per_kommun[col][rows, k] = vals[col]
+                reach_pop[rows, k] = w[pts].sum() - vals[f"{group}_pop_unreachable"]
+        else:
+            d = _nearest_values(base_d[pts], od_d[np.ix_(pts, cols)], patterns)
+            t = _nearest_values(base_t[pts], od_t[np.ix_(pts, cols)], patterns)
+            vals = _row_stats(d, t, w[pts], group, km, mins)
+            for col in names:
+                per_kommun[col][:, k] = vals[col][inverse]
+            reach_pop[:, k] = (w[pts].sum() - vals[f"{group}_pop_unreachable"])[inverse]
         nearest_rows.append(_kommun_nearest_over_draws(base_idx[pts], base_t[pts], od_t[np.ix_(pts, cols)], cols,
                                                        patterns, np.bincount(inverse, minlength=u), w[pts]))
 
@@ -328,6 +521,14 @@ def _evaluate(demand: Any, w: np.ndarray, g: np.ndarray, codes: pd.Index, univer
         vals = universe[c].to_numpy(dtype=object) if c in universe.columns else np.full(len(universe), None)
         near[c] = np.where(pick >= 0, vals[np.maximum(pick, 0)], None)
     return per_kommun, national, near
+
+
+def _straight_km(demand: Any, universe: pd.DataFrame) -> np.ndarray:
+    """Straight-line km (EPSG:3006) from every demand point to every office, points x offices."""
+    dxy = points_xy(demand, what="Demand points")
+    oxy = points_xy(universe, what="Offices")
+    diff = dxy[:, None, :] - oxy[None, :, :]
+    return np.hypot(diff[..., 0], diff[..., 1]) / 1000.0
 
 
 def _od(demand: Any, universe: pd.DataFrame, fixed: np.ndarray, graph: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -29,9 +29,11 @@ Flags, never drops
 Estimate mode (``graph=None``)
     Straight-line distance in EPSG:3006 (SWEREF 99 TM's scale error is below 0.1 % in Sweden,
     so it equals the great-circle distance to well within the other uncertainties) to the
-    nearest office, times a circuity factor interpolated by distance from
-    :data:`narvaro.settings.CIRCUITY_BY_DISTANCE_KM` (HaoCong1221/FlowsGeneration, Chalmers;
-    constant beyond the table's ends), at :data:`narvaro.settings.ESTIMATE_SPEED_KMH`.
+    nearest office, times the median circuity by distance (:func:`circuity`, from
+    :data:`narvaro.settings.CIRCUITY_BY_DISTANCE_KM`, HaoCong1221/FlowsGeneration, Chalmers;
+    constant beyond the table's ends), at :data:`narvaro.settings.ESTIMATE_SPEED_KMH`. The
+    spread of circuity around that median enters the 90 % intervals over the draws
+    (:mod:`narvaro.analysis.intervals`), not these values.
     ``method`` is ``"estimate"`` in every row and in the provenance; ``snap_m`` is NaN.
 """
 
@@ -55,7 +57,7 @@ from ..provenance import set_provenance
 from .graph import RoadGraph, points_xy
 from .progress import progress_bar
 
-__all__ = ["nearest_office", "od_matrix", "od_arrays", "ODArrays", "circuity", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
+__all__ = ["nearest_office", "od_matrix", "od_arrays", "ODArrays", "circuity", "circuity_spread", "ESTIMATE_DESCRIPTION", "RESULT_COLUMNS"]
 
 #: Provenance text of estimate mode.
 ESTIMATE_DESCRIPTION = (
@@ -75,14 +77,85 @@ RESULT_COLUMNS = [
 _OFFSET = 1.0
 
 
-def circuity(straight_km: np.ndarray | float) -> np.ndarray:
-    """Circuity factor (road / straight-line distance) for straight-line distances in km.
+def circuity_spread(straight_km: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Log-scale spread of single trips below and above the median at each straight-line distance.
 
-    Linear interpolation in :data:`narvaro.settings.CIRCUITY_BY_DISTANCE_KM`, constant beyond
-    its ends (1.74 below 1 km, 1.17 beyond 222 km).
+    ``circuity(s, q) == max(circuity(s) * exp(z_q * spread), 1)`` with the lower spread for
+    ``q < 0.5`` and the upper one above (``z_q`` the standard-normal quantile).
+
+    The larger of the Chalmers band read as the interquartile range
+    (:data:`narvaro.settings.CIRCUITY_BAND_BY_DISTANCE_KM`, :data:`~narvaro.settings.CIRCUITY_BAND_Z`)
+    and the measured spread of single town pairs around their median
+    (:data:`~narvaro.settings.CIRCUITY_PAIR_Q05_Q95`, 5th-95th percentiles: z = 1.645).
     """
+    band = np.asarray(settings.CIRCUITY_BAND_BY_DISTANCE_KM, dtype=float)
+    med = np.asarray(settings.CIRCUITY_BY_DISTANCE_KM, dtype=float)[:, 1]
+    z95 = 1.6448536269514722
+    q05, q95 = settings.CIRCUITY_PAIR_Q05_Q95
+    pair_lo = np.log(settings.CIRCUITY_PAIR_MEDIAN / q05) / z95
+    pair_hi = np.log(q95 / settings.CIRCUITY_PAIR_MEDIAN) / z95
+    lo = np.maximum(np.log(med / band[:, 1]) / settings.CIRCUITY_BAND_Z, pair_lo)
+    hi = np.maximum(np.log(band[:, 2] / med) / settings.CIRCUITY_BAND_Z, pair_hi)
+    km = np.asarray(straight_km, dtype=float)
+    return np.interp(km, band[:, 0], lo), np.interp(km, band[:, 0], hi)
+
+
+def circuity(straight_km: np.ndarray | float, q: np.ndarray | float = 0.5) -> np.ndarray:
+    """The q-quantile of road / straight-line distance for single trips of a straight-line length.
+
+    Quantile model (sources in :mod:`narvaro.settings` and ``shared/data/network/SOURCES.md``):
+
+    median (``q=0.5``)
+        Linear interpolation in :data:`narvaro.settings.CIRCUITY_BY_DISTANCE_KM` (Chalmers,
+        HaoCong1221/FlowsGeneration: shortest OSM drive path / Euclidean distance in 10 Swedish
+        urban regions), constant beyond its ends (1.74 below 1 km, 1.17 beyond 222 km).
+        Measured against about 2,000 road distances between Swedish towns its systematic
+        error is a few per cent (road / estimate 1.016 overall, 0.99-1.04 per distance band).
+    other quantiles
+        Split lognormal around the median: ``median * exp(z_q * s)`` with ``z_q`` the
+        standard-normal quantile and ``s`` the log-scale spread below or above the median at
+        that distance: the larger of the Chalmers band read as the interquartile range and the
+        measured spread of single town pairs (5th-95th percentile 0.86-1.34 of road /
+        estimate, i.e. 0.101 below and 0.168 above). Never below 1 (no road is shorter than
+        the straight line). The national travel survey's ratios of reported trip distance
+        (1.42 at 12 km ... 1.25 at 120-250 km) lie between the median and the 95th percentile.
+
+    Parameters
+    ----------
+    straight_km : float or array-like
+        Straight-line distances (km); missing values give NaN.
+    q : float or array-like, default 0.5
+        Quantile(s) strictly between 0 and 1, broadcast against ``straight_km``.
+
+    Returns
+    -------
+    ndarray
+        The circuity factor(s).
+
+    Raises
+    ------
+    InputValueError
+        A quantile outside (0, 1).
+
+    Examples
+    --------
+    >>> float(circuity(30.0)), round(float(circuity(30.0, 0.95)), 3)
+    (1.22, 1.609)
+    """
+    km = np.asarray(straight_km, dtype=float)
     table = np.asarray(settings.CIRCUITY_BY_DISTANCE_KM, dtype=float)
-    return np.interp(np.asarray(straight_km, dtype=float), table[:, 0], table[:, 1])
+    med = np.interp(km, table[:, 0], table[:, 1])
+    qa = np.asarray(q, dtype=float)
+    bad = ~((qa > 0) & (qa < 1))
+    if bad.any():
+        raise InputValueError(f"circuity quantile q must lie strictly between 0 and 1, not {qa[bad].tolist()}")
+    if np.all(qa == 0.5):
+        return med if qa.ndim == 0 else np.broadcast_to(med, np.broadcast_shapes(med.shape, qa.shape)).copy()
+    from scipy.special import ndtri
+
+    z = ndtri(qa)
+    lo, hi = circuity_spread(km)
+    return np.maximum(med * np.exp(z * np.where(z < 0, lo, hi)), 1.0)
 
 
 def _estimate_km(straight_m: np.ndarray) -> np.ndarray:

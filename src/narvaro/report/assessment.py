@@ -205,9 +205,6 @@ def assess(
         bounds only.
     seed : int
         Seed of the draws (the same seed gives the same numbers, byte for byte).
-    sources : settings.ErrorSources
-        Which sources of error the 90 % intervals carry (default all; ``narvaro uncertainty``
-        switches them one by one). Passed to :func:`narvaro.office_draws`.
     thresholds : optional
         Distance and time thresholds, as for :func:`narvaro.coverage`.
     demand, kommuner : GeoDataFrame, optional
@@ -221,6 +218,13 @@ def assess(
         journey times per kommun the feed covers for the scenarios of
         :data:`narvaro.report.transit_section.TRANSIT_SCENARIOS` that are assessed
         (:func:`narvaro.coverage` with ``mode="transit"``, from the same draws).
+    sources : ErrorSources, default every source
+        Which sources of error the 90 % intervals carry (``narvaro.settings.ErrorSources``);
+        the coverage tables read ``circuity``, ``speed`` and ``demand`` (drawn from their own
+        random streams with ``seed``, so the office draws do not change). The hard bounds
+        cover the office lists only; the distance sources widen the interval, not the bounds.
+        :func:`narvaro.office_draws` reads ``offices``, ``coefficients``, ``lan_effects`` and
+        ``deduced``; ``narvaro uncertainty`` switches them one by one.
 
     Returns
     -------
@@ -255,7 +259,7 @@ def assess(
                 off = sc_draws.offices if sc_draws is not None else load_offices(sc, include_candidates=True)
             lists[sc] = off
             covs[sc] = coverage(off, demand=demand, kommuner=kommuner, graph=graph, thresholds=thresholds,
-                                bounds=True, name=sc, draws=sc_draws)
+                                bounds=True, name=sc, draws=sc_draws, sources=sources, seed=int(seed))
             bar.update()
         bar.set_description("ranges given the published counts")
         cons = {sc: constrained_range(cov) for sc, cov in covs.items()} if constrained else {}
