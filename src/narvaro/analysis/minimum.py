@@ -68,6 +68,12 @@ from .plan import (
 
 __all__ = ["CentrePlan", "MinimumPlan", "parse_rule", "plan_centre", "plan_minimum"]
 
+#: Smallest tätort (residents, SCB 2020) that is a default candidate of :func:`plan_minimum` and
+#: :func:`plan_centre`: a rule on the far tail needs small places as sites (every SCB tätort, with
+#: the centralorter about 2,000 candidates, in every kommun, those with an office included; with
+#: tätorter of 1,000 or more, 45,785 residents, 0.44 %, are beyond 50 km of every candidate).
+MIN_POPULATION = 200
+
 _RULE = re.compile(r"^\s*(?P<t>\d+(?:\.\d+)?)\s*(?P<u>km|min)\s*<=\s*(?P<p>\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -131,7 +137,6 @@ def _cover(inst: _Instance, allowance: float, time_limit_s: float, place: bool =
     if beyond <= allowance + tol:
         return _Cover(0, [], "optimal", 0, beyond, beyond, stuck, time.perf_counter() - t0)
     need = beyond - allowance
-    m = inst.cost.shape[1]
     used = sorted({int(j) for s in sets for j in s})
     size = {"sites": len(used), "rows": len(sets)}
 
@@ -160,7 +165,7 @@ def _cover(inst: _Instance, allowance: float, time_limit_s: float, place: bool =
     else:  # cannot happen for a feasible rule (all helpful sites cover everyone helpable)
         raise PlanError(f"CBC found no solution within {time_limit_s:g} s (status {prob.status})")
     n = len(chosen)
-    if place and n:
+    if place and n and status == "optimal":
         # among the networks of n new sites, the one leaving the fewest residents beyond
         best = _solve(inst, n, "coverage", "optimal", max(1.0, time_limit_s))
         if _total_gain(inst, best.chosen, "coverage") >= _total_gain(inst, chosen, "coverage"):
@@ -200,9 +205,10 @@ def _setup(existing: Any, *, demand: Any, threshold_km: float | None, threshold_
     sets = _office_sets(existing, draws, group)
     demand = _check_demand(demand)
     if candidates is None:
-        cand = default_candidates(sets.certain(), group=group)
-        if not len(cand):
-            raise PlanError("every kommun has an office of the group: there is no default candidate; pass candidates=")
+        from ..data.layers import load_centralorter
+
+        cand = default_candidates(sets.certain(), group=group, min_population=MIN_POPULATION,
+                                  kommuner=load_centralorter()["kommunkod"])
     else:
         cand = _check_candidates(candidates)
     bases = _bases(sets, demand, graph, metric)
@@ -252,6 +258,10 @@ _TEXT = {
         "how": "Metod: avstånd ({method}); mängdtäckning med tillåten andel, löst med CBC (pulp).",
     },
 }
+
+
+_GROUP = {"af": ("AF offices", "AF-kontor"), "ssc": ("SSC servicekontor", "SSC-servicekontor"),
+          "any": ("AF offices or SSC servicekontor", "AF-kontor eller SSC-servicekontor")}
 
 
 def _fmt(x: float) -> str:
@@ -311,12 +321,12 @@ class MinimumPlan:
 
     def describe(self, lang: str = "en") -> str:
         """The answer in words (``lang`` "en" or "sv"), with how it was obtained."""
-        from ..i18n import check_lang, value
+        from ..i18n import check_lang
 
         t = _TEXT[check_lang(lang)]
         pct = 100.0 / max(self.population, 1e-300)
         lines = [t["rule"].format(share=self.max_share * 100, t=self.threshold, u=self.unit,
-                                  group=value(self.group, lang)),
+                                  group=_GROUP[self.group][lang == "sv"]),
                  t["before"].format(b=self.beyond_before, bs=self.beyond_before * pct, a=self.allowed)]
         if self.per_draw is not None:
             s = self.summary
@@ -395,7 +405,9 @@ def plan_minimum(
         Largest share of residents allowed beyond it (0.003: PTS's 0.3 %). Residents exactly
         at the threshold are within it.
     candidates : GeoDataFrame, optional
-        Candidate sites; default :func:`narvaro.analysis.plan.default_candidates`.
+        Candidate sites; default: the centralort and every tätort of at least
+        :data:`MIN_POPULATION` residents in every kommun (a resident far from the office of
+        their own kommun may need a second office there).
     demand, graph, group
         As for :func:`narvaro.plan_offices`.
     draws : object, optional
