@@ -476,3 +476,41 @@ def test_office_label_of_a_list_without_provenance_counts_its_offices():
     label, prov = plan_mod._office_label(two)
     assert label.endswith(": 2 offices as given") and prov == [{"name": "ssc_2020", "label": label}]
     assert plan_mod._office_label(None) == ("", [])
+
+
+# --- pinned by hand (issue 24: mutants that the tests above accepted) -------------------------------
+
+def test_residents_exactly_at_the_threshold_are_not_beyond_it():
+    """Every point is exactly 100 km from E: within 100 km nobody is beyond, for any k (as coverage())."""
+    graph, demand, existing, sites = _world()
+    curve = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph, threshold_km=100.0)
+    assert curve["pop_over_100km"].tolist() == [0.0, 0.0, 0.0]
+    assert curve["best_possible"].tolist() == [0.0, 0.0, 0.0] and curve["status"].tolist() == ["optimal"] * 3
+    plan = plan_offices(existing, 1, demand=demand, candidates=sites, graph=graph, threshold_km=100.0)
+    assert plan.attrs["narvaro"]["plan"]["value_before"] == 0.0
+    inst = _inst(_covering([{0}, {1}], 2), [25.0, 25.0 + 1e-9], [3.0, 7.0])
+    assert plan_mod._value(inst, inst.base, "coverage") == 7.0
+
+
+def test_mean_curve_best_possible_gap_and_status_by_hand():
+    """The trap with the mean objective: before, all 18 residents at 100 km (mean 100). Greedy k=1
+    takes A: (10*10 + 8*100) / 18 = 50, the optimum (bound 50). k=2 adds B: (14*10 + 4*100) / 18 = 30,
+    while {B, C} brings all to 10: the submodular bound is 10 (gains 900 + 720 over 18 residents
+    = 90 below 100), so gap 20 and status greedy."""
+    graph, demand, existing, sites = _world()
+    curve = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph, objective="mean")
+    assert curve["dist_mean_km"].to_numpy() == pytest.approx([100.0, 50.0, 30.0])
+    assert curve["best_possible"].to_numpy() == pytest.approx([100.0, 50.0, 10.0])
+    assert curve["gap"].to_numpy() == pytest.approx([0.0, 0.0, 20.0])
+    assert curve["status"].tolist() == ["optimal", "optimal", "greedy"]
+    assert curve["gain"].to_numpy() == pytest.approx([0.0, 50.0, 20.0])
+    best = plan_curve(existing, 2, demand=demand, candidates=sites, graph=graph, objective="mean", solve="optimal")
+    assert best["dist_mean_km"].to_numpy() == pytest.approx([100.0, 50.0, 10.0])
+    assert best["best_possible"].to_numpy() == pytest.approx([100.0, 50.0, 10.0])
+    assert best["gap"].to_numpy() == pytest.approx([0.0, 0.0, 0.0]) and best["status"].tolist() == ["optimal"] * 3
+    plan = plan_offices(existing, 2, demand=demand, candidates=sites, graph=graph, objective="mean")
+    # the optimum {B, C}, in order: B brings r0 and r2 (9 residents) 90 km closer, then C the other 9
+    assert plan["site_id"].tolist() == ["B", "C"]
+    assert plan["gain_mean_dist_km"].to_numpy() == pytest.approx([45.0, 45.0])
+    assert plan["dist_mean_km"].to_numpy() == pytest.approx([55.0, 10.0])
+    assert plan.attrs["narvaro"]["plan"]["gap"] == pytest.approx(0.0)

@@ -1094,8 +1094,17 @@ def plan_cmd(
     graph: Annotated[Path | None, typer.Option("--graph", "-g", help=_GRAPH_HELP)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV, PNG and HTML.")] = DEFAULT_OUT_DIR,
     time_limit: Annotated[float, typer.Option("--time-limit", help="CBC time limit (s).")] = 60.0,
+    minimum: Annotated[
+        bool, typer.Option("--minimum", help="The fewest new offices that meet --rule (existing kept).")
+    ] = False,
+    rule: Annotated[
+        str, typer.Option("--rule", help="With --minimum: e.g. '25km<=0.3%' (at most 0.3 % of residents "
+                          "beyond 25 km) or '60min<=1%'.")
+    ] = "25km<=0.3%",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the printed answer: en or sv.")] = "en",
 ) -> None:
-    """Where should K new offices go? Writes the sites (CSV), the curve (PNG) and a map (HTML)."""
+    """Where should K new offices go? Writes the sites (CSV), the curve (PNG) and a map (HTML).
+    With --minimum: the fewest new offices that meet --rule, and where."""
     from .analysis.plan import (
         ASSUMPTIONS,
         _check_k,
@@ -1129,6 +1138,9 @@ def plan_cmd(
         existing = assumed_offices(scenario, assume)
         assumed = describe(existing).removeprefix("Offices: ")
     _echo(f"Office set assumed: {assumed}")
+    if minimum:
+        _plan_minimum_cmd(existing, draws, rule, g, scenario, out, time_limit, lang)
+        return
     kwargs = dict(objective=objective, graph=g, draws=draws, **th)
     plan = plan_offices(existing, k, time_limit_s=time_limit, **kwargs)
     curve = plan_curve(existing, max(k, 1), **kwargs)
@@ -1147,6 +1159,31 @@ def plan_cmd(
         cols = [c for c in plan.columns if c not in ("geometry", "method", "kind")]
         _echo(plan[cols].to_string(index=False))
     _echo(f"Written: {table}, {png}, {html}")
+
+
+def _plan_minimum_cmd(existing: Any, draws: Any, rule: str, g: Any, scenario: str, out: Path,
+                      time_limit: float, lang: str) -> None:
+    """``narvaro plan --minimum``: print the answer and write the sites (CSV, with lat/lon)."""
+    from .analysis.minimum import parse_rule, plan_minimum
+
+    _check_lang(lang)
+    parsed = parse_rule(rule)
+    res = plan_minimum(existing, graph=g, draws=draws, time_limit_s=time_limit, **parsed)
+    _echo(res.describe(lang))
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / f"plan_minimum_{_slug(scenario)}_{_slug(rule)}.csv"
+    frame = res.sites.drop(columns="geometry")
+    wgs = res.sites.geometry.to_crs("EPSG:4326")
+    frame["lat"], frame["lon"] = wgs.y.round(6), wgs.x.round(6)
+    frame.to_csv(table, index=False)
+    if len(frame):
+        with pd_options():
+            _echo(frame.to_string(index=False))
+    if res.per_draw is not None:
+        draws_csv = out / f"plan_minimum_{_slug(scenario)}_{_slug(rule)}_draws.csv"
+        res.per_draw.to_csv(draws_csv, index=False)
+        _echo(f"Written: {draws_csv}")
+    _echo(f"Written: {table}")
 
 
 def pd_options() -> Any:

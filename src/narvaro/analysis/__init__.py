@@ -4,6 +4,7 @@ lists, presence rules, before/after comparison and location planning."""
 from .bounds import unknowns
 from .constrained import constrained_range
 from .coverage import coverage, national
+from .minimum import plan_centre, plan_minimum
 from .plan import (
     assumed_offices,
     default_candidates,
@@ -24,8 +25,10 @@ __all__ = [
     "describe_plan",
     "kommuner_without_presence",
     "national",
+    "plan_centre",
     "plan_curve",
     "plan_effect",
+    "plan_minimum",
     "plan_offices",
     "plot_plan_curve",
     "unknowns",
