@@ -134,9 +134,18 @@ def test_report_with_draws_is_byte_identical_for_a_seed_and_never_shows_the_wors
     unknown = big[big["af_status"] == "unknown"]
     assert len(unknown) and (unknown["af_time_mean_min"] < unknown["af_time_mean_min_hi"]).all()
     for col in ("af_time_mean_min", "af_share_over_25km"):
-        assert (big[col + "_lo"] <= big[col + "_q05"] + 1e-9).all()
         assert (big[col + "_q05"] <= big[col] + 1e-9).all() and (big[col] <= big[col + "_q95"] + 1e-9).all()
-        assert (big[col + "_q95"] <= big[col + "_hi"] + 1e-9).all()
+    # the hard bounds cover the office lists only (at the median circuity): with the office draws
+    # alone the interval lies inside them; circuity, speed and demand placement may reach past them
+    import narvaro
+    from narvaro.settings import ErrorSources
+
+    alone = narvaro.assess(["af_2020"], draws=60, seed=4, constrained=False, progress=False,
+                           sources=ErrorSources.only("offices")).per_kommun("af_2020").set_index("kommunkod")
+    alone = alone.loc[big.index]
+    for col in ("af_time_mean_min", "af_share_over_25km"):
+        assert (alone[col + "_lo"] <= alone[col + "_q05"] + 1e-9).all()
+        assert (alone[col + "_q95"] <= alone[col + "_hi"] + 1e-9).all()
     # closing offices cannot bring anyone closer: the change is never negative, in any bound
     cmp = runs[0].comparisons["af_2019 -> af_2020"].set_index("kommunkod")
     assert cmp.loc["SE", "af_pop_over_25km_delta_lo"] >= 0
