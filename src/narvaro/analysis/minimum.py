@@ -47,20 +47,17 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from ..network.distance import od_matrix
 from ..provenance import get_provenance
 from .plan import (
     PlanError,
     _bases,
     _check_candidates,
-    _check_demand,
+    _checked,
     _coverage_model,
-    _group,
     _Instance,
     _instance,
-    _metric,
-    _office_sets,
     _OfficeSets,
+    _site_costs,
     _solve,
     _total_gain,
     default_candidates,
@@ -198,12 +195,8 @@ class _Setup:
 
 def _setup(existing: Any, *, demand: Any, threshold_km: float | None, threshold_min: float | None,
            candidates: Any, graph: Any, group: str | None, draws: Any) -> _Setup:
-    metric, threshold, unit = _metric(threshold_km, threshold_min)
-    if existing is not None and not isinstance(existing, gpd.GeoDataFrame):
-        raise PlanError(f"existing must be a GeoDataFrame of offices, not {type(existing).__name__}")
-    group = _group(group, existing, getattr(draws, "offices", None))
-    sets = _office_sets(existing, draws, group)
-    demand = _check_demand(demand)
+    metric, threshold, unit, group, sets, demand = _checked(existing, demand, threshold_km, threshold_min,
+                                                            group, draws)
     if candidates is None:
         from ..data.layers import load_centralorter
 
@@ -212,8 +205,7 @@ def _setup(existing: Any, *, demand: Any, threshold_km: float | None, threshold_
     else:
         cand = _check_candidates(candidates)
     bases = _bases(sets, demand, graph, metric)
-    cost = od_matrix(demand, cand.assign(office_id=cand["site_id"], org="plan"), graph, metric=metric,
-                     far_offices="keep", progress=False)
+    cost = _site_costs(demand, cand, graph, metric)
     weights = pd.to_numeric(demand["population"]).to_numpy(dtype=float)
     return _Setup(sets, cand, demand, bases, cost.to_numpy(dtype=float), weights, metric, threshold, unit,
                   group, get_provenance(cost).get("method", ""))

@@ -742,16 +742,28 @@ class _Prepared:
     graph: Any = None
 
 
-def _prepare(existing: Any, *, demand: Any, objective: Any, threshold_km: float | None,
-             threshold_min: float | None, candidates: Any, graph: Any, group: str | None,
-             draws: Any) -> _Prepared:
-    objective = _check_objective(objective)
+def _checked(existing: Any, demand: Any, threshold_km: float | None, threshold_min: float | None,
+             group: str | None, draws: Any) -> tuple[str, float, str, str, _OfficeSets, gpd.GeoDataFrame]:
+    """The checks every planner shares: (metric, threshold, unit, group, office sets, demand)."""
     metric, threshold, unit = _metric(threshold_km, threshold_min)
     if existing is not None and not isinstance(existing, gpd.GeoDataFrame):
         raise PlanError(f"existing must be a GeoDataFrame of offices, not {type(existing).__name__}")
     group = _group(group, existing, getattr(draws, "offices", None))
-    sets = _office_sets(existing, draws, group)
-    demand = _check_demand(demand)
+    return metric, threshold, unit, group, _office_sets(existing, draws, group), _check_demand(demand)
+
+
+def _site_costs(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, graph: Any, metric: str) -> pd.DataFrame:
+    """Demand points x candidate sites cost matrix (km or min), far sites kept."""
+    return od_matrix(demand, sites.assign(office_id=sites["site_id"], org="plan"), graph, metric=metric,
+                     far_offices="keep", progress=False)
+
+
+def _prepare(existing: Any, *, demand: Any, objective: Any, threshold_km: float | None,
+             threshold_min: float | None, candidates: Any, graph: Any, group: str | None,
+             draws: Any) -> _Prepared:
+    objective = _check_objective(objective)
+    metric, threshold, unit, group, sets, demand = _checked(existing, demand, threshold_km, threshold_min,
+                                                            group, draws)
     if candidates is None:
         cand = default_candidates(sets.certain(), group=group)
         if not len(cand):
@@ -760,8 +772,7 @@ def _prepare(existing: Any, *, demand: Any, objective: Any, threshold_km: float 
     else:
         cand = _check_candidates(candidates)
     bases = _bases(sets, demand, graph, metric)
-    cost = od_matrix(demand, cand.assign(office_id=cand["site_id"], org="plan"), graph, metric=metric,
-                     far_offices="keep", progress=False)
+    cost = _site_costs(demand, cand, graph, metric)
     prov = get_provenance(cost)
     weights = pd.to_numeric(demand["population"]).to_numpy(dtype=float)
     inst = _instance(bases, weights, cost.to_numpy(dtype=float), threshold)
