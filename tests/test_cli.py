@@ -438,6 +438,12 @@ def no_computing(monkeypatch):
     def boom(*args, **kwargs):
         raise _ComputedError("computing started")
 
+    # reading an office list places its towns inside their kommun and checks their kommunkod (the boundaries): part of checking
+    # the input, so loaded first; whether another test loaded them already must not matter
+    from narvaro.offices.geocode import _boundaries
+    from narvaro.offices.lists import _kommun_table
+
+    _boundaries(), _kommun_table()
     for module, name in (
         ("narvaro.report.assessment", "assess"),
         ("narvaro.analysis.coverage", "coverage"),  # the module: narvaro.analysis.coverage is the function
